@@ -1,0 +1,28 @@
+using Agent.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers the agent database with dependency injection.
+/// </summary>
+public static class AgentPersistenceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds one <see cref="NpgsqlDataSource"/> (built once, as Npgsql recommends) and a pooled
+    /// <see cref="AgentDbContext"/> over it, plus the stores.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=localhost;Username=agent;Password=agent;Database=agent</c>.</param>
+    /// <returns>The same service collection.</returns>
+    /// <exception cref="ArgumentException">The connection string is empty.</exception>
+    public static IServiceCollection AddAgentPersistence(this IServiceCollection services, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        services.AddDbContextPool<AgentDbContext>((sp, options) =>
+            options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        return services;
+    }
+}

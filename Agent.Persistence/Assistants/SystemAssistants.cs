@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Agent.Persistence.Assistants;
+
+/// <summary>
+/// Names the graphs this server runs and derives their system assistants' ids the way LangGraph Server does.
+/// </summary>
+public static class SystemAssistants
+{
+    /// <summary>The graph id of the retrieval agent, usable as <c>assistant_id</c>.</summary>
+    public const string AgentGraphId = "agent";
+
+    /// <summary>
+    /// The namespace LangGraph Server uses for system assistant ids, <c>6ba7b821-9dad-11d1-80b4-00c04fd430c8</c>
+    /// (RFC 4122's URL namespace; <c>langgraph_api/graph.py</c> <c>NAMESPACE_GRAPH</c>).
+    /// </summary>
+    public static readonly Guid GraphNamespace = new("6ba7b821-9dad-11d1-80b4-00c04fd430c8");
+
+    /// <summary>Gets the graph ids served by this build.</summary>
+    public static IReadOnlyList<string> GraphIds { get; } = [AgentGraphId];
+
+    /// <summary>
+    /// Computes the system assistant id for a graph: RFC 4122 uuid5 (SHA-1) of <paramref name="graphId"/> in
+    /// <see cref="GraphNamespace"/>. For <c>agent</c> it is <c>fe096781-5601-53d2-b2f6-0d3403f7e9ca</c>.
+    /// </summary>
+    /// <param name="graphId">The graph id.</param>
+    /// <returns>The deterministic assistant id.</returns>
+    public static Guid IdFor(string graphId)
+    {
+        var namespaceBytes = GraphNamespace.ToByteArray(bigEndian: true);
+        var nameBytes = Encoding.UTF8.GetBytes(graphId);
+        var input = new byte[namespaceBytes.Length + nameBytes.Length];
+        namespaceBytes.CopyTo(input, 0);
+        nameBytes.CopyTo(input, namespaceBytes.Length);
+#pragma warning disable CA5350 // uuid5 is defined on SHA-1 (RFC 4122 section 4.3); this is an identifier, not security.
+        var hash = SHA1.HashData(input);
+#pragma warning restore CA5350
+        var bytes = hash.AsSpan(0, 16).ToArray();
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Agent.Persistence.Checkpoints;
+
+/// <summary>
+/// Represents one committed step of a run (table <c>agent.checkpoints</c>): only the messages that step added,
+/// never the whole state, so a thread's storage grows linearly with its length.
+/// </summary>
+public sealed class Checkpoint
+{
+    /// <summary>Gets or sets the checkpoint id (LangGraph <c>checkpoint_id</c>).</summary>
+    public Guid CheckpointId { get; set; }
+
+    /// <summary>Gets or sets the database-assigned position in the thread; the fold order of the thread's state.</summary>
+    public long Sequence { get; set; }
+
+    /// <summary>Gets or sets the thread id.</summary>
+    public Guid ThreadId { get; set; }
+
+    /// <summary>Gets or sets the run that wrote the checkpoint.</summary>
+    public Guid RunId { get; set; }
+
+    /// <summary>Gets or sets the previous checkpoint of the thread, or null for the first one.</summary>
+    public Guid? ParentCheckpointId { get; set; }
+
+    /// <summary>Gets or sets the step index within the run: 0 is the input, then 1, 2 ... (unique per run).</summary>
+    public int Step { get; set; }
+
+    /// <summary>Gets or sets the node that ran: <c>__start__</c> (input), <c>agent</c> (model call) or <c>tools</c>.</summary>
+    public required string Node { get; set; }
+
+    /// <summary>Gets or sets the step's delta as JSON (<c>{"messages": [...]}</c>, LangChain message form).</summary>
+    public string Delta { get; set; } = "{}";
+
+    /// <summary>Gets or sets the LangGraph checkpoint metadata as JSON (<c>source</c>, <c>step</c>, <c>run_id</c> ...).</summary>
+    public string Metadata { get; set; } = "{}";
+
+    /// <summary>Gets or sets the commit time (UTC).</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+}

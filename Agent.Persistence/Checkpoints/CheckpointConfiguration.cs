@@ -1,0 +1,31 @@
+using Agent.Persistence.Runs;
+using Agent.Persistence.Threads;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Agent.Persistence.Checkpoints;
+
+internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpoint>
+{
+    public void Configure(EntityTypeBuilder<Checkpoint> builder)
+    {
+        builder.ToTable("checkpoints");
+        builder.HasKey(c => c.CheckpointId);
+        builder.Property(c => c.CheckpointId).HasColumnName("checkpoint_id").ValueGeneratedNever();
+        builder.Property(c => c.Sequence).HasColumnName("sequence").UseIdentityAlwaysColumn();
+        builder.Property(c => c.ThreadId).HasColumnName("thread_id");
+        builder.Property(c => c.RunId).HasColumnName("run_id");
+        builder.Property(c => c.ParentCheckpointId).HasColumnName("parent_checkpoint_id");
+        builder.Property(c => c.Step).HasColumnName("step");
+        builder.Property(c => c.Node).HasColumnName("node").HasMaxLength(64);
+        builder.Property(c => c.Delta).HasColumnName("delta").HasColumnType("jsonb");
+        builder.Property(c => c.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
+        builder.Property(c => c.CreatedAt).HasColumnName("created_at");
+
+        builder.HasOne<AgentThread>().WithMany().HasForeignKey(c => c.ThreadId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<AgentRun>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        // A step is committed at most once per run: the second writer of a step fails on this index.
+        builder.HasIndex(c => new { c.RunId, c.Step }).IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
+        builder.HasIndex(c => new { c.ThreadId, c.Sequence }).HasDatabaseName("ix_checkpoints_thread_id_sequence");
+    }
+}

@@ -1,0 +1,180 @@
+using System;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+using NpgsqlTypes;
+
+#nullable disable
+
+namespace Agent.Persistence.Migrations;
+
+/// <summary>
+/// Records the model as of the latest migration; EF compares it with the current model to find pending changes.
+/// </summary>
+[DbContext(typeof(AgentDbContext))]
+internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
+{
+    protected override void BuildModel(ModelBuilder modelBuilder)
+    {
+        modelBuilder
+            .HasDefaultSchema("agent")
+            .HasAnnotation("ProductVersion", "10.0.0")
+            .HasAnnotation("Relational:MaxIdentifierLength", 63);
+
+        NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+
+        modelBuilder.Entity("Agent.Persistence.Assistants.Assistant", b =>
+        {
+            b.Property<Guid>("AssistantId").HasColumnType("uuid").HasColumnName("assistant_id");
+            b.Property<string>("Config").IsRequired().HasColumnType("jsonb").HasColumnName("config");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<string>("Description").HasColumnType("text").HasColumnName("description");
+            b.Property<string>("GraphId").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("graph_id");
+            b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
+            b.Property<string>("Name").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("name");
+            b.Property<DateTimeOffset>("UpdatedAt").HasColumnType("timestamp with time zone").HasColumnName("updated_at");
+            b.Property<int>("Version").HasColumnType("integer").HasColumnName("version");
+            b.HasKey("AssistantId");
+            b.HasIndex("GraphId").HasDatabaseName("ix_assistants_graph_id");
+            b.ToTable("assistants", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Checkpoints.Checkpoint", b =>
+        {
+            b.Property<Guid>("CheckpointId").HasColumnType("uuid").HasColumnName("checkpoint_id");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<string>("Delta").IsRequired().HasColumnType("jsonb").HasColumnName("delta");
+            b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
+            b.Property<string>("Node").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("node");
+            b.Property<Guid?>("ParentCheckpointId").HasColumnType("uuid").HasColumnName("parent_checkpoint_id");
+            b.Property<Guid>("RunId").HasColumnType("uuid").HasColumnName("run_id");
+            b.Property<long>("Sequence").ValueGeneratedOnAdd().HasColumnType("bigint").HasColumnName("sequence");
+            NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Sequence"));
+            b.Property<int>("Step").HasColumnType("integer").HasColumnName("step");
+            b.Property<Guid>("ThreadId").HasColumnType("uuid").HasColumnName("thread_id");
+            b.HasKey("CheckpointId");
+            b.HasIndex("RunId", "Step").IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
+            b.HasIndex("ThreadId", "Sequence").HasDatabaseName("ix_checkpoints_thread_id_sequence");
+            b.ToTable("checkpoints", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Documents.Chunk", b =>
+        {
+            b.Property<long>("ChunkId").ValueGeneratedOnAdd().HasColumnType("bigint").HasColumnName("chunk_id");
+            NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("ChunkId"));
+            b.Property<string>("Content").IsRequired().HasColumnType("text").HasColumnName("content");
+            b.Property<long>("DocumentId").HasColumnType("bigint").HasColumnName("document_id");
+            b.Property<string>("Heading").IsRequired().HasColumnType("text").HasColumnName("heading");
+            b.Property<int>("Ordinal").HasColumnType("integer").HasColumnName("ordinal");
+            b.Property<NpgsqlTsVector>("SearchVector").IsRequired().ValueGeneratedOnAddOrUpdate().HasColumnType("tsvector")
+                .HasColumnName("search_vector")
+                .HasComputedColumnSql(
+                    "setweight(to_tsvector('english'::regconfig, heading), 'A') || setweight(to_tsvector('english'::regconfig, content), 'B')",
+                    true);
+            b.HasKey("ChunkId");
+            b.HasIndex("SearchVector").HasDatabaseName("ix_chunks_search_vector");
+            NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
+            b.HasIndex("DocumentId", "Ordinal").IsUnique().HasDatabaseName("ux_chunks_document_id_ordinal");
+            b.ToTable("chunks", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Documents.Document", b =>
+        {
+            b.Property<long>("DocumentId").ValueGeneratedOnAdd().HasColumnType("bigint").HasColumnName("document_id");
+            NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("DocumentId"));
+            b.Property<string>("ContentHash").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("content_hash");
+            b.Property<DateTimeOffset>("IngestedAt").HasColumnType("timestamp with time zone").HasColumnName("ingested_at");
+            b.Property<string>("Source").IsRequired().HasMaxLength(400).HasColumnType("character varying(400)").HasColumnName("source");
+            b.Property<string>("Title").IsRequired().HasColumnType("text").HasColumnName("title");
+            b.HasKey("DocumentId");
+            b.HasIndex("Source").IsUnique().HasDatabaseName("ux_documents_source");
+            b.ToTable("documents", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.RunEvents.RunEvent", b =>
+        {
+            b.Property<Guid>("RunId").HasColumnType("uuid").HasColumnName("run_id");
+            b.Property<long>("Sequence").HasColumnType("bigint").HasColumnName("sequence");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<string>("Data").IsRequired().HasColumnType("jsonb").HasColumnName("data");
+            b.Property<string>("Kind").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("kind");
+            b.HasKey("RunId", "Sequence");
+            b.ToTable("run_events", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Runs.AgentRun", b =>
+        {
+            b.Property<Guid>("RunId").HasColumnType("uuid").HasColumnName("run_id");
+            b.Property<Guid>("AssistantId").HasColumnType("uuid").HasColumnName("assistant_id");
+            b.Property<int>("Attempt").HasColumnType("integer").HasColumnName("attempt");
+            b.Property<string>("CancelAction").HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("cancel_action");
+            b.Property<decimal>("CostUsd").HasPrecision(18, 8).HasColumnType("numeric(18,8)").HasColumnName("cost_usd");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<bool>("DeleteThreadOnCompletion").HasColumnType("boolean").HasColumnName("delete_thread_on_completion");
+            b.Property<DateTimeOffset?>("EndedAt").HasColumnType("timestamp with time zone").HasColumnName("ended_at");
+            b.Property<string>("Error").HasColumnType("jsonb").HasColumnName("error");
+            b.Property<long>("InputTokens").HasColumnType("bigint").HasColumnName("input_tokens");
+            b.Property<string>("Kwargs").IsRequired().HasColumnType("jsonb").HasColumnName("kwargs");
+            b.Property<long>("LastEventSequence").HasColumnType("bigint").HasColumnName("last_event_sequence");
+            b.Property<long>("LeaseEpoch").HasColumnType("bigint").HasColumnName("lease_epoch");
+            b.Property<DateTimeOffset?>("LeaseExpiresAt").HasColumnType("timestamp with time zone").HasColumnName("lease_expires_at");
+            b.Property<string>("LeaseOwner").HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("lease_owner");
+            b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
+            b.Property<string>("MultitaskStrategy").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("multitask_strategy");
+            b.Property<long>("OutputTokens").HasColumnType("bigint").HasColumnName("output_tokens");
+            b.Property<int>("RecursionLimit").HasColumnType("integer").HasColumnName("recursion_limit");
+            b.Property<DateTimeOffset?>("StartedAt").HasColumnType("timestamp with time zone").HasColumnName("started_at");
+            b.Property<string>("Status").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("status");
+            b.Property<int>("StepCount").HasColumnType("integer").HasColumnName("step_count");
+            b.Property<Guid>("ThreadId").HasColumnType("uuid").HasColumnName("thread_id");
+            b.Property<DateTimeOffset>("UpdatedAt").HasColumnType("timestamp with time zone").HasColumnName("updated_at");
+            b.HasKey("RunId");
+            b.HasIndex("AssistantId").HasDatabaseName("ix_runs_assistant_id");
+            b.HasIndex("Status", "LeaseExpiresAt").HasDatabaseName("ix_runs_status_lease_expires_at");
+            b.HasIndex("ThreadId", "CreatedAt").HasDatabaseName("ix_runs_thread_id_created_at");
+            b.ToTable("runs", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Threads.AgentThread", b =>
+        {
+            b.Property<Guid>("ThreadId").HasColumnType("uuid").HasColumnName("thread_id");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
+            b.Property<string>("Status").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("status");
+            b.Property<DateTimeOffset>("UpdatedAt").HasColumnType("timestamp with time zone").HasColumnName("updated_at");
+            b.HasKey("ThreadId");
+            b.ToTable("threads", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Checkpoints.Checkpoint", b =>
+        {
+            b.HasOne("Agent.Persistence.Runs.AgentRun", null).WithMany().HasForeignKey("RunId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+            b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("ThreadId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Documents.Chunk", b =>
+        {
+            b.HasOne("Agent.Persistence.Documents.Document", "Document").WithMany("Chunks").HasForeignKey("DocumentId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+            b.Navigation("Document");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.RunEvents.RunEvent", b =>
+        {
+            b.HasOne("Agent.Persistence.Runs.AgentRun", null).WithMany().HasForeignKey("RunId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Runs.AgentRun", b =>
+        {
+            b.HasOne("Agent.Persistence.Assistants.Assistant", null).WithMany().HasForeignKey("AssistantId")
+                .OnDelete(DeleteBehavior.Restrict).IsRequired();
+            b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("ThreadId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Documents.Document", b => b.Navigation("Chunks"));
+    }
+}

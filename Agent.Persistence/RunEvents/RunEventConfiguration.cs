@@ -1,0 +1,20 @@
+using Agent.Persistence.Runs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Agent.Persistence.RunEvents;
+
+internal sealed class RunEventConfiguration : IEntityTypeConfiguration<RunEvent>
+{
+    public void Configure(EntityTypeBuilder<RunEvent> builder)
+    {
+        builder.ToTable("run_events");
+        builder.HasKey(e => new { e.RunId, e.Sequence });
+        builder.Property(e => e.RunId).HasColumnName("run_id");
+        builder.Property(e => e.Sequence).HasColumnName("sequence").ValueGeneratedNever();
+        builder.Property(e => e.Kind).HasColumnName("kind").HasMaxLength(32);
+        builder.Property(e => e.Data).HasColumnName("data").HasColumnType("jsonb");
+        builder.Property(e => e.CreatedAt).HasColumnName("created_at");
+        builder.HasOne<AgentRun>().WithMany().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,16 @@
+namespace Agent.Persistence.RunEvents;
+
+/// <summary>
+/// Lists the kinds of run events and the shape of their <c>data</c>.
+/// </summary>
+public static class RunEventKinds
+{
+    /// <summary>
+    /// A committed step: <c>{"step", "node", "checkpoint_id", "messages": [...added], "model_call"?: {provider, model,
+    /// input_tokens, output_tokens, latency_ms, finish_reason}, "tool_calls"?: [{name, id, latency_ms}]}</c>.
+    /// </summary>
+    public const string Step = "step";
+
+    /// <summary>A status change: <c>{"status", "error"?: {"error", "message"}}</c>; terminal statuses end the stream.</summary>
+    public const string Status = "status";
+}

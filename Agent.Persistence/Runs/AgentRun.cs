@@ -1,0 +1,83 @@
+namespace Agent.Persistence.Runs;
+
+/// <summary>
+/// Represents one run of an assistant on a thread (table <c>agent.runs</c>). The row is also the outbox of
+/// <c>StartAgentRun</c>: it is committed before the message is published.
+/// </summary>
+public sealed class AgentRun
+{
+    /// <summary>Gets or sets the run id (UUIDv7, time ordered).</summary>
+    public Guid RunId { get; set; }
+
+    /// <summary>Gets or sets the thread the run belongs to.</summary>
+    public Guid ThreadId { get; set; }
+
+    /// <summary>Gets or sets the assistant whose graph and config the run uses.</summary>
+    public Guid AssistantId { get; set; }
+
+    /// <summary>Gets or sets the status; see <see cref="AgentRunStatus"/>.</summary>
+    public string Status { get; set; } = AgentRunStatus.Pending;
+
+    /// <summary>Gets or sets the run's metadata object as JSON text (jsonb).</summary>
+    public string Metadata { get; set; } = "{}";
+
+    /// <summary>
+    /// Gets or sets what the client submitted, as LangGraph's <c>kwargs</c> object (jsonb): <c>input</c>,
+    /// <c>config</c>, <c>stream_mode</c>, <c>webhook</c> ...
+    /// </summary>
+    public string Kwargs { get; set; } = "{}";
+
+    /// <summary>Gets or sets the multitask strategy: <c>reject</c>, <c>enqueue</c>, <c>interrupt</c> or <c>rollback</c>. Default is <c>enqueue</c>.</summary>
+    public string MultitaskStrategy { get; set; } = "enqueue";
+
+    /// <summary>Gets or sets the step limit (LangGraph <c>recursion_limit</c>). Default is 25.</summary>
+    public int RecursionLimit { get; set; } = 25;
+
+    /// <summary>Gets or sets the worker instance holding the lease, or null when none does.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>Gets or sets the fencing epoch: incremented by every claim; every step write is guarded by it.</summary>
+    public long LeaseEpoch { get; set; }
+
+    /// <summary>Gets or sets when the current lease expires (UTC); another worker may take the run over after it.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>Gets or sets how many times a worker has claimed the run (the SSE <c>metadata.attempt</c>).</summary>
+    public int Attempt { get; set; }
+
+    /// <summary>Gets or sets the number of committed steps (model calls and tool rounds).</summary>
+    public int StepCount { get; set; }
+
+    /// <summary>Gets or sets the sequence number of the last committed run event (0 when none).</summary>
+    public long LastEventSequence { get; set; }
+
+    /// <summary>Gets or sets the input tokens of all model calls of the run.</summary>
+    public long InputTokens { get; set; }
+
+    /// <summary>Gets or sets the output tokens of all model calls of the run.</summary>
+    public long OutputTokens { get; set; }
+
+    /// <summary>Gets or sets the run's cost in USD (0 for the offline model).</summary>
+    public decimal CostUsd { get; set; }
+
+    /// <summary>Gets or sets the error object as JSON text (<c>{"error": type, "message": text}</c>), or null.</summary>
+    public string? Error { get; set; }
+
+    /// <summary>Gets or sets the requested cancel action (<c>interrupt</c> or <c>rollback</c>), or null.</summary>
+    public string? CancelAction { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the thread is deleted after the run (stateless <c>on_completion=delete</c>).</summary>
+    public bool DeleteThreadOnCompletion { get; set; }
+
+    /// <summary>Gets or sets the creation time (UTC).</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Gets or sets the last update time (UTC).</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Gets or sets when a worker first claimed the run (UTC).</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
+    /// <summary>Gets or sets when the run reached a terminal status (UTC).</summary>
+    public DateTimeOffset? EndedAt { get; set; }
+}

@@ -1,0 +1,46 @@
+using Agent.Persistence.Assistants;
+using Agent.Persistence.Threads;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Agent.Persistence.Runs;
+
+internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
+{
+    public void Configure(EntityTypeBuilder<AgentRun> builder)
+    {
+        builder.ToTable("runs");
+        builder.HasKey(r => r.RunId);
+        builder.Property(r => r.RunId).HasColumnName("run_id").ValueGeneratedNever();
+        builder.Property(r => r.ThreadId).HasColumnName("thread_id");
+        builder.Property(r => r.AssistantId).HasColumnName("assistant_id");
+        builder.Property(r => r.Status).HasColumnName("status").HasMaxLength(32);
+        builder.Property(r => r.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
+        builder.Property(r => r.Kwargs).HasColumnName("kwargs").HasColumnType("jsonb");
+        builder.Property(r => r.MultitaskStrategy).HasColumnName("multitask_strategy").HasMaxLength(32);
+        builder.Property(r => r.RecursionLimit).HasColumnName("recursion_limit");
+        builder.Property(r => r.LeaseOwner).HasColumnName("lease_owner").HasMaxLength(200);
+        builder.Property(r => r.LeaseEpoch).HasColumnName("lease_epoch");
+        builder.Property(r => r.LeaseExpiresAt).HasColumnName("lease_expires_at");
+        builder.Property(r => r.Attempt).HasColumnName("attempt");
+        builder.Property(r => r.StepCount).HasColumnName("step_count");
+        builder.Property(r => r.LastEventSequence).HasColumnName("last_event_sequence");
+        builder.Property(r => r.InputTokens).HasColumnName("input_tokens");
+        builder.Property(r => r.OutputTokens).HasColumnName("output_tokens");
+        builder.Property(r => r.CostUsd).HasColumnName("cost_usd").HasPrecision(18, 8);
+        builder.Property(r => r.Error).HasColumnName("error").HasColumnType("jsonb");
+        builder.Property(r => r.CancelAction).HasColumnName("cancel_action").HasMaxLength(32);
+        builder.Property(r => r.DeleteThreadOnCompletion).HasColumnName("delete_thread_on_completion");
+        builder.Property(r => r.CreatedAt).HasColumnName("created_at");
+        builder.Property(r => r.UpdatedAt).HasColumnName("updated_at");
+        builder.Property(r => r.StartedAt).HasColumnName("started_at");
+        builder.Property(r => r.EndedAt).HasColumnName("ended_at");
+
+        builder.HasOne<AgentThread>().WithMany().HasForeignKey(r => r.ThreadId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<Assistant>().WithMany().HasForeignKey(r => r.AssistantId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasIndex(r => new { r.ThreadId, r.CreatedAt }).HasDatabaseName("ix_runs_thread_id_created_at");
+        builder.HasIndex(r => r.AssistantId).HasDatabaseName("ix_runs_assistant_id");
+        // The sweeper's scan: only unfinished runs are ever looked up by status.
+        builder.HasIndex(r => new { r.Status, r.LeaseExpiresAt }).HasDatabaseName("ix_runs_status_lease_expires_at");
+    }
+}

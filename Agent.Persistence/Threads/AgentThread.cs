@@ -1,0 +1,23 @@
+namespace Agent.Persistence.Threads;
+
+/// <summary>
+/// Represents a LangGraph thread (table <c>agent.threads</c>). Its state is not stored here: it is the fold of
+/// the thread's checkpoints (see <c>ThreadState</c> in Agent.Persistence.Checkpoints).
+/// </summary>
+public sealed class AgentThread
+{
+    /// <summary>Gets or sets the thread id.</summary>
+    public Guid ThreadId { get; set; }
+
+    /// <summary>Gets or sets the metadata object as JSON text (jsonb). Default is <c>{}</c>.</summary>
+    public string Metadata { get; set; } = "{}";
+
+    /// <summary>Gets or sets the LangGraph thread status: <c>idle</c>, <c>busy</c>, <c>interrupted</c> or <c>error</c>.</summary>
+    public string Status { get; set; } = AgentThreadStatus.Idle;
+
+    /// <summary>Gets or sets the creation time (UTC).</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Gets or sets the last update time (UTC).</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -1,0 +1,18 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Agent.Persistence.Threads;
+
+internal sealed class AgentThreadConfiguration : IEntityTypeConfiguration<AgentThread>
+{
+    public void Configure(EntityTypeBuilder<AgentThread> builder)
+    {
+        builder.ToTable("threads");
+        builder.HasKey(t => t.ThreadId);
+        builder.Property(t => t.ThreadId).HasColumnName("thread_id").ValueGeneratedNever();
+        builder.Property(t => t.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
+        builder.Property(t => t.Status).HasColumnName("status").HasMaxLength(32);
+        builder.Property(t => t.CreatedAt).HasColumnName("created_at");
+        builder.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+    }
+}
