@@ -1,0 +1,13 @@
+namespace Agent.Worker.Tools;
+
+/// <summary>
+/// Identifies one tool call of one step of one run.
+/// </summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Step">The step index within the run.</param>
+/// <param name="ToolCallId">The model's tool call id.</param>
+internal sealed record ToolInvocation(Guid RunId, int Step, string ToolCallId)
+{
+    /// <summary>Gets the idempotency key <c>run_id:step:tool_call_id</c>, stable across retries and crashes.</summary>
+    public string IdempotencyKey => $"{RunId}:{Step}:{ToolCallId}";
+}
