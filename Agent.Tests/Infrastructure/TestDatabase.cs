@@ -1,0 +1,63 @@
+using Agent.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Agent.Tests.Infrastructure;
+
+/// <summary>
+/// A freshly created and migrated PostgreSQL database, dropped on dispose. Create one per fixture.
+/// </summary>
+internal sealed class TestDatabase : IAsyncDisposable
+{
+    private readonly ServiceProvider services;
+
+    private TestDatabase(string name, string connectionString)
+    {
+        Name = name;
+        ConnectionString = connectionString;
+        services = new ServiceCollection().AddAgentPersistence(connectionString).BuildServiceProvider();
+    }
+
+    /// <summary>Gets the database name.</summary>
+    public string Name { get; }
+
+    /// <summary>Gets the connection string of the database.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Gets the data source of the database.</summary>
+    public NpgsqlDataSource DataSource => services.GetRequiredService<NpgsqlDataSource>();
+
+    /// <summary>Creates a uniquely named database and applies every migration to it.</summary>
+    /// <param name="cancellationToken">Cancels the creation.</param>
+    /// <returns>The database.</returns>
+    public static async Task<TestDatabase> CreateAsync(CancellationToken cancellationToken = default)
+    {
+        var name = "agent_test_" + Guid.NewGuid().ToString("N")[..12];
+        var builder = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresServer) { Database = name };
+        var database = new TestDatabase(name, builder.ConnectionString);
+        await using var context = database.CreateContext();
+        await context.Database.MigrateAsync(cancellationToken);
+        return database;
+    }
+
+    /// <summary>Creates a context on the database; the caller disposes it.</summary>
+    /// <returns>A new context.</returns>
+    public AgentDbContext CreateContext()
+    {
+        var options = new DbContextOptionsBuilder<AgentDbContext>().UseNpgsql(DataSource).Options;
+        return new AgentDbContext(options);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await services.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        var admin = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresServer) { Database = "postgres" };
+        await using var connection = new NpgsqlConnection(admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
