@@ -1,4 +1,5 @@
 using Agent.Persistence;
+using Agent.Persistence.Runs;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -23,6 +24,9 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddDbContextPool<AgentDbContext>((sp, options) =>
             options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddScoped<RunStore>();
+        services.AddScoped<AgentDatabaseMigrator>();
+        services.AddSingleton(TimeProvider.System);
         return services;
     }
 }

@@ -2,7 +2,7 @@ namespace Agent.Persistence.Threads;
 
 /// <summary>
 /// Represents a LangGraph thread (table <c>agent.threads</c>). Its state is not stored here: it is the fold of
-/// the thread's checkpoints (see <c>ThreadState</c> in Agent.Persistence.Checkpoints).
+/// the thread's checkpoints (see <see cref="Checkpoints.CheckpointFold"/>).
 /// </summary>
 public sealed class AgentThread
 {

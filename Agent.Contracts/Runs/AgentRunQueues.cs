@@ -1,0 +1,13 @@
+namespace Agent.Contracts.Runs;
+
+/// <summary>
+/// Names the RabbitMQ queues that are part of the wire contract.
+/// </summary>
+public static class AgentRunQueues
+{
+    /// <summary>
+    /// The durable queue of <see cref="StartAgentRun"/> commands, consumed by the worker pool. The API sends to it
+    /// directly (<c>queue:agent-runs</c>) so a command is kept even before any worker has bound an exchange.
+    /// </summary>
+    public const string Runs = "agent-runs";
+}

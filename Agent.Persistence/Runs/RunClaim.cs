@@ -1,0 +1,30 @@
+namespace Agent.Persistence.Runs;
+
+/// <summary>
+/// The outcome of trying to claim a run's lease.
+/// </summary>
+public enum RunClaimOutcome
+{
+    /// <summary>The caller now owns the run with a new epoch.</summary>
+    Claimed,
+
+    /// <summary>No such run (deleted, or rolled back).</summary>
+    NotFound,
+
+    /// <summary>The run has already ended.</summary>
+    AlreadyEnded,
+
+    /// <summary>Another worker holds a live lease: this delivery is a duplicate.</summary>
+    LeasedElsewhere,
+
+    /// <summary>An earlier run of the same thread is still pending or running (multitask <c>enqueue</c>).</summary>
+    WaitingForThread,
+}
+
+/// <summary>
+/// The result of <see cref="RunStore.ClaimAsync"/>.
+/// </summary>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Epoch">The new fencing epoch when <see cref="RunClaimOutcome.Claimed"/>, else 0.</param>
+/// <param name="Attempt">The attempt number when claimed (1 for the first claim).</param>
+public sealed record RunClaim(RunClaimOutcome Outcome, long Epoch = 0, int Attempt = 0);

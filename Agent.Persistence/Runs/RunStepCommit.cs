@@ -1,0 +1,46 @@
+using Agent.Persistence.Checkpoints;
+
+namespace Agent.Persistence.Runs;
+
+/// <summary>
+/// What one step writes, all in one fenced transaction: its checkpoint (optional for status-only commits), its
+/// events and the run's counters.
+/// </summary>
+public sealed record RunStepCommit
+{
+    /// <summary>Gets the run.</summary>
+    public required Guid RunId { get; init; }
+
+    /// <summary>Gets the epoch the writer claimed; the write is refused when the run's epoch differs.</summary>
+    public required long Epoch { get; init; }
+
+    /// <summary>Gets the checkpoint to insert, or null.</summary>
+    public Checkpoint? Checkpoint { get; init; }
+
+    /// <summary>Gets the events to append, in order: pairs of kind and JSON data.</summary>
+    public required IReadOnlyList<(string Kind, string Data)> Events { get; init; }
+
+    /// <summary>Gets how many node steps this commit adds to <c>step_count</c> (0 or 1).</summary>
+    public int StepsAdded { get; init; }
+
+    /// <summary>Gets the input tokens to add.</summary>
+    public long InputTokens { get; init; }
+
+    /// <summary>Gets the output tokens to add.</summary>
+    public long OutputTokens { get; init; }
+
+    /// <summary>Gets the cost in USD to add.</summary>
+    public decimal CostUsd { get; init; }
+
+    /// <summary>Gets the terminal status this commit ends the run with, or null to keep it running.</summary>
+    public string? FinalStatus { get; init; }
+
+    /// <summary>Gets the error object (JSON text) recorded with an <c>error</c> or <c>timeout</c> status.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Gets the thread status to set with the final status (<c>idle</c>, <c>error</c>, <c>interrupted</c>).</summary>
+    public string? FinalThreadStatus { get; init; }
+
+    /// <summary>Gets the lease extension granted by this commit. Default is 30 s.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,19 @@
+namespace Agent.Worker.Agent;
+
+/// <summary>
+/// Names the nodes of the retrieval agent's graph, as LangGraph's prebuilt ReAct agent names them.
+/// </summary>
+internal static class AgentNode
+{
+    /// <summary>The input pseudo-node: the run's input messages.</summary>
+    public const string Start = "__start__";
+
+    /// <summary>A model call.</summary>
+    public const string Agent = "agent";
+
+    /// <summary>A round of tool calls.</summary>
+    public const string Tools = "tools";
+
+    /// <summary>No node left: the last message is an answer.</summary>
+    public const string End = "__end__";
+}

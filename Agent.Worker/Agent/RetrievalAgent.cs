@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Agent.Worker.Tools;
+using Microsoft.Extensions.AI;
+
+namespace Agent.Worker.Agent;
+
+/// <summary>
+/// The retrieval agent: a ReAct graph of two nodes, <c>agent</c> (a model call offered the tools) and
+/// <c>tools</c> (runs the calls the model asked for), looping until the model answers without tool calls.
+/// It holds no state and writes nothing: the run executor persists each node's output as a step.
+/// </summary>
+/// <param name="chatClient">The model port.</param>
+/// <param name="tools">The registered tools.</param>
+/// <param name="timeProvider">The clock, for latency.</param>
+internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentTool> tools, TimeProvider timeProvider)
+{
+    /// <summary>The system prompt used when the assistant's config sets none.</summary>
+    public const string DefaultSystemPrompt =
+        "You answer questions about PostgreSQL using its manual. Always call search_documents first, read the " +
+        "passages, call read_document when a passage is cut short, and answer concisely, quoting the manual and " +
+        "citing each source as (title, file). If the manual does not answer the question, say so.";
+
+    private readonly Dictionary<string, IAgentTool> toolsByName = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>Decides which node runs next from the state's last message.</summary>
+    /// <param name="messages">The thread's messages.</param>
+    /// <returns><see cref="AgentNode.Tools"/> after tool calls, <see cref="AgentNode.End"/> after an answer, else <see cref="AgentNode.Agent"/>.</returns>
+    public static string NextNode(JsonArray messages)
+    {
+        if (messages.Count == 0 || messages[^1] is not JsonObject last)
+        {
+            return AgentNode.Agent;
+        }
+
+        if (last["type"]?.GetValue<string>() != "ai")
+        {
+            return AgentNode.Agent;
+        }
+
+        return last["tool_calls"] is JsonArray { Count: > 0 } ? AgentNode.Tools : AgentNode.End;
+    }
+
+    /// <summary>Calls the model once with the conversation and the tools, streaming, and collects its answer.</summary>
+    /// <param name="messages">The thread's messages.</param>
+    /// <param name="messageId">The id to give the <c>ai</c> message (stable for the step).</param>
+    /// <param name="model">The model to ask for, or null for the provider's default.</param>
+    /// <param name="systemPrompt">The system prompt, or null for <see cref="DefaultSystemPrompt"/>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The model step.</returns>
+    public async Task<ModelStep> CallModelAsync(
+        JsonArray messages, string messageId, string? model, string? systemPrompt, CancellationToken cancellationToken)
+    {
+        var chatMessages = new List<ChatMessage> { new(ChatRole.System, systemPrompt ?? DefaultSystemPrompt) };
+        chatMessages.AddRange(LangChainMessages.ToChatMessages(messages));
+        var options = new ChatOptions
+        {
+            ModelId = model,
+            ToolMode = ChatToolMode.Auto,
+            Tools = toolsByName.Values
+                .Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Description, t.ParametersSchema))
+                .ToList(),
+        };
+
+        var started = timeProvider.GetTimestamp();
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in chatClient.GetStreamingResponseAsync(chatMessages, options, cancellationToken))
+        {
+            updates.Add(update);
+        }
+
+        var response = updates.ToChatResponse();
+        var latency = timeProvider.GetElapsedTime(started).TotalMilliseconds;
+        var provider = chatClient.GetService<ChatClientMetadata>()?.ProviderName ?? "unknown";
+        var usage = response.Usage;
+        return new ModelStep(
+            LangChainMessages.FromResponse(messageId, response, provider),
+            provider,
+            response.ModelId ?? model,
+            usage?.InputTokenCount ?? 0,
+            usage?.OutputTokenCount ?? 0,
+            usage?.CachedInputTokenCount,
+            latency,
+            response.FinishReason?.Value);
+    }
+
+    /// <summary>
+    /// Runs every tool call of the last <c>ai</c> message. An unknown tool or bad arguments become an error tool
+    /// message the model can read (as LangGraph's ToolNode does); other failures propagate.
+    /// </summary>
+    /// <param name="aiMessage">The <c>ai</c> message with <c>tool_calls</c>.</param>
+    /// <param name="runId">The run.</param>
+    /// <param name="step">The step index, part of each call's idempotency key.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <returns>One <c>tool</c> message per call, in call order, and each call's latency in ms.</returns>
+    public async Task<(JsonArray Messages, JsonArray Calls)> RunToolsAsync(
+        JsonObject aiMessage, Guid runId, int step, CancellationToken cancellationToken)
+    {
+        var results = new JsonArray();
+        var calls = new JsonArray();
+        foreach (var (id, name, arguments) in LangChainMessages.ToolCalls(aiMessage))
+        {
+            var started = timeProvider.GetTimestamp();
+            string content;
+            var isError = false;
+            if (!toolsByName.TryGetValue(name, out var tool))
+            {
+                content = $"Error: there is no tool named '{name}'. Available tools: {string.Join(", ", toolsByName.Keys)}.";
+                isError = true;
+            }
+            else
+            {
+                try
+                {
+                    var json = JsonSerializer.SerializeToElement(arguments);
+                    content = await tool.InvokeAsync(json, new ToolInvocation(runId, step, id), cancellationToken);
+                }
+                catch (ToolArgumentException ex)
+                {
+                    content = "Error: " + ex.Message;
+                    isError = true;
+                }
+            }
+
+            var latency = timeProvider.GetElapsedTime(started).TotalMilliseconds;
+            results.Add(LangChainMessages.ToolMessage($"run-{runId:N}-{step}-{results.Count}", id, name, content, isError));
+            calls.Add(new JsonObject { ["name"] = name, ["id"] = id, ["latency_ms"] = Math.Round(latency, 2), ["error"] = isError });
+        }
+
+        return (results, calls);
+    }
+}

@@ -1,0 +1,74 @@
+using Agent.Worker.Agent;
+using Agent.Worker.Models;
+using Agent.Worker.Runs;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.Worker.Hosting;
+
+/// <summary>
+/// Registers the worker's parts with the generic host.
+/// </summary>
+internal static class AgentWorkerHostBuilderExtensions
+{
+    /// <summary>The Npgsql connection string used when <c>ConnectionStrings:Agent</c> is not set.</summary>
+    public const string DefaultDatabase = "Host=localhost;Username=agent;Password=agent;Database=agent";
+
+    /// <summary>The RabbitMQ URI used when <c>ConnectionStrings:RabbitMq</c> is not set.</summary>
+    public const string DefaultRabbitMq = "amqp://guest:guest@localhost:5672/";
+
+    /// <summary>Adds the database (from <c>ConnectionStrings:Agent</c>) and the worker options.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddAgentWorkerBasics(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddAgentPersistence(configuration.GetConnectionString("Agent") ?? DefaultDatabase);
+        services.AddOptions<AgentWorkerOptions>()
+            .Bind(configuration.GetSection(AgentWorkerOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the run execution: the agent, the executor and the RabbitMQ endpoints (the shared run queue with
+    /// prefetch = slots, and a temporary fan-out queue for cancellations).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddAgentRunExecution(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<ModelPriceTable>();
+        services.AddSingleton<RunningRuns>();
+        services.AddSingleton<RetrievalAgent>();
+        services.AddScoped<AgentRunExecutor>();
+        services.AddHostedService<WorkerReadyReporter>();
+
+        var rabbitMq = new Uri(configuration.GetConnectionString("RabbitMq") ?? DefaultRabbitMq);
+        services.AddMassTransit(bus =>
+        {
+            // MassTransit 8.4 reports anonymous usage by default; a self-hosted runtime must not phone home.
+            bus.DisableUsageTelemetry();
+            bus.AddConsumer<StartAgentRunConsumer, StartAgentRunConsumerDefinition>();
+            bus.AddConsumer<CancelAgentRunConsumer>().ExcludeFromConfigureEndpoints();
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(rabbitMq);
+                rabbit.ReceiveEndpoint(
+                    new TemporaryEndpointDefinition("agent-worker-control"),
+                    endpoint => endpoint.ConfigureConsumer<CancelAgentRunConsumer>(context));
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+        services.Configure<MassTransitHostOptions>(host =>
+        {
+            // "Worker ready" must mean the queues are bound and consuming.
+            host.WaitUntilStarted = true;
+            host.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        return services;
+    }
+}

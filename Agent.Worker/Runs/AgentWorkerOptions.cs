@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Agent.Worker.Runs;
+
+/// <summary>
+/// Configures a worker process (configuration section <c>AgentWorker</c>, e.g. <c>AgentWorker__Slots=4</c>).
+/// </summary>
+public sealed class AgentWorkerOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "AgentWorker";
+
+    /// <summary>
+    /// Gets or sets how many runs this process executes at once. The run queue's prefetch count equals it, so no
+    /// message waits behind a busy slot. Default is 1 (the design card's "prefetch 1").
+    /// </summary>
+    [Range(1, 256)]
+    public int Slots { get; set; } = 1;
+
+    /// <summary>Gets or sets this worker's lease owner name. Default is host name, process id and a random suffix.</summary>
+    public string InstanceId { get; set; } =
+        $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>Gets or sets how long a claimed lease lasts without renewal, in seconds. Default is 30.</summary>
+    [Range(2, 3600)]
+    public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>Gets or sets the step limit used when a run sets no <c>recursion_limit</c>. Default is 25 (LangGraph's).</summary>
+    [Range(1, 10_000)]
+    public int DefaultRecursionLimit { get; set; } = 25;
+
+    /// <summary>Gets the lease length.</summary>
+    public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
+
+    /// <summary>Gets the renewal period: a third of the lease, so two renewals can fail before it lapses.</summary>
+    public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(LeaseSeconds / 3.0);
+}
