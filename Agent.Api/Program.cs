@@ -1,3 +1,18 @@
+using Agent.Api.Health;
+using Agent.Api.Hosting;
+using Agent.Api.Runs;
+using Agent.Api.Threads;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddAgentApi();
+
 var app = builder.Build();
+app.UseHttpLogging();
+app.UseAgentErrorHandling();
+app.MapSystemApi();
+app.MapThreadsApi();
+app.MapRunsApi();
 await app.RunAsync();
+
+/// <summary>The API's entry point; public so tests can host it.</summary>
+public partial class Program;

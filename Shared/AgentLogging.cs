@@ -21,7 +21,8 @@ internal static class AgentLogging
     /// <param name="logging">The logging builder.</param>
     /// <param name="configuration">The configuration.</param>
     /// <param name="service">The service name added to every line, e.g. <c>agent-api</c>.</param>
-    public static void AddAgentLogging(this ILoggingBuilder logging, IConfiguration configuration, string service)
+    public static void AddAgentLogging(
+this ILoggingBuilder logging, IConfiguration configuration, string service)
     {
         var logger = new LoggerConfiguration()
             .MinimumLevel.Information()

@@ -1,0 +1,34 @@
+using System.Text.Json.Nodes;
+
+namespace Agent.Api.Http;
+
+/// <summary>
+/// Builds the API's responses: JSON documents as the LangGraph Server writes them, and errors as
+/// <c>{"detail": "..."}</c> (Starlette's <c>HTTPException</c> body, which both LangGraph SDKs read).
+/// </summary>
+internal static class ApiResults
+{
+    /// <summary>Writes a JSON document with the given status.</summary>
+    /// <param name="node">The document.</param>
+    /// <param name="statusCode">The status. Default is 200.</param>
+    /// <returns>The result.</returns>
+    public static IResult Json(JsonNode? node, int statusCode = StatusCodes.Status200OK) =>
+        Results.Content(node?.ToJsonString() ?? "null", "application/json", statusCode: statusCode);
+
+    /// <summary>Writes <c>{"detail": detail}</c> with a 4xx status.</summary>
+    /// <param name="statusCode">The status, e.g. 404 or 422.</param>
+    /// <param name="detail">Why the request failed, for a person to read.</param>
+    /// <returns>The result.</returns>
+    public static IResult Problem(int statusCode, string detail) =>
+        Json(new JsonObject { ["detail"] = detail }, statusCode);
+
+    /// <summary>Writes 404 with a detail.</summary>
+    /// <param name="detail">What was not found.</param>
+    /// <returns>The result.</returns>
+    public static IResult NotFound(string detail) => Problem(StatusCodes.Status404NotFound, detail);
+
+    /// <summary>Writes 422 with a detail.</summary>
+    /// <param name="detail">Which field is wrong and why.</param>
+    /// <returns>The result.</returns>
+    public static IResult Unprocessable(string detail) => Problem(StatusCodes.Status422UnprocessableEntity, detail);
+}

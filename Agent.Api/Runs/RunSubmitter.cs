@@ -1,0 +1,129 @@
+using Agent.Api.Http;
+using Agent.Contracts.Runs;
+using Agent.Persistence;
+using Agent.Persistence.Assistants;
+using Agent.Persistence.Runs;
+using Agent.Persistence.Threads;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Agent.Api.Runs;
+
+/// <summary>
+/// Accepts runs: validates the assistant and thread, applies the multitask strategy, commits the run
+/// <c>pending</c>, then sends <see cref="StartAgentRun"/> to the run queue. The row is committed first, so a failed
+/// send never loses an accepted run.
+/// </summary>
+internal sealed partial class RunSubmitter(
+    AgentDbContext db, ISendEndpointProvider sendEndpoints, TimeProvider timeProvider, ILogger<RunSubmitter> logger)
+{
+    /// <summary>The 409 detail of multitask <c>reject</c>, verbatim from LangGraph Server (<c>langgraph_api/models/run.py</c>).</summary>
+    public const string ThreadBusyDetail =
+        "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.";
+
+    /// <summary>Creates a run.</summary>
+    /// <param name="threadId">The thread, or null for a stateless run (a new thread is created).</param>
+    /// <param name="request">The validated request.</param>
+    /// <param name="cancellationToken">Cancels the submission.</param>
+    /// <returns>The run, or a 404/409 result.</returns>
+    public async Task<(AgentRun? Run, IResult? Error)> SubmitAsync(Guid? threadId, RunRequest request, CancellationToken cancellationToken)
+    {
+        var assistant = await ResolveAssistantAsync(request.AssistantId, cancellationToken);
+        if (assistant is null)
+        {
+            return (null, ApiResults.NotFound($"Assistant '{ApiRequest.Truncate(request.AssistantId)}' not found."));
+        }
+
+        var now = timeProvider.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        AgentThread? thread = null;
+        if (threadId is { } id)
+        {
+            // FOR UPDATE serialises run creation per thread, so two "reject" submissions cannot both get in.
+            thread = await db.Threads.FromSql($"SELECT * FROM agent.threads WHERE thread_id = {id} FOR UPDATE")
+                .SingleOrDefaultAsync(cancellationToken);
+            if (thread is null && !request.CreateThreadIfMissing)
+            {
+                return (null, ApiResults.NotFound($"Thread {id} not found."));
+            }
+        }
+
+        if (thread is null)
+        {
+            thread = new AgentThread { ThreadId = threadId ?? Guid.CreateVersion7(), CreatedAt = now, UpdatedAt = now };
+            db.Threads.Add(thread);
+        }
+        else if (request.MultitaskStrategy == "reject")
+        {
+            var inFlight = await db.Runs.AnyAsync(
+                r => r.ThreadId == thread.ThreadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running),
+                cancellationToken);
+            if (inFlight)
+            {
+                return (null, ApiResults.Problem(StatusCodes.Status409Conflict, ThreadBusyDetail));
+            }
+        }
+
+        // LangGraph stamps graph_id and assistant_id on the thread; agent-chat-ui lists threads by them.
+        var metadata = System.Text.Json.Nodes.JsonNode.Parse(thread.Metadata) as System.Text.Json.Nodes.JsonObject ?? [];
+        metadata["graph_id"] = assistant.GraphId;
+        metadata["assistant_id"] = assistant.AssistantId.ToString();
+        thread.Metadata = metadata.ToJsonString();
+        thread.Status = AgentThreadStatus.Busy;
+        thread.UpdatedAt = now;
+
+        var run = new AgentRun
+        {
+            RunId = Guid.CreateVersion7(),
+            ThreadId = thread.ThreadId,
+            AssistantId = assistant.AssistantId,
+            Status = AgentRunStatus.Pending,
+            Metadata = request.Metadata.ToJsonString(),
+            Kwargs = request.Kwargs.ToJsonString(),
+            MultitaskStrategy = request.MultitaskStrategy,
+            RecursionLimit = request.RecursionLimit,
+            DeleteThreadOnCompletion = request.DeleteThreadOnCompletion,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Runs.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["run_id"] = run.RunId, ["thread_id"] = run.ThreadId });
+        try
+        {
+            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + AgentRunQueues.Runs));
+            await endpoint.Send(new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = now }, cancellationToken);
+            LogAccepted(logger, run.RunId, run.ThreadId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The run is committed: the client gets it, and it is republished once the broker is back.
+            LogSendFailed(logger, ex, run.RunId);
+        }
+
+        return (run, null);
+    }
+
+    /// <summary>Finds an assistant by id, or a graph's system assistant by graph name.</summary>
+    /// <param name="assistantId">A UUID or a graph id.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The assistant, or null.</returns>
+    public async Task<Assistant?> ResolveAssistantAsync(string assistantId, CancellationToken cancellationToken)
+    {
+        var id = Guid.TryParse(assistantId, out var parsed)
+            ? parsed
+            : SystemAssistants.GraphIds.Contains(assistantId) ? SystemAssistants.IdFor(assistantId) : Guid.Empty;
+        return id == Guid.Empty
+            ? null
+            : await db.Assistants.AsNoTracking().SingleOrDefaultAsync(a => a.AssistantId == id, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} accepted on thread {ThreadId}")]
+    private static partial void LogAccepted(ILogger logger, Guid runId, Guid threadId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} is committed but StartAgentRun could not be sent")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, Guid runId);
+}

@@ -1,0 +1,302 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Agent.Api.Http;
+using Agent.Api.Streaming;
+using Agent.Api.Threads;
+using Agent.Persistence;
+using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Runs;
+using Microsoft.EntityFrameworkCore;
+
+namespace Agent.Api.Runs;
+
+/// <summary>
+/// Maps the run endpoints of the LangGraph Server API (reference/langgraph-server-api.md section 2.1): create,
+/// stream and wait on a thread or stateless; list, get, join, join stream and cancel.
+/// </summary>
+internal static class RunsApi
+{
+    /// <summary>Maps the endpoints.</summary>
+    /// <param name="app">The route builder.</param>
+    /// <returns>The route builder.</returns>
+    public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var thread = app.MapGroup("/threads/{thread_id}/runs").WithTags("Thread Runs");
+        thread.MapPost("/", (string thread_id, HttpContext http, RunSubmitter submitter) => CreateAsync(thread_id, http, submitter))
+            .WithName("CreateRun").WithSummary("Creates a background run; returns the run at once.");
+        thread.MapPost("/stream", (string thread_id, HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, AgentDbContext db) =>
+                StreamAsync(thread_id, http, submitter, relay, canceller, db))
+            .WithName("StreamRun").WithSummary("Creates a run and streams its output as SSE.");
+        thread.MapPost("/wait", (string thread_id, HttpContext http, RunSubmitter submitter, RunWaiter waiter, AgentDbContext db) =>
+                WaitAsync(thread_id, http, submitter, waiter, db))
+            .WithName("WaitRun").WithSummary("Creates a run and returns the thread's final values.");
+        thread.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("Lists a thread's runs, newest first.");
+        thread.MapGet("/{run_id}", GetAsync).WithName("GetRun").WithSummary("Gets a run.");
+        thread.MapGet("/{run_id}/stream", JoinStreamAsync).WithName("JoinRunStream")
+            .WithSummary("Streams a run; with Last-Event-ID, replays from that event (-1: from the start).");
+        thread.MapGet("/{run_id}/join", JoinAsync).WithName("JoinRun").WithSummary("Waits for a run and returns the thread's final values.");
+        thread.MapPost("/{run_id}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancels a run (action interrupt or rollback).");
+
+        var stateless = app.MapGroup("/runs").WithTags("Stateless Runs");
+        stateless.MapPost("/", (HttpContext http, RunSubmitter submitter) => CreateAsync(null, http, submitter))
+            .WithName("CreateStatelessRun").WithSummary("Creates a background run on a new thread.");
+        stateless.MapPost("/stream", (HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, AgentDbContext db) =>
+                StreamAsync(null, http, submitter, relay, canceller, db))
+            .WithName("StreamStatelessRun").WithSummary("Creates a run on a new thread and streams it.");
+        stateless.MapPost("/wait", (HttpContext http, RunSubmitter submitter, RunWaiter waiter, AgentDbContext db) =>
+                WaitAsync(null, http, submitter, waiter, db))
+            .WithName("WaitStatelessRun").WithSummary("Creates a run on a new thread and returns its final values.");
+        return app;
+    }
+
+    private static async Task<(AgentRun? Run, RunRequest? Request, IResult? Error)> SubmitAsync(
+        string? threadIdText, HttpContext http, RunSubmitter submitter)
+    {
+        Guid? threadId = null;
+        if (threadIdText is not null)
+        {
+            var (id, idError) = ApiRequest.ParseId(threadIdText, "thread_id");
+            if (idError is not null)
+            {
+                return (null, null, idError);
+            }
+
+            threadId = id;
+        }
+
+        var (body, bodyError) = await ApiRequest.ReadObjectAsync(http.Request, http.RequestAborted);
+        if (bodyError is not null)
+        {
+            return (null, null, bodyError);
+        }
+
+        var (request, invalid) = RunRequest.Parse(body!, stateless: threadId is null);
+        if (invalid is not null)
+        {
+            return (null, null, ApiResults.Unprocessable(invalid));
+        }
+
+        // Once accepted, a run is not tied to this connection: a client that drops right after must still find it.
+        var (run, error) = await submitter.SubmitAsync(threadId, request!, CancellationToken.None);
+        return (run, request, error);
+    }
+
+    private static async Task<IResult> CreateAsync(string? threadId, HttpContext http, RunSubmitter submitter)
+    {
+        var (run, _, error) = await SubmitAsync(threadId, http, submitter);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        http.Response.Headers.ContentLocation = threadId is null ? $"/runs/{run!.RunId}" : $"/threads/{run!.ThreadId}/runs/{run.RunId}";
+        return ApiResults.Json(RunJson.From(run));
+    }
+
+    private static async Task<IResult> StreamAsync(
+        string? threadId, HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, AgentDbContext db)
+    {
+        var (run, request, error) = await SubmitAsync(threadId, http, submitter);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        RunStreamRelay.SetStreamHeaders(http.Response, run!, stateless: threadId is null);
+        var ended = await relay.StreamAsync(http.Response, run!, lastEventId: 0, request!.StreamModes, http.RequestAborted);
+        if (!ended && request.CancelOnDisconnect)
+        {
+            await canceller.CancelAsync(run!, "interrupt", CancellationToken.None);
+        }
+
+        if (ended && request.DeleteThreadOnCompletion)
+        {
+            await DeleteThreadAsync(db, run!.ThreadId);
+        }
+
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> WaitAsync(string? threadId, HttpContext http, RunSubmitter submitter, RunWaiter waiter, AgentDbContext db)
+    {
+        var (run, request, error) = await SubmitAsync(threadId, http, submitter);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        http.Response.Headers.ContentLocation = threadId is null ? $"/runs/{run!.RunId}" : $"/threads/{run!.ThreadId}/runs/{run.RunId}";
+        await WriteFinalValuesAsync(http, run!.RunId, run.ThreadId, waiter, db);
+        if (request!.DeleteThreadOnCompletion && !http.RequestAborted.IsCancellationRequested)
+        {
+            await DeleteThreadAsync(db, run.ThreadId);
+        }
+
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> JoinAsync(string thread_id, string run_id, HttpContext http, RunWaiter waiter, AgentDbContext db)
+    {
+        var (run, error) = await FindRunAsync(thread_id, run_id, db, http.RequestAborted);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        await WriteFinalValuesAsync(http, run!.RunId, run.ThreadId, waiter, db);
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> JoinStreamAsync(string thread_id, string run_id, HttpContext http, RunStreamRelay relay, AgentDbContext db)
+    {
+        var (run, error) = await FindRunAsync(thread_id, run_id, db, http.RequestAborted);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var (modes, modeError) = StreamModes.ParseQuery(http.Request.Query["stream_mode"].ToArray());
+        if (modeError is not null)
+        {
+            return ApiResults.Unprocessable(modeError);
+        }
+
+        // Without Last-Event-ID a join sees only what happens from now on; "-1" (what useStream sends) replays all.
+        long lastEventId = run!.LastEventSequence;
+        if (http.Request.Headers.TryGetValue("Last-Event-ID", out var header) && !string.IsNullOrWhiteSpace(header))
+        {
+            if (!long.TryParse(header.ToString(), out lastEventId) || lastEventId < -1)
+            {
+                return ApiResults.Problem(StatusCodes.Status400BadRequest, "Last-Event-ID must be an event id from this stream, or -1.");
+            }
+
+            lastEventId = Math.Max(lastEventId, 0);
+        }
+
+        RunStreamRelay.SetStreamHeaders(http.Response, run, stateless: false);
+        await relay.StreamAsync(http.Response, run, lastEventId, modes, http.RequestAborted);
+        return Results.Empty;
+    }
+
+    private static async Task<IResult> ListAsync(string thread_id, HttpRequest request, AgentDbContext db, CancellationToken cancellationToken)
+    {
+        var (threadId, error) = ApiRequest.ParseId(thread_id, "thread_id");
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var limit = int.TryParse(request.Query["limit"], out var l) ? l : 10;
+        var offset = int.TryParse(request.Query["offset"], out var o) ? o : 0;
+        if (limit is < 1 or > 1000 || offset < 0)
+        {
+            return ApiResults.Unprocessable("limit must be 1..1000 and offset >= 0.");
+        }
+
+        if (!await db.Threads.AsNoTracking().AnyAsync(t => t.ThreadId == threadId, cancellationToken))
+        {
+            return ApiResults.NotFound($"Thread {threadId} not found.");
+        }
+
+        var query = db.Runs.AsNoTracking().Where(r => r.ThreadId == threadId);
+        if (request.Query["status"].ToString() is { Length: > 0 } status)
+        {
+            query = query.Where(r => r.Status == status);
+        }
+
+        var runs = await query.OrderByDescending(r => r.CreatedAt).Skip(offset).Take(limit).ToListAsync(cancellationToken);
+        return ApiResults.Json(new JsonArray(runs.Select(r => (JsonNode)RunJson.From(r)).ToArray()));
+    }
+
+    private static async Task<IResult> GetAsync(string thread_id, string run_id, AgentDbContext db, CancellationToken cancellationToken)
+    {
+        var (run, error) = await FindRunAsync(thread_id, run_id, db, cancellationToken);
+        return error ?? ApiResults.Json(RunJson.From(run!));
+    }
+
+    private static async Task<IResult> CancelAsync(
+        string thread_id, string run_id, HttpRequest request, RunCanceller canceller, RunWaiter waiter, AgentDbContext db,
+        CancellationToken cancellationToken)
+    {
+        var (run, error) = await FindRunAsync(thread_id, run_id, db, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var action = request.Query["action"].ToString() is { Length: > 0 } a ? a : "interrupt";
+        if (action is not ("interrupt" or "rollback"))
+        {
+            return ApiResults.Unprocessable("action must be 'interrupt' or 'rollback'.");
+        }
+
+        if (AgentRunStatus.IsTerminal(run!.Status))
+        {
+            return ApiResults.Problem(StatusCodes.Status409Conflict, $"Run {run.RunId} has already ended ({run.Status}).");
+        }
+
+        await canceller.CancelAsync(run, action, CancellationToken.None);
+        var wait = request.Query["wait"].ToString() is "1" or "true" or "yes";
+        if (!wait)
+        {
+            return Results.Accepted();
+        }
+
+        var ended = await waiter.WaitAsync(run.RunId, onQuietInterval: null, cancellationToken);
+        return ended is null ? Results.NoContent() : ApiResults.Json(RunJson.From(ended));
+    }
+
+    private static async Task<(AgentRun? Run, IResult? Error)> FindRunAsync(
+        string threadIdText, string runIdText, AgentDbContext db, CancellationToken cancellationToken)
+    {
+        var (threadId, threadError) = ApiRequest.ParseId(threadIdText, "thread_id");
+        if (threadError is not null)
+        {
+            return (null, threadError);
+        }
+
+        var (runId, runError) = ApiRequest.ParseId(runIdText, "run_id");
+        if (runError is not null)
+        {
+            return (null, runError);
+        }
+
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId && r.ThreadId == threadId, cancellationToken);
+        return run is null ? (null, ApiResults.NotFound($"Run {runId} not found on thread {threadId}.")) : (run, null);
+    }
+
+    /// <summary>
+    /// Waits for the run and writes the thread's final values (or <c>{"__error__": ...}</c>), sending a newline
+    /// every quiet heartbeat interval to keep proxies from closing the connection (leading whitespace is valid JSON).
+    /// </summary>
+    private static async Task WriteFinalValuesAsync(HttpContext http, Guid runId, Guid threadId, RunWaiter waiter, AgentDbContext db)
+    {
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json";
+        var ended = await waiter.WaitAsync(
+            runId,
+            async () =>
+            {
+                await response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
+                await response.Body.FlushAsync(http.RequestAborted);
+            },
+            http.RequestAborted);
+
+        JsonNode result;
+        if (ended?.Error is { } runError && ended.Status is AgentRunStatus.Error or AgentRunStatus.Timeout)
+        {
+            result = new JsonObject { ["__error__"] = JsonNode.Parse(runError) };
+        }
+        else
+        {
+            var checkpoints = await ThreadJson.LoadCheckpointsAsync(db, threadId, http.RequestAborted);
+            result = new JsonObject { ["messages"] = CheckpointFold.Fold(checkpoints) };
+        }
+
+        await response.Body.WriteAsync(Encoding.UTF8.GetBytes(result.ToJsonString()), http.RequestAborted);
+    }
+
+    private static Task<int> DeleteThreadAsync(AgentDbContext db, Guid threadId) =>
+        db.Threads.Where(t => t.ThreadId == threadId).ExecuteDeleteAsync(CancellationToken.None);
+}
