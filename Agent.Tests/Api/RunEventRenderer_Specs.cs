@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using Agent.Api.Streaming;
+using Agent.Persistence.RunEvents;
+
+namespace Agent.Tests.Api;
+
+[TestFixture]
+public sealed class When_run_events_are_rendered_for_stream_modes
+{
+    private static readonly Guid RunId = Guid.NewGuid();
+    private static readonly Guid ThreadId = Guid.NewGuid();
+
+    private static string Step(int step, string node, params string[] contents) => new JsonObject
+    {
+        ["step"] = step,
+        ["node"] = node,
+        ["messages"] = new JsonArray(contents.Select((c, i) => (JsonNode)new JsonObject
+        {
+            ["type"] = node == "__start__" ? "human" : "ai", ["content"] = c, ["id"] = $"m{step}-{i}",
+        }).ToArray()),
+        ["model_call"] = node == "agent" ? new JsonObject { ["input_tokens"] = 3, ["output_tokens"] = 4 } : null,
+    }.ToJsonString();
+
+    [Test]
+    public async Task Should_fold_values_on_top_of_the_threads_earlier_messages()
+    {
+        var prior = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = "earlier", ["id"] = "p1" });
+        var renderer = new RunEventRenderer(["values"], RunId, ThreadId, _ => Task.FromResult(prior));
+
+        await renderer.RenderAsync(RunEventKinds.Step, Step(0, "__start__", "question"), CancellationToken.None);
+        var second = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "answer"), CancellationToken.None);
+
+        var values = JsonNode.Parse(second.Single().Data)!["messages"]!.AsArray();
+        Assert.That(values.Select(m => m!["content"]!.GetValue<string>()), Is.EqualTo(new[] { "earlier", "question", "answer" }));
+    }
+
+    [Test]
+    public async Task Should_emit_updates_per_node_and_skip_the_input()
+    {
+        var renderer = new RunEventRenderer(["updates"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+
+        var input = await renderer.RenderAsync(RunEventKinds.Step, Step(0, "__start__", "q"), CancellationToken.None);
+        var agent = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "a"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(input, Is.Empty);
+            Assert.That(agent.Single().Event, Is.EqualTo("updates"));
+            Assert.That(JsonNode.Parse(agent.Single().Data)!["agent"]!["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("a"));
+        }
+    }
+
+    [Test]
+    public async Task Should_emit_message_tuples_with_metadata_and_custom_usage()
+    {
+        var renderer = new RunEventRenderer(["messages-tuple", "custom"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+
+        var events = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "a"), CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(events.Select(e => e.Event), Is.EqualTo(new[] { "messages", "custom" }));
+            var tuple = JsonNode.Parse(events[0].Data)!.AsArray();
+            Assert.That(tuple[0]!["id"]!.GetValue<string>(), Is.EqualTo("m1-0"));
+            Assert.That(tuple[1]!["langgraph_node"]!.GetValue<string>(), Is.EqualTo("agent"));
+            Assert.That(tuple[1]!["run_id"]!.GetValue<string>(), Is.EqualTo(RunId.ToString()));
+            Assert.That(JsonNode.Parse(events[1].Data)!["output_tokens"]!.GetValue<int>(), Is.EqualTo(4));
+        }
+    }
+
+    [Test]
+    public async Task Should_turn_a_failed_status_into_an_error_event_and_a_success_into_nothing()
+    {
+        var renderer = new RunEventRenderer(["values"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+
+        var failed = await renderer.RenderAsync(
+            RunEventKinds.Status, """{"status":"error","error":{"error":"Boom","message":"it broke"}}""", CancellationToken.None);
+        var succeeded = await renderer.RenderAsync(RunEventKinds.Status, """{"status":"success"}""", CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(failed.Single().Event, Is.EqualTo("error"));
+            Assert.That(failed.Single().Data, Is.EqualTo("""{"error":"Boom","message":"it broke"}"""));
+            Assert.That(succeeded, Is.Empty);
+        }
+    }
+}
