@@ -23,10 +23,20 @@ public static class AgentPersistenceServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddDbContextPool<AgentDbContext>((sp, options) =>
-            options.UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+            options.UseAgentDatabase(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddScoped<RunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }
+
+    /// <summary>
+    /// Configures a context for the agent database: Npgsql over <paramref name="dataSource"/>, with EF's migrations
+    /// history kept in the <c>agent</c> schema beside the tables it describes.
+    /// </summary>
+    /// <param name="options">The options builder.</param>
+    /// <param name="dataSource">The data source.</param>
+    /// <returns>The same builder.</returns>
+    public static DbContextOptionsBuilder UseAgentDatabase(this DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
+        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", AgentDbContext.Schema));
 }

@@ -45,7 +45,9 @@ internal sealed class TestDatabase : IAsyncDisposable
     /// <returns>A new context.</returns>
     public AgentDbContext CreateContext()
     {
-        var options = new DbContextOptionsBuilder<AgentDbContext>().UseNpgsql(DataSource).Options;
+        var builder = new DbContextOptionsBuilder<AgentDbContext>();
+        builder.UseAgentDatabase(DataSource);
+        var options = builder.Options;
         return new AgentDbContext(options);
     }
 

@@ -1,0 +1,185 @@
+using System.Text.Json.Nodes;
+using Agent.Contracts.Runs;
+using Agent.Persistence;
+using Agent.Persistence.Assistants;
+using Agent.Persistence.Runs;
+using Agent.Persistence.Threads;
+using Agent.Tests.Fakes;
+using Agent.Tests.Infrastructure;
+using Agent.Worker.Agent;
+using Agent.Worker.Models;
+using Agent.Worker.Runs;
+using Agent.Worker.Tools;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.Tests.Runs;
+
+[TestFixture]
+[Category("Integration")]
+public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
+{
+    private TestDatabase database = null!;
+
+    [SetUp]
+    public async Task CreateDatabaseAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        await using var context = database.CreateContext();
+        await new AgentDatabaseMigrator(context, TimeProvider.System).MigrateAsync(CancellationToken.None);
+    }
+
+    [TearDown]
+    public async Task DropDatabaseAsync() => await database.DisposeAsync();
+
+    [Test]
+    public async Task Should_resume_after_the_last_committed_step_without_repeating_it()
+    {
+        var run = await InsertRunAsync("How do I create a GIN index?");
+        var tool = new EchoTool();
+        using var stopping = new CancellationTokenSource();
+        var firstModel = new ScriptedChatClient(
+            ScriptedChatClient.ToolCall("call_1", "search_documents", new() { ["query"] = "gin" }),
+            ScriptedChatClient.Answer("never delivered"));
+        // The second model call is where the first worker "dies": its stopping token fires mid-call.
+        firstModel.BeforeCall = async (call, ct) =>
+        {
+            if (call == 1)
+            {
+                await stopping.CancelAsync();
+                ct.ThrowIfCancellationRequested();
+            }
+        };
+
+        await using (var first = BuildWorker(firstModel, tool, "worker-a"))
+        {
+            Assert.That(
+                async () => await ExecuteAsync(first, run, redelivered: false, stopping.Token),
+                Throws.InstanceOf<OperationCanceledException>());
+        }
+
+        var secondModel = new ScriptedChatClient(ScriptedChatClient.Answer("Use CREATE INDEX ... USING GIN."));
+        await using (var second = BuildWorker(secondModel, tool, "worker-b"))
+        {
+            await ExecuteAsync(second, run, redelivered: true, CancellationToken.None);
+        }
+
+        await using var context = database.CreateContext();
+        var stored = await context.Runs.AsNoTracking().SingleAsync(r => r.RunId == run.RunId);
+        var steps = await context.Checkpoints.AsNoTracking().Where(c => c.RunId == run.RunId)
+            .OrderBy(c => c.Sequence).Select(c => new { c.Step, c.Node }).ToListAsync();
+        var sequences = await context.RunEvents.AsNoTracking().Where(e => e.RunId == run.RunId)
+            .OrderBy(e => e.Sequence).Select(e => e.Sequence).ToListAsync();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored.Status, Is.EqualTo(AgentRunStatus.Success));
+            Assert.That(stored.Attempt, Is.EqualTo(2));
+            Assert.That(steps.Select(s => s.Step), Is.EqualTo(new[] { 0, 1, 2, 3 }));
+            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { "__start__", "agent", "tools", "agent" }));
+            Assert.That(sequences, Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
+            Assert.That(tool.Invocations, Has.Count.EqualTo(1), "the committed tool step must not run again");
+            Assert.That(secondModel.Calls, Has.Count.EqualTo(1), "only the interrupted model call runs again");
+            Assert.That(stored.InputTokens, Is.EqualTo(10 + 20));
+            Assert.That(stored.StepCount, Is.EqualTo(3));
+        }
+    }
+
+    [Test]
+    public async Task Should_fence_off_a_worker_whose_lease_was_taken_over()
+    {
+        var run = await InsertRunAsync("hello");
+        await using var context = database.CreateContext();
+        var store = new RunStore(context, TimeProvider.System);
+
+        var a = await store.ClaimAsync(run.RunId, "worker-a", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
+        var duplicate = await store.ClaimAsync(run.RunId, "worker-b", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
+        var b = await store.ClaimAsync(run.RunId, "worker-b", TimeSpan.FromSeconds(30), takeOver: true, CancellationToken.None);
+        var staleCommit = await store.CommitStepAsync(
+            new RunStepCommit { RunId = run.RunId, Epoch = a.Epoch, Events = [("step", "{}")] }, CancellationToken.None);
+        var renewedByA = await store.RenewLeaseAsync(run.RunId, a.Epoch, TimeSpan.FromSeconds(30), CancellationToken.None);
+        var ownCommit = await store.CommitStepAsync(
+            new RunStepCommit { RunId = run.RunId, Epoch = b.Epoch, Events = [("step", "{}")] }, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(a.Outcome, Is.EqualTo(RunClaimOutcome.Claimed));
+            Assert.That(duplicate.Outcome, Is.EqualTo(RunClaimOutcome.LeasedElsewhere));
+            Assert.That(b.Epoch, Is.EqualTo(a.Epoch + 1));
+            Assert.That(staleCommit, Is.Null);
+            Assert.That(renewedByA, Is.False);
+            Assert.That(ownCommit!.Events.Single().Sequence, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task Should_keep_a_second_run_of_the_thread_waiting_until_the_first_ends()
+    {
+        var first = await InsertRunAsync("one");
+        var second = await InsertRunAsync("two", first.ThreadId);
+        await using var context = database.CreateContext();
+        var store = new RunStore(context, TimeProvider.System);
+
+        var blocked = await store.ClaimAsync(second.RunId, "w", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
+
+        Assert.That(blocked.Outcome, Is.EqualTo(RunClaimOutcome.WaitingForThread));
+    }
+
+    private async Task<AgentRun> InsertRunAsync(string question, Guid? threadId = null)
+    {
+        await using var context = database.CreateContext();
+        var now = DateTimeOffset.UtcNow;
+        if (threadId is null)
+        {
+            threadId = Guid.CreateVersion7();
+            context.Threads.Add(new AgentThread { ThreadId = threadId.Value, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
+        }
+
+        var input = new JsonObject
+        {
+            ["input"] = new JsonObject
+            {
+                ["messages"] = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = question, ["id"] = Guid.NewGuid().ToString() }),
+            },
+        };
+        var run = new AgentRun
+        {
+            RunId = Guid.CreateVersion7(),
+            ThreadId = threadId.Value,
+            AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
+            Kwargs = input.ToJsonString(),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        context.Runs.Add(run);
+        await context.SaveChangesAsync();
+        return run;
+    }
+
+    private ServiceProvider BuildWorker(IChatClient model, IAgentTool tool, string instanceId)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddAgentPersistence(database.ConnectionString);
+        services.Configure<AgentWorkerOptions>(o => o.InstanceId = instanceId);
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddSingleton(model);
+        services.AddSingleton(tool);
+        services.AddSingleton<ModelPriceTable>();
+        services.AddSingleton<RunningRuns>();
+        services.AddSingleton<RetrievalAgent>();
+        services.AddScoped<AgentRunExecutor>();
+        services.AddMassTransitTestHarness();
+        return services.BuildServiceProvider();
+    }
+
+    private static async Task ExecuteAsync(ServiceProvider worker, AgentRun run, bool redelivered, CancellationToken stoppingToken)
+    {
+        await using var scope = worker.CreateAsyncScope();
+        var executor = scope.ServiceProvider.GetRequiredService<AgentRunExecutor>();
+        await executor.ExecuteAsync(
+            new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = DateTimeOffset.UtcNow }, redelivered, stoppingToken);
+    }
+}
