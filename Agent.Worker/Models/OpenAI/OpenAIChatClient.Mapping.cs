@@ -19,7 +19,9 @@ internal sealed partial class OpenAIChatClient
     /// <see cref="FunctionResultContent"/> as its own tool message carrying the <c>tool_call_id</c>. Content that
     /// carries nothing the API accepts (usage, reasoning) is left out.
     /// </summary>
-    /// <exception cref="NotSupportedException">A message holds images, files or other media.</exception>
+    /// <exception cref="NotSupportedException">
+    /// A message holds images, files or other media, a tool message holds bare text, or a role is unknown.
+    /// </exception>
     internal static List<OpenAIChatMessage> ToOpenAIMessages(IEnumerable<ChatMessage> messages)
     {
         var result = new List<OpenAIChatMessage>();
@@ -76,7 +78,15 @@ internal sealed partial class OpenAIChatClient
                     result.Add(assistant);
                 }
             }
-            else if (message.Role != ChatRole.Tool)
+            else if (message.Role == ChatRole.Tool)
+            {
+                // The API ties each tool message to a call id, which only FunctionResultContent carries.
+                if (text.Length > 0)
+                {
+                    throw new NotSupportedException("A tool message must carry its result as FunctionResultContent, not text.");
+                }
+            }
+            else
             {
                 throw new NotSupportedException($"The OpenAI adapter does not know the role '{message.Role}'.");
             }
