@@ -90,7 +90,9 @@ internal sealed record FakeChatReply
     /// <summary>Gets the usage to report; <see langword="null"/> estimates it as characters / 4 of request and reply.</summary>
     public FakeUsage? Usage { get; init; }
 
-    /// <summary>Gets the <c>finish_reason</c>; <see langword="null"/> means <c>tool_calls</c> when there are calls, else <c>stop</c>.</summary>
+    /// <summary>
+    /// Gets the <c>finish_reason</c>; <see langword="null"/> means <c>tool_calls</c> when there are calls, else <c>stop</c>.
+    /// </summary>
     public string? FinishReason { get; init; }
 
     /// <summary>Gets the model the reply names; <see langword="null"/> echoes the request's model.</summary>

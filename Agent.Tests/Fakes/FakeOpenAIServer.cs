@@ -202,7 +202,8 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         response.StatusCode = reply.StatusCode;
         if (reply.RetryAfter is { } retryAfter)
         {
-            response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers.RetryAfter =
+                ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         var type = reply.StatusCode == StatusCodes.Status429TooManyRequests ? "rate_limit_exceeded" : "server_error";
@@ -357,7 +358,8 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
                     String(call.GetProperty("function"), "name") ?? string.Empty,
                     String(call.GetProperty("function"), "arguments") ?? string.Empty))
                 .ToList();
-            messages.Add(new FakeChatMessage(String(message, "role") ?? string.Empty, ContentText(message), String(message, "tool_call_id"), toolCalls));
+            messages.Add(new FakeChatMessage(
+                String(message, "role") ?? string.Empty, ContentText(message), String(message, "tool_call_id"), toolCalls));
         }
 
         var tools = Array(root, "tools")
@@ -378,7 +380,9 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
                 && includeUsage.ValueKind == JsonValueKind.True,
             messages,
             tools,
-            root.TryGetProperty("temperature", out var temperature) && temperature.ValueKind == JsonValueKind.Number ? temperature.GetDouble() : null,
+            root.TryGetProperty("temperature", out var temperature) && temperature.ValueKind == JsonValueKind.Number
+                ? temperature.GetDouble()
+                : null,
             Int(root, "max_completion_tokens") ?? Int(root, "max_tokens"),
             string.IsNullOrEmpty(authorization) ? null : authorization,
             root.Clone());
@@ -495,5 +499,6 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         }
     }
 
-    private sealed record Completion(string Id, long Created, string Model, IReadOnlyList<FakeToolCall> ToolCalls, string FinishReason, FakeUsage Usage);
+    private sealed record Completion(
+        string Id, long Created, string Model, IReadOnlyList<FakeToolCall> ToolCalls, string FinishReason, FakeUsage Usage);
 }

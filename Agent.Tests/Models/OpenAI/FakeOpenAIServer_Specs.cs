@@ -108,7 +108,9 @@ public sealed class When_the_fake_server_answers_without_streaming
             Assert.That(completion.FinishReason, Is.EqualTo(ChatFinishReason.ToolCalls));
             Assert.That(completion.ToolCalls, Has.Count.EqualTo(1));
             Assert.That(completion.ToolCalls[0].FunctionName, Is.EqualTo("search_documents"));
-            Assert.That(JsonDocument.Parse(completion.ToolCalls[0].FunctionArguments).RootElement.GetProperty("k").GetInt32(), Is.EqualTo(3));
+            Assert.That(
+                JsonDocument.Parse(completion.ToolCalls[0].FunctionArguments).RootElement.GetProperty("k").GetInt32(),
+                Is.EqualTo(3));
             Assert.That(_server.Requests.Single().Stream, Is.False);
         }
     }

@@ -197,7 +197,8 @@ public sealed class When_the_model_streams_a_text_answer
 [TestFixture]
 public sealed class When_the_conversation_holds_a_tool_result
 {
-    private const string ToolResult = """{"results":[{"source":"indexes-partial.html","content":"A partial index is built over a subset of a table."}]}""";
+    private const string ToolResult =
+        """{"results":[{"source":"indexes-partial.html","content":"A partial index is built over a subset of a table."}]}""";
 
     private FakeOpenAIServer _server = null!;
     private ChatResponse _response = null!;
@@ -213,12 +214,14 @@ public sealed class When_the_conversation_holds_a_tool_result
             new(ChatRole.User, "What is a partial index?"),
             new(ChatRole.Assistant, [
                 new TextContent("Let me search."),
-                new FunctionCallContent("call_1", "search_documents", new Dictionary<string, object?> { ["query"] = "partial index", ["k"] = 3 }),
+                new FunctionCallContent(
+                    "call_1", "search_documents", new Dictionary<string, object?> { ["query"] = "partial index", ["k"] = 3 }),
             ]),
             new(ChatRole.Tool, [new FunctionResultContent("call_1", ToolResult)]),
         ];
 
-        _response = await client.GetResponseAsync(messages, new ChatOptions { Tools = [OpenAIChatClients.SearchDocuments] }, deadline.Token);
+        var options = new ChatOptions { Tools = [OpenAIChatClients.SearchDocuments] };
+        _response = await client.GetResponseAsync(messages, options, deadline.Token);
     }
 
     [OneTimeTearDown]
@@ -351,7 +354,8 @@ public sealed class When_the_client_describes_itself
     public void Should_name_azure_for_an_azure_openai_host()
     {
         var endpoint = new Uri("https://contoso.openai.azure.com/openai/v1/");
-        using var client = new OpenAIChatClient(new OpenAIProviderOptions { ApiKey = "key", BaseUrl = endpoint, DefaultModel = "my-deployment" });
+        using var client = new OpenAIChatClient(
+            new OpenAIProviderOptions { ApiKey = "key", BaseUrl = endpoint, DefaultModel = "my-deployment" });
 
         var metadata = client.GetService<ChatClientMetadata>();
 
@@ -366,7 +370,8 @@ public sealed class When_the_client_describes_itself
     [Test]
     public void Should_name_openai_for_another_compatible_server()
     {
-        using var client = new OpenAIChatClient(new OpenAIProviderOptions { ApiKey = "ollama", BaseUrl = new Uri("http://localhost:11434/v1") });
+        using var client = new OpenAIChatClient(
+            new OpenAIProviderOptions { ApiKey = "ollama", BaseUrl = new Uri("http://localhost:11434/v1") });
 
         Assert.That(client.GetService<ChatClientMetadata>()?.ProviderName, Is.EqualTo("openai"));
     }

@@ -40,7 +40,8 @@ internal sealed partial class OpenAIChatClient
                         toolCalls.Add(ChatToolCall.CreateFunctionToolCall(
                             call.CallId,
                             call.Name,
-                            BinaryData.FromString(JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), JsonOptions))));
+                            BinaryData.FromString(
+                                JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), JsonOptions))));
                         break;
                     case FunctionResultContent functionResult:
                         result.Add(new ToolChatMessage(functionResult.CallId, ResultText(functionResult)));

@@ -133,14 +133,15 @@ internal sealed partial class OpenAIChatClient : IChatClient
         final.FinishReason = ToFinishReason(finishReason);
         yield return final;
 
-        ChatResponseUpdate NewUpdate(IList<AIContent> contents, OpenAIStreamingUpdate? rawRepresentation) => new(ChatRole.Assistant, contents)
-        {
-            MessageId = completionId,
-            ResponseId = completionId,
-            ModelId = responseModel ?? model,
-            CreatedAt = createdAt,
-            RawRepresentation = rawRepresentation,
-        };
+        ChatResponseUpdate NewUpdate(IList<AIContent> contents, OpenAIStreamingUpdate? rawRepresentation) =>
+            new(ChatRole.Assistant, contents)
+            {
+                MessageId = completionId,
+                ResponseId = completionId,
+                ModelId = responseModel ?? model,
+                CreatedAt = createdAt,
+                RawRepresentation = rawRepresentation,
+            };
     }
 
     /// <summary>
