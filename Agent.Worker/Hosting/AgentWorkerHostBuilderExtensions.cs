@@ -41,6 +41,8 @@ internal static class AgentWorkerHostBuilderExtensions
     /// <returns>The services.</returns>
     public static IServiceCollection AddAgentRunExecution(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddAgentModels(configuration);
+        services.AddRetrievalTools();
         services.AddSingleton<ModelPriceTable>();
         services.AddSingleton<RunningRuns>();
         services.AddSingleton<RetrievalAgent>();

@@ -1,0 +1,30 @@
+using Agent.Worker.Models.Offline;
+using Agent.Worker.Models.OpenAI;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Agent.Worker.Models;
+
+/// <summary>
+/// Chooses the model provider: the OpenAI-compatible provider when <c>OPENAI_API_KEY</c> is set (endpoint from
+/// <c>OPENAI_BASE_URL</c>, model from <c>AGENT_MODEL</c>), else the offline extractive model, which needs no key
+/// and no network.
+/// </summary>
+internal static class AgentModelsServiceCollectionExtensions
+{
+    /// <summary>Registers the <see cref="IChatClient"/> the agent calls.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration (environment variables included).</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddAgentModels(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (OpenAIProviderOptions.FromEnvironment(configuration) is { } openAI)
+        {
+            return services.AddOpenAIChatClient(openAI);
+        }
+
+        services.AddSingleton<IChatClient, OfflineExtractiveChatClient>();
+        return services;
+    }
+}
