@@ -9,14 +9,17 @@ namespace Agent.Worker.Models.Offline;
 /// Each passage is split into units (<see cref="SentenceSplitter"/>); a prose lead-in ending in <c>:</c> stays with
 /// the code statement that follows it ("To create such an index, do one of:" + <c>CREATE INDEX ...;</c>). A
 /// candidate scores the inverse document frequency, <c>ln(1 + N / df)</c> over the N candidates, of each question
-/// content word it contains (<see cref="TermAnalyzer"/>; half for a word seen only inside an identifier), plus a
-/// quarter of that for question words found only in the passage's title or heading, times a rank prior
-/// <c>1 + 0.3 × (1 − passage index / passage count)</c> that favours better-ranked passages, times 1.1 for code
-/// and 0.75 for units over 400 characters.
+/// content word it contains (<see cref="TermAnalyzer"/>; weighted <see cref="TermAnalyzer.IdentifierPartWeight"/>
+/// for a word seen only inside an identifier), plus a quarter of that for question words found only in the
+/// passage's title or heading. That sum is multiplied by a rank prior <c>1 + 0.3 × (1 − passage index / passage
+/// count)</c> favouring better-ranked passages; by a density factor <c>0.5 + 0.5 × matched words / content words</c>
+/// so that a short sentence about the question beats a long one that mentions it in passing (the idea of BM25's
+/// length normalisation); by 1.1 for code and 0.75 for candidates over 400 characters.
 /// </para>
 /// <para>
 /// Selection is greedy: each round takes the candidate with the highest gain, where question words already quoted
-/// count half, so later quotes add what earlier ones lack. It stops at <c>maxQuotes</c>, when the quotes would pass
+/// count half, so later quotes add what earlier ones lack, and a candidate next to a chosen one gains 1.25 times, so
+/// quotes read as continuous text. It stops at <c>maxQuotes</c>, when no candidate fits in what is left of
 /// <c>maxChars</c>, or when the best gain falls under <see cref="MinRelativeGain"/> of the first quote's score.
 /// </para>
 /// </remarks>
@@ -35,6 +38,7 @@ internal static class QuoteSelector
     private const double ContextWeight = 0.25;
     private const double RankPriorWeight = 0.3;
     private const double CodeBonus = 1.1;
+    private const double AdjacencyBonus = 1.25;
     private const int LongUnitChars = 400;
     private const double LongUnitPenalty = 0.75;
 
@@ -66,13 +70,13 @@ internal static class QuoteSelector
         var candidates = BuildCandidates(passages);
         var idf = InverseDocumentFrequencies(questionTerms, candidates);
         var covered = new HashSet<string>(StringComparer.Ordinal);
-        var best = candidates.Count == 0 ? 0 : candidates.Max(c => Gain(c, questionTerms, idf, covered, passages.Count));
+        var chosen = new List<Quote>();
+        var best = candidates.Count == 0 ? 0 : candidates.Max(c => Gain(c, questionTerms, idf, covered, [], passages.Count));
         if (best <= 0)
         {
             return [];
         }
 
-        var chosen = new List<Quote>();
         var remaining = new List<Candidate>(candidates);
         var usedChars = 0;
         while (chosen.Count < maxQuotes && remaining.Count > 0)
@@ -82,7 +86,7 @@ internal static class QuoteSelector
             foreach (var candidate in remaining)
             {
                 var fits = usedChars + candidate.Length <= maxChars || chosen.Count == 0;
-                var gain = fits ? Gain(candidate, questionTerms, idf, covered, passages.Count) : 0;
+                var gain = fits ? Gain(candidate, questionTerms, idf, covered, chosen, passages.Count) : 0;
                 if (gain > nextGain)
                 {
                     (next, nextGain) = (candidate, gain);
@@ -145,7 +149,12 @@ internal static class QuoteSelector
     }
 
     private static double Gain(
-        Candidate candidate, IReadOnlyList<string> questionTerms, Dictionary<string, double> idf, HashSet<string> covered, int passageCount)
+        Candidate candidate,
+        IReadOnlyList<string> questionTerms,
+        Dictionary<string, double> idf,
+        HashSet<string> covered,
+        List<Quote> chosen,
+        int passageCount)
     {
         var matched = 0.0;
         var context = 0.0;
@@ -168,9 +177,12 @@ internal static class QuoteSelector
         }
 
         var prior = 1 + (RankPriorWeight * (1 - ((double)candidate.PassageIndex / passageCount)));
+        var density = 0.5 + (0.5 * questionTerms.Count(candidate.Terms.ContainsKey) / Math.Max(candidate.Terms.Count, 1));
         var code = candidate.Units.Any(u => u.IsCode) ? CodeBonus : 1.0;
         var length = candidate.Length > LongUnitChars ? LongUnitPenalty : 1.0;
-        return (matched + context) * prior * code * length;
+        var adjacent = chosen.Any(q => q.PassageIndex == candidate.PassageIndex
+            && (q.LastUnit + 1 == candidate.FirstUnit || candidate.FirstUnit + candidate.Units.Count == q.FirstUnit));
+        return (matched + context) * prior * density * code * length * (adjacent ? AdjacencyBonus : 1.0);
     }
 
     private static bool SameText(IReadOnlyList<TextUnit> left, IReadOnlyList<TextUnit> right) =>

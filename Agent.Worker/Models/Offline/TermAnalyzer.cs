@@ -15,7 +15,7 @@ namespace Agent.Worker.Models.Offline;
 internal static class TermAnalyzer
 {
     /// <summary>The weight of a term found only as a part of an identifier such as <c>to_tsvector</c>.</summary>
-    public const double IdentifierPartWeight = 0.5;
+    public const double IdentifierPartWeight = 0.3;
 
     // Function words and the filler of questions ("how do I ..."); "use" is here because questions say "use"
     // where the manual says USING, and matching it would favour every sentence that mentions using anything.
@@ -58,11 +58,11 @@ internal static class TermAnalyzer
 
     /// <summary>
     /// Returns the stemmed content words of <paramref name="text"/> with a weight each: 1 for a whole word, and
-    /// <see cref="IdentifierPartWeight"/> for a word found only inside an identifier (<c>tsvector</c> in
+    /// <see cref="IdentifierPartWeight"/> (0.3) for a word found only inside an identifier (<c>tsvector</c> in
     /// <c>tsvector_ops</c>), because an identifier that merely contains a word is weaker evidence than the word.
     /// </summary>
     /// <param name="text">Any text, e.g. a sentence of a passage.</param>
-    /// <returns>Stem to weight (0.5 or 1).</returns>
+    /// <returns>Stem to weight (0.3 or 1).</returns>
     public static IReadOnlyDictionary<string, double> WeightedTerms(string text)
     {
         var terms = new Dictionary<string, double>(StringComparer.Ordinal);
