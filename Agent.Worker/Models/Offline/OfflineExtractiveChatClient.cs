@@ -1,0 +1,259 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Agent.Worker.Models.Offline;
+
+/// <summary>
+/// The agent's embedded default model, used when no model key is configured: a deterministic extractive model, not an
+/// LLM. It needs no key and no network, and it drives the agent loop the way a model would: for a new question it
+/// calls the <c>search_documents</c> tool with the question, and once the tool has answered it quotes the
+/// best-matching sentences of the returned passages with numbered citations (<see cref="ExtractiveAnswerComposer"/>).
+/// </summary>
+/// <remarks>
+/// Every response says what produced it: <see cref="ChatResponse.ModelId"/> is <see cref="ModelId"/>, and the
+/// message's (and response's) additional properties carry <c>model_provider = "offline"</c> and
+/// <c>note</c> = <see cref="Note"/>. Usage is estimated with <see cref="TokenEstimator"/> (about four characters per
+/// token); the model's price is zero. The same conversation always yields the same text, tool call id, message id and
+/// usage; only <see cref="ChatResponse.CreatedAt"/> follows the clock.
+/// </remarks>
+/// <param name="timeProvider">The clock for <see cref="ChatResponseUpdate.CreatedAt"/>.</param>
+internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : IChatClient
+{
+    /// <summary>The model id reported in responses and metadata.</summary>
+    public const string ModelId = "offline-extractive";
+
+    /// <summary>The provider name reported in metadata and in the <c>model_provider</c> property.</summary>
+    public const string ProviderName = "offline";
+
+    /// <summary>The name of the tool the model calls to retrieve passages.</summary>
+    public const string SearchToolName = "search_documents";
+
+    /// <summary>The number of passages the model asks the search tool for (<c>k</c>; 5).</summary>
+    public const int SearchResultCount = 5;
+
+    /// <summary>The note attached to every response, saying that no LLM was called.</summary>
+    public const string Note = "Offline extractive model: quotes retrieved passages; no LLM was called.";
+
+    /// <summary>The additional property naming the provider (<see cref="ProviderName"/>).</summary>
+    public const string ModelProviderProperty = "model_provider";
+
+    /// <summary>The additional property holding <see cref="Note"/>.</summary>
+    public const string NoteProperty = "note";
+
+    // Streamed text updates are about this long (cut after the next whitespace), so streaming is visible.
+    private const int StreamChunkChars = 40;
+
+    private static readonly ChatClientMetadata Metadata = new(ProviderName, providerUri: null, defaultModelId: ModelId);
+
+    /// <summary>Initializes a new instance of the <see cref="OfflineExtractiveChatClient"/> class on the system clock.</summary>
+    public OfflineExtractiveChatClient()
+        : this(TimeProvider.System)
+    {
+    }
+
+    /// <summary>
+    /// Returns the next assistant message: a <c>search_documents</c> call (finish reason
+    /// <see cref="ChatFinishReason.ToolCalls"/>) or the quoted answer (<see cref="ChatFinishReason.Stop"/>), with
+    /// estimated usage; it is the collected form of <see cref="GetStreamingResponseAsync"/>.
+    /// </summary>
+    /// <param name="messages">The conversation so far.</param>
+    /// <param name="options">The request options; <see cref="ChatOptions.Tools"/> must offer <c>search_documents</c>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The response.</returns>
+    public async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+        response.AdditionalProperties = response.Messages.Count > 0 ? response.Messages[^1].AdditionalProperties?.Clone() : null;
+        return response;
+    }
+
+    /// <summary>
+    /// Streams the next assistant message: either one update with the <c>search_documents</c> call, or the answer text
+    /// in updates of about 40 characters; all updates share one message id, and the last carries the usage
+    /// (<see cref="UsageContent"/>) and the finish reason.
+    /// </summary>
+    /// <param name="messages">The conversation so far.</param>
+    /// <param name="options">The request options; <see cref="ChatOptions.Tools"/> must offer <c>search_documents</c>.</param>
+    /// <param name="cancellationToken">Cancels the stream between updates.</param>
+    /// <returns>The updates.</returns>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var conversation = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        var turn = Decide(conversation, options);
+        var id = ShortHash($"{turn.Question}\n{conversation.Count}\n{(turn.Call is null ? "answer" : "call")}");
+        var createdAt = timeProvider.GetUtcNow();
+        var properties = new AdditionalPropertiesDictionary
+        {
+            [ModelProviderProperty] = ProviderName,
+            [NoteProperty] = Note,
+        };
+
+        ChatResponseUpdate Update(
+            IList<AIContent> contents, AdditionalPropertiesDictionary? additionalProperties = null, ChatFinishReason? finishReason = null) =>
+            new(ChatRole.Assistant, contents)
+            {
+                MessageId = "msg_" + id,
+                ResponseId = "resp_" + id,
+                ModelId = ModelId,
+                CreatedAt = createdAt,
+                AdditionalProperties = additionalProperties,
+                FinishReason = finishReason,
+            };
+
+        long outputTokens;
+        ChatFinishReason finishReason;
+        if (turn.Call is { } call)
+        {
+            await Task.Yield();
+            yield return Update([call], properties);
+            outputTokens = TokenEstimator.Estimate(call.Name + JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions));
+            finishReason = ChatFinishReason.ToolCalls;
+        }
+        else
+        {
+            var first = true;
+            foreach (var chunk in Chunks(turn.Text!))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // Yielding the thread between updates lets a consumer forward each one before the next is produced.
+                await Task.Yield();
+                yield return Update([new TextContent(chunk)], first ? properties : null);
+                first = false;
+            }
+
+            outputTokens = TokenEstimator.Estimate(turn.Text);
+            finishReason = ChatFinishReason.Stop;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var inputTokens = TokenEstimator.EstimatePrompt(conversation, options);
+        var usage = new UsageDetails
+        {
+            InputTokenCount = inputTokens,
+            OutputTokenCount = outputTokens,
+            TotalTokenCount = inputTokens + outputTokens,
+        };
+        yield return Update([new UsageContent(usage)], finishReason: finishReason);
+    }
+
+    /// <summary>
+    /// Returns the metadata (provider <c>offline</c>, default model <c>offline-extractive</c>) for
+    /// <see cref="ChatClientMetadata"/>, this instance for its own types, and <see langword="null"/> otherwise.
+    /// </summary>
+    /// <param name="serviceType">The requested service type.</param>
+    /// <param name="serviceKey">A service key; any key other than <see langword="null"/> yields <see langword="null"/>.</param>
+    /// <returns>The service, or <see langword="null"/>.</returns>
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        return serviceType == typeof(ChatClientMetadata) ? Metadata : serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>Does nothing: the model holds no resources.</summary>
+    public void Dispose()
+    {
+    }
+
+    // The loop's contract: a new question (no search result after the latest user message) gets a search call; once
+    // a search result follows it, the answer quotes it. One search per question, so the loop always terminates.
+    private static Turn Decide(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    {
+        var userIndex = -1;
+        for (var i = messages.Count - 1; i >= 0 && userIndex < 0; i--)
+        {
+            userIndex = messages[i].Role == ChatRole.User ? i : -1;
+        }
+
+        var question = userIndex < 0 ? string.Empty : messages[userIndex].Text.Trim();
+        if (question.Length == 0)
+        {
+            return new Turn(question, "Ask a question about PostgreSQL, and I will search the manual and quote the "
+                + "passages that answer it.", null);
+        }
+
+        var later = messages.Skip(userIndex + 1).SelectMany(m => m.Contents).ToList();
+        var callNames = later.OfType<FunctionCallContent>().GroupBy(c => c.CallId).ToDictionary(g => g.Key, g => g.First().Name);
+        var results = new List<string>();
+        foreach (var result in later.OfType<FunctionResultContent>())
+        {
+            var text = TokenEstimator.ResultText(result);
+            var isSearch = callNames.TryGetValue(result.CallId, out var name)
+                ? name == SearchToolName
+                : SearchResultParser.TryParse(text, out _);
+            if (isSearch)
+            {
+                results.Add(text);
+            }
+        }
+
+        if (results.Count == 0)
+        {
+            if (options?.Tools?.Any(t => t.Name == SearchToolName) != true)
+            {
+                return new Turn(question, $"I cannot search the PostgreSQL manual: the {SearchToolName} tool is not "
+                    + "available, and this offline extractive model (not an LLM) can only answer by quoting the passages "
+                    + "that search returns.", null);
+            }
+
+            var arguments = new Dictionary<string, object?> { ["query"] = question, ["k"] = SearchResultCount };
+            var callId = "call_" + ShortHash($"{question}\n{messages.Count}");
+            return new Turn(question, null, new FunctionCallContent(callId, SearchToolName, arguments));
+        }
+
+        var passages = new List<SearchPassage>();
+        var failures = new List<string>();
+        foreach (var text in results)
+        {
+            if (SearchResultParser.TryParse(text, out var parsed))
+            {
+                passages.AddRange(parsed);
+            }
+            else
+            {
+                failures.Add(text);
+            }
+        }
+
+        if (failures.Count == results.Count)
+        {
+            var reason = failures[0].Length > 300 ? failures[0][..300] + "…" : failures[0];
+            return new Turn(question, $"The {SearchToolName} tool failed, so there are no passages to quote: {reason}", null);
+        }
+
+        return new Turn(question, ExtractiveAnswerComposer.Compose(question, passages), null);
+    }
+
+    private static IEnumerable<string> Chunks(string text)
+    {
+        var start = 0;
+        while (start < text.Length)
+        {
+            var end = Math.Min(text.Length, start + StreamChunkChars);
+            while (end < text.Length && !char.IsWhiteSpace(text[end - 1]))
+            {
+                end++;
+            }
+
+            yield return text[start..end];
+            start = end;
+        }
+    }
+
+    private static string ShortHash(string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)))[..16];
+
+    private sealed record Turn(string Question, string? Text, FunctionCallContent? Call);
+}
