@@ -10,7 +10,7 @@
 # Environment: ConnectionStrings__Agent, ConnectionStrings__RabbitMq, OPENAI_API_KEY (unset: the offline
 # extractive model), OPENAI_BASE_URL, AGENT_MODEL, AgentWorker__Slots are passed on to the programs;
 # AGENT_API_PORT (default 8123) and AGENT_API_URLS (default http://localhost:PORT; http://0.0.0.0:PORT to listen
-# on every interface); AGENT_READY_TIMEOUT seconds to wait for each program (default 120).
+# on every interface); AGENT_READY_TIMEOUT seconds the API and the workers get to become ready (default 120).
 #
 # Idempotent: processes a previous run started are stopped first. Logs: .local/logs/*.log; pids:
 # .local/pids/*.pid; stop with deploy/local/down.sh.
