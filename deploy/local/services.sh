@@ -10,7 +10,21 @@ PG_DATABASE="${AGENT_PG_DATABASE:-agent}"
 
 log() { printf '[services] %s\n' "$*" >&2; }
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+die() { log "error: $*"; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "needs root to install and start PostgreSQL and RabbitMQ: run it as root or install sudo"
+  fi
+}
+
+# Runs SQL as the postgres superuser. From / because su keeps the working directory, and psql complains when the
+# postgres user cannot enter it (e.g. /root).
+as_postgres() { (cd / && as_root su postgres -c "$1"); }
 
 install_packages() {
   local missing=()
@@ -18,6 +32,8 @@ install_packages() {
   dpkg -s postgresql-doc-15 >/dev/null 2>&1 || missing+=(postgresql-doc-15)
   dpkg -s rabbitmq-server >/dev/null 2>&1 || missing+=(rabbitmq-server)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  # ask.sh reads the event stream with jq; python3 is not on a fresh Debian.
+  command -v jq >/dev/null 2>&1 || missing+=(jq)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     # Everything is installed before any server starts: postgresql-doc-15 can pull a newer PostgreSQL minor
@@ -28,7 +44,7 @@ install_packages() {
 }
 
 start_postgres() {
-  local version cluster
+  local version cluster port
   version=$(pg_lsclusters -h | awk 'NR==1{print $1}')
   cluster=$(pg_lsclusters -h | awk 'NR==1{print $2}')
   if [ -z "$version" ]; then
@@ -40,37 +56,59 @@ start_postgres() {
     log "starting PostgreSQL $version/$cluster"
     as_root pg_ctlcluster "$version" "$cluster" start
   fi
+  port=$(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1==v && $2==c {print $3}')
+  local ready=false
   for _ in $(seq 1 60); do
-    as_root su postgres -c "pg_isready -q" && break
+    if as_postgres "pg_isready -q -p $port"; then ready=true; break; fi
     sleep 0.5
   done
-  as_root su postgres -c "psql -v ON_ERROR_STOP=1 -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$PG_USER'\"" | grep -q 1 ||
-    as_root su postgres -c "psql -v ON_ERROR_STOP=1 -qc \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
-  as_root su postgres -c "psql -v ON_ERROR_STOP=1 -qtAc \"SELECT 1 FROM pg_database WHERE datname='$PG_DATABASE'\"" | grep -q 1 ||
-    as_root su postgres -c "psql -v ON_ERROR_STOP=1 -qc \"CREATE DATABASE $PG_DATABASE OWNER $PG_USER\""
+  $ready || die "PostgreSQL $version/$cluster did not accept connections within 30 s; see /var/log/postgresql/"
+  # The programs' default connection strings name port 5432.
+  [ "$port" = 5432 ] || log "warning: PostgreSQL $version/$cluster listens on port $port, not 5432; set ConnectionStrings__Agent"
+  as_postgres "psql -p $port -v ON_ERROR_STOP=1 -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='$PG_USER'\"" | grep -q 1 ||
+    as_postgres "psql -p $port -v ON_ERROR_STOP=1 -qc \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
+  as_postgres "psql -p $port -v ON_ERROR_STOP=1 -qtAc \"SELECT 1 FROM pg_database WHERE datname='$PG_DATABASE'\"" | grep -q 1 ||
+    as_postgres "psql -p $port -v ON_ERROR_STOP=1 -qc \"CREATE DATABASE $PG_DATABASE OWNER $PG_USER\""
 }
 
+rabbitmq_running() { as_root rabbitmqctl -q status >/dev/null 2>&1; }
+
 start_rabbitmq() {
-  if as_root rabbitmqctl -q status >/dev/null 2>&1; then
-    return
-  fi
   # The broker closes a channel whose delivery stays unacknowledged longer than consumer_timeout (30 min by
   # default). Runs are acked late, when they end, so the timeout must exceed the longest allowed run; 3.10 has
-  # only this global setting. See docs/operations.md.
+  # only this global setting. See docs/operations.md. The broker reads it at boot only.
+  local configured=false
   if ! grep -qs '^consumer_timeout' /etc/rabbitmq/rabbitmq.conf; then
     echo 'consumer_timeout = 7200000' | as_root tee -a /etc/rabbitmq/rabbitmq.conf >/dev/null
+    configured=true
   fi
-  log "starting RabbitMQ"
+  if rabbitmq_running; then
+    # With systemd, installing the package already started the broker, before the setting above existed.
+    $configured || return 0
+    log "restarting RabbitMQ to apply consumer_timeout"
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      as_root systemctl restart rabbitmq-server
+    else
+      as_root rabbitmqctl -q stop >/dev/null
+      start_rabbitmq_server
+    fi
+  else
+    log "starting RabbitMQ"
+    start_rabbitmq_server
+  fi
+  for _ in $(seq 1 120); do
+    as_root rabbitmqctl -q await_startup >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  die "RabbitMQ did not start within 60 s; see /var/log/rabbitmq/"
+}
+
+start_rabbitmq_server() {
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     as_root systemctl start rabbitmq-server
   else
     as_root service rabbitmq-server start >/dev/null 2>&1 || as_root su rabbitmq -s /bin/sh -c 'rabbitmq-server -detached'
   fi
-  for _ in $(seq 1 120); do
-    as_root rabbitmqctl -q await_startup >/dev/null 2>&1 && return
-    sleep 0.5
-  done
-  log "RabbitMQ did not start"; exit 1
 }
 
 install_packages

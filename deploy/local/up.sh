@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Runs the whole system on one Debian 12 machine without Docker: installs and starts PostgreSQL and RabbitMQ
+# (services.sh), builds the solution, migrates the database, ingests the PostgreSQL manual, starts the API and
+# the workers in the background, waits until they are ready, and asks one question.
+#
+# Usage: deploy/local/up.sh [--workers N] [--skip-ingest] [--no-ask]
+#   --workers N     worker processes to start (default 2)
+#   --skip-ingest   do not (re)ingest the manual; ingest skips unchanged pages anyway, this skips even the scan
+#   --no-ask        do not ask the sample question at the end
+# Environment: ConnectionStrings__Agent, ConnectionStrings__RabbitMq, OPENAI_API_KEY (unset: the offline
+# extractive model), OPENAI_BASE_URL, AGENT_MODEL, AgentWorker__Slots are passed on to the programs;
+# AGENT_API_PORT (default 8123) and AGENT_API_URLS (default http://localhost:PORT; http://0.0.0.0:PORT to listen
+# on every interface); AGENT_READY_TIMEOUT seconds the API and the workers get to become ready (default 120).
+#
+# Idempotent: processes a previous run started are stopped first. Logs: .local/logs/*.log; pids:
+# .local/pids/*.pid; stop with deploy/local/down.sh.
+set -euo pipefail
+
+# shellcheck source=deploy/local/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+QUESTION="How do I create a GIN index on a tsvector column?"
+WORKERS=2
+INGEST=true
+ASK=true
+while [ $# -gt 0 ]; do
+  case $1 in
+    --workers) [ $# -ge 2 ] || die "--workers needs a number"; WORKERS=$2; shift 2 ;;
+    --skip-ingest) INGEST=false; shift ;;
+    --no-ask) ASK=false; shift ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+[[ $WORKERS =~ ^[1-9][0-9]*$ ]] || die "--workers must be a positive number, not '$WORKERS'"
+
+API_PORT="${AGENT_API_PORT:-8123}"
+API_URLS="${AGENT_API_URLS:-http://localhost:$API_PORT}"
+API="http://localhost:$API_PORT"
+READY_TIMEOUT="${AGENT_READY_TIMEOUT:-120}"
+MANUAL_DIR="/usr/share/doc/postgresql-doc-15/html"
+
+export ConnectionStrings__Agent="${ConnectionStrings__Agent:-Host=localhost;Username=$AGENT_PG_USER;Password=$AGENT_PG_PASSWORD;Database=$AGENT_PG_DATABASE}"
+export ConnectionStrings__RabbitMq="${ConnectionStrings__RabbitMq:-amqp://guest:guest@localhost:5672/}"
+
+bash "$AGENT_ROOT/deploy/local/services.sh"
+require_dotnet
+command -v setsid >/dev/null 2>&1 || die "setsid (util-linux) is missing"
+
+mkdir -p "$AGENT_LOGS" "$AGENT_PIDS"
+stop_pidfiles "$AGENT_PIDS"/*.pid
+# Anything still answering on the port is not ours (ours were stopped above): fail instead of testing a stranger.
+if curl -s -o /dev/null --max-time 2 "$API/"; then
+  die "something already listens on port $API_PORT; stop it or set AGENT_API_PORT"
+else
+  rc=$?
+  [ "$rc" -eq 7 ] || die "something already listens on port $API_PORT (curl exit $rc); stop it or set AGENT_API_PORT"
+fi
+
+log "building (Release)"
+dotnet build "$AGENT_ROOT/Agent.sln" -c Release -nologo -v quiet -clp:NoSummary ||
+  die "build failed; run: dotnet build Agent.sln -c Release"
+[ -f "$AGENT_API_DIR/Agent.Api.dll" ] || die "build produced no $AGENT_API_DIR/Agent.Api.dll"
+[ -f "$AGENT_WORKER_DIR/Agent.Worker.dll" ] || die "build produced no $AGENT_WORKER_DIR/Agent.Worker.dll"
+
+# Runs a one-shot worker command with its output in .local/logs/NAME.log; shows the log's end if it fails.
+run_worker_command() {
+  local name=$1; shift
+  if ! (cd "$AGENT_WORKER_DIR" && dotnet Agent.Worker.dll "$@") >"$AGENT_LOGS/$name.log" 2>&1 </dev/null; then
+    show_log_tail "$name"
+    die "'dotnet Agent.Worker.dll $*' failed; full log: .local/logs/$name.log"
+  fi
+}
+
+log "migrating the database"
+run_worker_command migrate migrate
+if $INGEST; then
+  [ -d "$MANUAL_DIR" ] || die "$MANUAL_DIR is missing (package postgresql-doc-15; services.sh installs it)"
+  log "ingesting the PostgreSQL manual from $MANUAL_DIR (log: .local/logs/ingest.log)"
+  run_worker_command ingest ingest --path "$MANUAL_DIR"
+fi
+
+if [ -n "${OPENAI_API_KEY:-}" ]; then
+  log "model: ${AGENT_MODEL:-the default model} at ${OPENAI_BASE_URL:-OpenAI}"
+else
+  log "model: the offline extractive model (set OPENAI_API_KEY to use an LLM)"
+fi
+
+log "starting the API on $API_URLS and $WORKERS worker(s)"
+# A half-started system is stopped again when startup fails; the logs stay for reading.
+# shellcheck disable=SC2317 # called by the EXIT trap.
+stop_on_failure() {
+  local status=$?
+  [ "$status" -eq 0 ] || stop_pidfiles "$AGENT_PIDS"/*.pid
+}
+trap stop_on_failure EXIT
+start_background api "$AGENT_API_DIR" dotnet Agent.Api.dll --urls "$API_URLS"
+for i in $(seq 1 "$WORKERS"); do
+  start_background "worker-$i" "$AGENT_WORKER_DIR" \
+    env AgentWorker__InstanceId="${HOSTNAME:-local}-worker-$i" dotnet Agent.Worker.dll run
+done
+
+# Fails with the program's log if it has exited; start_background wrote its pid file.
+require_running() {
+  local name=$1
+  if [ -z "$(live_pid "$AGENT_PIDS/$name.pid")" ]; then
+    show_log_tail "$name"
+    die "$name exited during startup; log: .local/logs/$name.log"
+  fi
+}
+
+deadline=$((SECONDS + READY_TIMEOUT))
+until curl -fsS --max-time 2 "$API/ok" 2>/dev/null | grep -q '"ok" *: *true'; do
+  require_running api
+  if ((SECONDS >= deadline)); then
+    show_log_tail api
+    die "the API did not answer $API/ok within $READY_TIMEOUT s; log: .local/logs/api.log"
+  fi
+  sleep 0.5
+done
+log "API ready at $API"
+
+for i in $(seq 1 "$WORKERS"); do
+  until grep -qF "Worker ready" "$AGENT_LOGS/worker-$i.log"; do
+    require_running "worker-$i"
+    if ((SECONDS >= deadline)); then
+      show_log_tail "worker-$i"
+      die "worker-$i did not log 'Worker ready' within $READY_TIMEOUT s of starting; log: .local/logs/worker-$i.log"
+    fi
+    sleep 0.5
+  done
+done
+log "$WORKERS worker(s) ready"
+trap - EXIT
+
+ask_status=0
+if $ASK; then
+  log "asking: $QUESTION"
+  bash "$AGENT_ROOT/deploy/local/ask.sh" "$QUESTION" --api "$API" || ask_status=$?
+fi
+
+cat >&2 <<EOF
+
+  API        $API   (log .local/logs/api.log)
+  Workers    $WORKERS   (logs .local/logs/worker-*.log)
+  Ask        deploy/local/ask.sh "your question"
+  Stop       deploy/local/down.sh   (--all also stops PostgreSQL and RabbitMQ)
+
+EOF
+exit "$ask_status"
