@@ -15,7 +15,8 @@ namespace Agent.Api.Runs;
 /// send never loses an accepted run.
 /// </summary>
 internal sealed partial class RunSubmitter(
-    AgentDbContext db, ISendEndpointProvider sendEndpoints, TimeProvider timeProvider, ILogger<RunSubmitter> logger)
+    AgentDbContext db, ISendEndpointProvider sendEndpoints, IConfiguration configuration, TimeProvider timeProvider,
+    ILogger<RunSubmitter> logger)
 {
     /// <summary>The 409 detail of multitask <c>reject</c>, verbatim from LangGraph Server (<c>langgraph_api/models/run.py</c>).</summary>
     public const string ThreadBusyDetail =
@@ -94,7 +95,7 @@ internal sealed partial class RunSubmitter(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["run_id"] = run.RunId, ["thread_id"] = run.ThreadId });
         try
         {
-            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + AgentRunQueues.Runs));
+            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + (configuration[AgentRunQueues.RunsSettingKey] ?? AgentRunQueues.Runs)));
             await endpoint.Send(new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = now }, cancellationToken);
             LogAccepted(logger, run.RunId, run.ThreadId);
         }

@@ -10,4 +10,10 @@ public static class AgentRunQueues
     /// directly (<c>queue:agent-runs</c>) so a command is kept even before any worker has bound an exchange.
     /// </summary>
     public const string Runs = "agent-runs";
+
+    /// <summary>
+    /// The configuration key that renames the run queue (environment <c>Messaging__RunQueue</c>), read by the API and
+    /// the workers alike; isolated systems on one broker (tests, staging) use different names.
+    /// </summary>
+    public const string RunsSettingKey = "Messaging:RunQueue";
 }

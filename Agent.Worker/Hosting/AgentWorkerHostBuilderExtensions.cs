@@ -1,3 +1,4 @@
+using Agent.Contracts.Runs;
 using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
@@ -27,6 +28,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddAgentPersistence(configuration.GetConnectionString("Agent") ?? DefaultDatabase);
         services.AddOptions<AgentWorkerOptions>()
             .Bind(configuration.GetSection(AgentWorkerOptions.SectionName))
+            .Configure(o => o.RunQueue = configuration[AgentRunQueues.RunsSettingKey] ?? o.RunQueue)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         return services;

@@ -336,7 +336,7 @@ internal sealed partial class AgentRunExecutor(
         var next = await runStore.FindNextPendingRunAsync(threadId, cancellationToken);
         if (next is { } runId)
         {
-            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + AgentRunQueues.Runs));
+            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + options.Value.RunQueue));
             await endpoint.Send(
                 new StartAgentRun { RunId = runId, ThreadId = threadId, RequestedAt = timeProvider.GetUtcNow() },
                 cancellationToken);

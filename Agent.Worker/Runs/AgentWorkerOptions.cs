@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Agent.Contracts.Runs;
 
 namespace Agent.Worker.Runs;
 
@@ -28,6 +29,9 @@ public sealed class AgentWorkerOptions
     /// <summary>Gets or sets the step limit used when a run sets no <c>recursion_limit</c>. Default is 25 (LangGraph's).</summary>
     [Range(1, 10_000)]
     public int DefaultRecursionLimit { get; set; } = 25;
+
+    /// <summary>Gets or sets the run queue's name. Default is <c>agent-runs</c>; set through <c>Messaging:RunQueue</c>.</summary>
+    public string RunQueue { get; set; } = AgentRunQueues.Runs;
 
     /// <summary>Gets the lease length.</summary>
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);

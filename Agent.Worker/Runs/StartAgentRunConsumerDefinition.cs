@@ -1,4 +1,3 @@
-using Agent.Contracts.Runs;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +17,7 @@ internal sealed class StartAgentRunConsumerDefinition : ConsumerDefinition<Start
     public StartAgentRunConsumerDefinition(IOptions<AgentWorkerOptions> options)
     {
         slots = options.Value.Slots;
-        EndpointName = AgentRunQueues.Runs;
+        EndpointName = options.Value.RunQueue;
         ConcurrentMessageLimit = slots;
     }
 
