@@ -10,11 +10,14 @@ namespace Agent.Worker.Models.Offline;
 /// <c>CREATE INDEX name ON table USING GIN (column);</c> in half.
 /// </summary>
 /// <remarks>
-/// Code is recognised by shape, not by a parser: a line that starts with an upper-case SQL command word and either
-/// ends in <c>;</c>, continues with another upper-case word, or is a <c>SELECT</c>/<c>WITH</c>; following lines stay
-/// in the statement while it lacks its <c>;</c> and they are indented or start with a clause word (<c>FROM</c>,
-/// <c>WHERE</c>, ...). Sentences end at <c>.</c>, <c>!</c> or <c>?</c> (or a <c>;</c> ending an inline statement)
-/// followed by a space and a capital, never inside parentheses and never after <c>e.g.</c> or <c>i.e.</c>.
+/// Code is recognised by shape, not by a parser. A statement starts with an upper-case SQL command word followed by
+/// another upper-case word (<c>CREATE INDEX</c>, <c>ALTER TABLE</c>), or is a <c>SELECT</c>/<c>WITH</c>, or is a
+/// whole line ending in <c>;</c>; and it must not read like prose (no sentence boundary, no final <c>.</c>, fewer
+/// than two English function words outside quoted literals), so "CREATE INDEX constructs an index on the specified
+/// column(s) of ..." stays a sentence. Following lines stay in a statement while it lacks its <c>;</c> and they are
+/// indented or start with a clause word (<c>FROM</c>, <c>WHERE</c>, ...). Inline, a statement starts after a colon
+/// and ends at its <c>;</c>. Sentences end at <c>.</c>, <c>!</c> or <c>?</c> followed by a space and a capital,
+/// never inside parentheses and never after <c>e.g.</c> or <c>i.e.</c>.
 /// </remarks>
 internal static partial class SentenceSplitter
 {
@@ -34,7 +37,7 @@ internal static partial class SentenceSplitter
     ], StringComparer.Ordinal);
 
     private static readonly FrozenSet<string> Abbreviations = FrozenSet.ToFrozenSet(
-        ["e.g", "i.e", "cf", "vs", "approx", "fig", "sec", "no"], StringComparer.Ordinal);
+        ["e.g", "i.e", "cf", "vs", "approx", "fig", "sec"], StringComparer.Ordinal);
 
     // Lower-case words that SQL identifiers rarely are but English sentences always contain.
     private static readonly FrozenSet<string> ProseFunctionWords = FrozenSet.ToFrozenSet(
