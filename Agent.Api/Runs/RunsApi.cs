@@ -89,8 +89,8 @@ internal static class RunsApi
             return error;
         }
 
-        http.Response.Headers.ContentLocation = threadId is null ? $"/runs/{run!.RunId}" : $"/threads/{run!.ThreadId}/runs/{run.RunId}";
-        return ApiResults.Json(RunJson.From(run));
+        http.Response.Headers.ContentLocation = RunStreamRelay.RunPath(run!, stateless: threadId is null);
+        return ApiResults.Json(RunJson.From(run!));
     }
 
     private static async Task<IResult> StreamAsync(
@@ -125,7 +125,7 @@ internal static class RunsApi
             return error;
         }
 
-        http.Response.Headers.ContentLocation = threadId is null ? $"/runs/{run!.RunId}" : $"/threads/{run!.ThreadId}/runs/{run.RunId}";
+        http.Response.Headers.ContentLocation = RunStreamRelay.RunPath(run!, stateless: threadId is null);
         await WriteFinalValuesAsync(http, run!.RunId, run.ThreadId, waiter, db);
         if (request!.DeleteThreadOnCompletion && !http.RequestAborted.IsCancellationRequested)
         {

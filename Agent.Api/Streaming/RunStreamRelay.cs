@@ -31,10 +31,17 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
         response.Headers.CacheControl = "no-store";
         response.Headers["X-Accel-Buffering"] = "no";
         // The SDKs parse Content-Location to learn the run id, and reconnect with GET Location + Last-Event-ID.
-        var path = stateless ? $"/runs/{run.RunId}" : $"/threads/{run.ThreadId}/runs/{run.RunId}";
+        var path = RunPath(run, stateless);
         response.Headers.Location = path + "/stream";
         response.Headers.ContentLocation = path;
     }
+
+    /// <summary>Gets a run's path: <c>/threads/{thread_id}/runs/{run_id}</c>, or <c>/runs/{run_id}</c> for a stateless call.</summary>
+    /// <param name="run">The run.</param>
+    /// <param name="stateless">Whether the run was created without a thread in the path.</param>
+    /// <returns>The path, the value of <c>Content-Location</c>.</returns>
+    public static string RunPath(AgentRun run, bool stateless) =>
+        stateless ? $"/runs/{run.RunId}" : $"/threads/{run.ThreadId}/runs/{run.RunId}";
 
     /// <summary>Streams the run until it ends or the client goes away.</summary>
     /// <param name="response">The response, headers already set with <see cref="SetStreamHeaders"/>.</param>

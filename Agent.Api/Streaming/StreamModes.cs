@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Agent.Api.Http;
 
 namespace Agent.Api.Streaming;
 
@@ -55,7 +56,7 @@ internal static class StreamModes
         var unknown = modes.FirstOrDefault(m => !Supported.Contains(m));
         if (unknown is not null)
         {
-            return ([], $"stream_mode '{ApiRequestText(unknown)}' is not supported; supported: {string.Join(", ", Supported)}.");
+            return ([], $"stream_mode '{ApiRequest.Truncate(unknown)}' is not supported; supported: {string.Join(", ", Supported)}.");
         }
 
         return (modes.Count == 0 ? [Values] : modes.Distinct().ToList(), null);
@@ -104,6 +105,4 @@ internal static class StreamModes
 
         return Parse(array);
     }
-
-    private static string ApiRequestText(string value) => value.Length <= 40 ? value : value[..40] + "…";
 }

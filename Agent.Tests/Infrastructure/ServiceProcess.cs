@@ -34,9 +34,6 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Gets the operating-system process id.</summary>
-    public int ProcessId => process.Id;
-
     /// <summary>Gets the path of a project's built program, in the configuration these tests were built in.</summary>
     /// <param name="project">The project, e.g. <c>Agent.Api</c>.</param>
     /// <returns>The path of <c>{project}.dll</c>.</returns>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agent.Contracts.Runs;
 using Agent.Persistence;
@@ -107,8 +106,8 @@ internal sealed partial class AgentRunExecutor(
     private async Task RunStepsAsync(RunProgress run, CancellationToken cancellationToken)
     {
         var row = await db.Runs.AsNoTracking().SingleAsync(r => r.RunId == run.RunId, cancellationToken);
-        var assistantConfig = await db.Assistants.AsNoTracking().Where(a => a.AssistantId == row.AssistantId)
-            .Select(a => a.Config).SingleAsync(cancellationToken);
+        var assistantConfig = JsonNode.Parse(await db.Assistants.AsNoTracking().Where(a => a.AssistantId == row.AssistantId)
+            .Select(a => a.Config).SingleAsync(cancellationToken));
         var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
         var model = Setting(kwargs, assistantConfig, "model");
         var systemPrompt = Setting(kwargs, assistantConfig, "system_prompt");
@@ -343,21 +342,18 @@ internal sealed partial class AgentRunExecutor(
         }
     }
 
-    private static string? Setting(JsonObject kwargs, string assistantConfig, string key)
+    private static string? Setting(JsonObject kwargs, JsonNode? assistantConfig, string key)
     {
         // A run's config.configurable wins over its assistant's config.configurable (LangGraph merges them so).
-        var fromRun = kwargs["config"]?["configurable"]?[key];
-        if (fromRun is JsonValue runValue && runValue.TryGetValue<string>(out var runSetting))
+        foreach (var candidate in new[] { kwargs["config"]?["configurable"]?[key], assistantConfig?["configurable"]?[key] })
         {
-            return runSetting;
+            if (candidate is JsonValue value && value.TryGetValue<string>(out var setting))
+            {
+                return setting;
+            }
         }
 
-        using var document = JsonDocument.Parse(assistantConfig);
-        return document.RootElement.TryGetProperty("configurable", out var configurable)
-               && configurable.ValueKind == JsonValueKind.Object
-               && configurable.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
+        return null;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} not claimed: {Outcome}")]

@@ -26,10 +26,6 @@ public sealed class AgentWorkerOptions
     [Range(2, 3600)]
     public int LeaseSeconds { get; set; } = 30;
 
-    /// <summary>Gets or sets the step limit used when a run sets no <c>recursion_limit</c>. Default is 25 (LangGraph's).</summary>
-    [Range(1, 10_000)]
-    public int DefaultRecursionLimit { get; set; } = 25;
-
     /// <summary>Gets or sets the run queue's name. Default is <c>agent-runs</c>; set through <c>Messaging:RunQueue</c>.</summary>
     public string RunQueue { get; set; } = AgentRunQueues.Runs;
 

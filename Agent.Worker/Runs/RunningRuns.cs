@@ -41,9 +41,6 @@ internal sealed class RunningRuns
     /// <returns>The action.</returns>
     public string? CancelAction(Guid runId) => entries.TryGetValue(runId, out var entry) ? entry.Action : null;
 
-    /// <summary>Gets how many runs this process is executing.</summary>
-    public int Count => entries.Count;
-
     private sealed class Entry(CancellationTokenSource cancellation)
     {
         public CancellationTokenSource Cancellation { get; } = cancellation;
