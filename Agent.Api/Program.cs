@@ -1,3 +1,4 @@
+using Agent.Api.Auth;
 using Agent.Api.Health;
 using Agent.Api.Hosting;
 using Agent.Api.Runs;
@@ -9,6 +10,7 @@ builder.AddAgentApi();
 var app = builder.Build();
 app.UseHttpLogging();
 app.UseAgentErrorHandling();
+app.UseAgentAuthentication();
 app.MapSystemApi();
 app.MapThreadsApi();
 app.MapRunsApi();

@@ -3,6 +3,7 @@ using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Documents;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,12 +16,26 @@ namespace Agent.Persistence;
 /// Migrations are written by hand in EF's own form (Microsoft.EntityFrameworkCore.Design does not restore here);
 /// <c>AgentDbContextModelSnapshot</c> must match this model, which a test checks with
 /// <c>Database.HasPendingModelChanges()</c>.
+/// <para>
+/// Tenancy: global query filters scope assistants, threads, runs and checkpoints to <see cref="TenantId"/>, so every
+/// LINQ query, <c>ExecuteUpdate</c> and <c>ExecuteDelete</c> of a scoped context sees only its tenant's rows (plus
+/// the shared system assistants); raw SQL must add <c>tenant_id</c> itself. Rows added through a scoped context are
+/// stamped with its tenant by <see cref="SaveChangesAsync(bool, CancellationToken)"/>.
+/// </para>
 /// </remarks>
 /// <param name="options">The options built by <c>AddAgentPersistence</c>.</param>
 public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : DbContext(options)
 {
     /// <summary>The database schema that holds every table.</summary>
     public const string Schema = "agent";
+
+    /// <summary>
+    /// Gets or sets the tenant this context is scoped to: <see langword="null"/> sees every tenant (worker, migrator,
+    /// admin commands); <see cref="AgentTenants.Unresolved"/> sees nothing and refuses to save tenant-owned rows.
+    /// Set by the scoped registration of <c>AddAgentPersistence</c> from <see cref="ICallerTenant"/>; a pooled
+    /// context gets it anew on every rent.
+    /// </summary>
+    public string? TenantId { get; set; }
 
     /// <summary>Gets the assistants.</summary>
     public DbSet<Assistant> Assistants => Set<Assistant>();
@@ -48,5 +63,73 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     {
         modelBuilder.HasDefaultSchema(Schema);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AgentDbContext).Assembly);
+
+        // EF parameterizes TenantId per query from the context instance that runs it (safe with pooling).
+        modelBuilder.Entity<Assistant>().HasQueryFilter(a => TenantId == null || a.TenantId == null || a.TenantId == TenantId);
+        modelBuilder.Entity<AgentThread>().HasQueryFilter(t => TenantId == null || t.TenantId == TenantId);
+        modelBuilder.Entity<AgentRun>().HasQueryFilter(r => TenantId == null || r.TenantId == TenantId);
+        modelBuilder.Entity<Checkpoint>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">A tenant-owned row would be saved without a tenant.</exception>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        StampTenant();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">A tenant-owned row would be saved without a tenant.</exception>
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        StampTenant();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    // New rows take the context's tenant unless the code set one; a row with no tenant at all is a bug that would
+    // make data invisible (or, for assistants, shared), so it throws. Assistants added by an unscoped context may stay
+    // shared (system assistants).
+    private void StampTenant()
+    {
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State != EntityState.Added)
+            {
+                continue;
+            }
+
+            switch (entry.Entity)
+            {
+                case AgentThread thread:
+                    thread.TenantId = RequireTenant(thread.TenantId);
+                    break;
+                case AgentRun run:
+                    run.TenantId = RequireTenant(run.TenantId);
+                    break;
+                case Checkpoint checkpoint:
+                    checkpoint.TenantId = RequireTenant(checkpoint.TenantId);
+                    break;
+                case Assistant assistant when TenantId is not null:
+                    assistant.TenantId = RequireTenant(assistant.TenantId);
+                    break;
+            }
+        }
+    }
+
+    private string RequireTenant(string? own)
+    {
+        var tenant = string.IsNullOrEmpty(own) ? TenantId : own;
+        if (string.IsNullOrEmpty(tenant))
+        {
+            throw new InvalidOperationException("A tenant-owned row was saved without a tenant: the caller's tenant was not resolved.");
+        }
+
+        if (TenantId is not null && tenant != TenantId)
+        {
+            throw new InvalidOperationException($"A context scoped to tenant '{TenantId}' cannot save a row of tenant '{tenant}'.");
+        }
+
+        return tenant;
     }
 }

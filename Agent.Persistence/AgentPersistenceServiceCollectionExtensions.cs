@@ -1,5 +1,6 @@
 using Agent.Persistence;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -14,6 +15,11 @@ public static class AgentPersistenceServiceCollectionExtensions
     /// Adds one <see cref="NpgsqlDataSource"/> (built once, as Npgsql recommends) and a pooled
     /// <see cref="AgentDbContext"/> over it, plus the stores.
     /// </summary>
+    /// <remarks>
+    /// The scoped <see cref="AgentDbContext"/> is rented from the pool and scoped to the tenant of the registered
+    /// <see cref="ICallerTenant"/> (none registered: every tenant). Resolve the context, not the pooled factory, so
+    /// the scope is always set.
+    /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=localhost;Username=agent;Password=agent;Database=agent</c>.</param>
     /// <returns>The same service collection.</returns>
@@ -22,8 +28,14 @@ public static class AgentPersistenceServiceCollectionExtensions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
-        services.AddDbContextPool<AgentDbContext>((sp, options) =>
+        services.AddPooledDbContextFactory<AgentDbContext>((sp, options) =>
             options.UseAgentDatabase(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddScoped(sp =>
+        {
+            var context = sp.GetRequiredService<IDbContextFactory<AgentDbContext>>().CreateDbContext();
+            context.TenantId = sp.GetService<ICallerTenant>()?.TenantId;
+            return context;
+        });
         services.AddScoped<RunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);

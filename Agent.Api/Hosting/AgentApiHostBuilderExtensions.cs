@@ -1,3 +1,4 @@
+using Agent.Api.Auth;
 using Agent.Api.Runs;
 using Agent.Api.Streaming;
 using Agent.Hosting;
@@ -39,6 +40,7 @@ internal static class AgentApiHostBuilderExtensions
 
         var database = builder.Configuration.GetConnectionString("Agent") ?? "Host=localhost;Username=agent;Password=agent;Database=agent";
         builder.Services.AddAgentPersistence(database);
+        builder.Services.AddAgentAuthentication();
         builder.Services.AddSingleton<RunEventBroker>();
         builder.Services.AddScoped<RunSubmitter>();
         builder.Services.AddScoped<RunCanceller>();

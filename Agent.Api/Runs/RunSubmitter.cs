@@ -41,7 +41,7 @@ internal sealed partial class RunSubmitter(
         if (threadId is { } id)
         {
             // FOR UPDATE serialises run creation per thread, so two "reject" submissions cannot both get in.
-            thread = await db.Threads.FromSql($"SELECT * FROM agent.threads WHERE thread_id = {id} FOR UPDATE")
+            thread = await db.Threads.FromSql($"SELECT * FROM agent.threads WHERE tenant_id = {db.TenantId} AND thread_id = {id} FOR UPDATE")
                 .SingleOrDefaultAsync(cancellationToken);
             if (thread is null && !request.CreateThreadIfMissing)
             {

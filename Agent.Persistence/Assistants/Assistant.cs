@@ -8,6 +8,12 @@ public sealed class Assistant
     /// <summary>Gets or sets the assistant id. System assistants use uuid5 of the graph id (see <see cref="SystemAssistants"/>).</summary>
     public Guid AssistantId { get; set; }
 
+    /// <summary>
+    /// Gets or sets the tenant that owns the assistant, or <see langword="null"/> for a system assistant, which every
+    /// tenant sees and none may change.
+    /// </summary>
+    public string? TenantId { get; set; }
+
     /// <summary>Gets or sets the graph this assistant runs, e.g. <c>agent</c>.</summary>
     public required string GraphId { get; set; }
 

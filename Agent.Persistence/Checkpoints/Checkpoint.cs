@@ -15,6 +15,9 @@ public sealed class Checkpoint
     /// <summary>Gets or sets the thread id.</summary>
     public Guid ThreadId { get; set; }
 
+    /// <summary>Gets or sets the tenant that owns the checkpoint (the tenant of its thread and run).</summary>
+    public string TenantId { get; set; } = "";
+
     /// <summary>Gets or sets the run that wrote the checkpoint.</summary>
     public Guid RunId { get; set; }
 

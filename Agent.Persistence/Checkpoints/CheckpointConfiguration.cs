@@ -1,4 +1,5 @@
 using Agent.Persistence.Runs;
+using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -13,6 +14,7 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
         builder.HasKey(c => c.CheckpointId);
         builder.Property(c => c.CheckpointId).HasColumnName("checkpoint_id").ValueGeneratedNever();
         builder.Property(c => c.Sequence).HasColumnName("sequence").UseIdentityAlwaysColumn();
+        builder.Property(c => c.TenantId).HasColumnName("tenant_id").HasMaxLength(AgentTenants.MaxLength);
         builder.Property(c => c.ThreadId).HasColumnName("thread_id");
         builder.Property(c => c.RunId).HasColumnName("run_id");
         builder.Property(c => c.ParentCheckpointId).HasColumnName("parent_checkpoint_id");
@@ -22,10 +24,10 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
         builder.Property(c => c.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
         builder.Property(c => c.CreatedAt).HasColumnName("created_at");
 
-        builder.HasOne<AgentThread>().WithMany().HasForeignKey(c => c.ThreadId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<AgentThread>().WithMany().HasForeignKey(c => new { c.TenantId, c.ThreadId }).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<AgentRun>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
         // A step is committed at most once per run: the second writer of a step fails on this index.
         builder.HasIndex(c => new { c.RunId, c.Step }).IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
-        builder.HasIndex(c => new { c.ThreadId, c.Sequence }).HasDatabaseName("ix_checkpoints_thread_id_sequence");
+        builder.HasIndex(c => new { c.TenantId, c.ThreadId, c.Sequence }).HasDatabaseName("ix_checkpoints_tenant_id_thread_id_sequence");
     }
 }

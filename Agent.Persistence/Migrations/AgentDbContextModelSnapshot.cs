@@ -32,10 +32,11 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<string>("GraphId").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("graph_id");
             b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
             b.Property<string>("Name").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("name");
+            b.Property<string>("TenantId").HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("tenant_id");
             b.Property<DateTimeOffset>("UpdatedAt").HasColumnType("timestamp with time zone").HasColumnName("updated_at");
             b.Property<int>("Version").HasColumnType("integer").HasColumnName("version");
             b.HasKey("AssistantId");
-            b.HasIndex("GraphId").HasDatabaseName("ix_assistants_graph_id");
+            b.HasIndex("TenantId", "GraphId").HasDatabaseName("ix_assistants_tenant_id_graph_id");
             b.ToTable("assistants", "agent");
         });
 
@@ -51,10 +52,11 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<long>("Sequence").ValueGeneratedOnAdd().HasColumnType("bigint").HasColumnName("sequence");
             NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Sequence"));
             b.Property<int>("Step").HasColumnType("integer").HasColumnName("step");
+            b.Property<string>("TenantId").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("tenant_id");
             b.Property<Guid>("ThreadId").HasColumnType("uuid").HasColumnName("thread_id");
             b.HasKey("CheckpointId");
             b.HasIndex("RunId", "Step").IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
-            b.HasIndex("ThreadId", "Sequence").HasDatabaseName("ix_checkpoints_thread_id_sequence");
+            b.HasIndex("TenantId", "ThreadId", "Sequence").HasDatabaseName("ix_checkpoints_tenant_id_thread_id_sequence");
             b.ToTable("checkpoints", "agent");
         });
 
@@ -126,23 +128,25 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<DateTimeOffset?>("StartedAt").HasColumnType("timestamp with time zone").HasColumnName("started_at");
             b.Property<string>("Status").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("status");
             b.Property<int>("StepCount").HasColumnType("integer").HasColumnName("step_count");
+            b.Property<string>("TenantId").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("tenant_id");
             b.Property<Guid>("ThreadId").HasColumnType("uuid").HasColumnName("thread_id");
             b.Property<DateTimeOffset>("UpdatedAt").HasColumnType("timestamp with time zone").HasColumnName("updated_at");
             b.HasKey("RunId");
             b.HasIndex("AssistantId").HasDatabaseName("ix_runs_assistant_id");
             b.HasIndex("Status", "LeaseExpiresAt").HasDatabaseName("ix_runs_status_lease_expires_at");
-            b.HasIndex("ThreadId", "CreatedAt").HasDatabaseName("ix_runs_thread_id_created_at");
+            b.HasIndex("TenantId", "ThreadId", "CreatedAt").HasDatabaseName("ix_runs_tenant_id_thread_id_created_at");
             b.ToTable("runs", "agent");
         });
 
         modelBuilder.Entity("Agent.Persistence.Threads.AgentThread", b =>
         {
+            b.Property<string>("TenantId").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("tenant_id");
             b.Property<Guid>("ThreadId").HasColumnType("uuid").HasColumnName("thread_id");
             b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
             b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
             b.Property<string>("Status").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("status");
             b.Property<DateTimeOffset>("UpdatedAt").HasColumnType("timestamp with time zone").HasColumnName("updated_at");
-            b.HasKey("ThreadId");
+            b.HasKey("TenantId", "ThreadId");
             b.ToTable("threads", "agent");
         });
 
@@ -150,7 +154,7 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
         {
             b.HasOne("Agent.Persistence.Runs.AgentRun", null).WithMany().HasForeignKey("RunId")
                 .OnDelete(DeleteBehavior.Cascade).IsRequired();
-            b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("ThreadId")
+            b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("TenantId", "ThreadId")
                 .OnDelete(DeleteBehavior.Cascade).IsRequired();
         });
 
@@ -171,7 +175,7 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
         {
             b.HasOne("Agent.Persistence.Assistants.Assistant", null).WithMany().HasForeignKey("AssistantId")
                 .OnDelete(DeleteBehavior.Restrict).IsRequired();
-            b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("ThreadId")
+            b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("TenantId", "ThreadId")
                 .OnDelete(DeleteBehavior.Cascade).IsRequired();
         });
 

@@ -9,6 +9,9 @@ public sealed class AgentRun
     /// <summary>Gets or sets the run id (UUIDv7, time ordered).</summary>
     public Guid RunId { get; set; }
 
+    /// <summary>Gets or sets the tenant that owns the run (the tenant of its thread).</summary>
+    public string TenantId { get; set; } = "";
+
     /// <summary>Gets or sets the thread the run belongs to.</summary>
     public Guid ThreadId { get; set; }
 

@@ -1,4 +1,5 @@
 using Agent.Persistence.Assistants;
+using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -12,6 +13,7 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.ToTable("runs");
         builder.HasKey(r => r.RunId);
         builder.Property(r => r.RunId).HasColumnName("run_id").ValueGeneratedNever();
+        builder.Property(r => r.TenantId).HasColumnName("tenant_id").HasMaxLength(AgentTenants.MaxLength);
         builder.Property(r => r.ThreadId).HasColumnName("thread_id");
         builder.Property(r => r.AssistantId).HasColumnName("assistant_id");
         builder.Property(r => r.Status).HasColumnName("status").HasMaxLength(32);
@@ -36,9 +38,9 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.Property(r => r.StartedAt).HasColumnName("started_at");
         builder.Property(r => r.EndedAt).HasColumnName("ended_at");
 
-        builder.HasOne<AgentThread>().WithMany().HasForeignKey(r => r.ThreadId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasOne<AgentThread>().WithMany().HasForeignKey(r => new { r.TenantId, r.ThreadId }).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Assistant>().WithMany().HasForeignKey(r => r.AssistantId).OnDelete(DeleteBehavior.Restrict);
-        builder.HasIndex(r => new { r.ThreadId, r.CreatedAt }).HasDatabaseName("ix_runs_thread_id_created_at");
+        builder.HasIndex(r => new { r.TenantId, r.ThreadId, r.CreatedAt }).HasDatabaseName("ix_runs_tenant_id_thread_id_created_at");
         builder.HasIndex(r => r.AssistantId).HasDatabaseName("ix_runs_assistant_id");
         // The sweeper's scan: only unfinished runs are ever looked up by status.
         builder.HasIndex(r => new { r.Status, r.LeaseExpiresAt }).HasDatabaseName("ix_runs_status_lease_expires_at");

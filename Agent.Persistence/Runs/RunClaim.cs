@@ -27,4 +27,5 @@ public enum RunClaimOutcome
 /// <param name="Outcome">What happened.</param>
 /// <param name="Epoch">The new fencing epoch when <see cref="RunClaimOutcome.Claimed"/>, else 0.</param>
 /// <param name="Attempt">The attempt number when claimed (1 for the first claim).</param>
-public sealed record RunClaim(RunClaimOutcome Outcome, long Epoch = 0, int Attempt = 0);
+/// <param name="TenantId">The run's tenant when claimed, else empty: the checkpoints the run writes belong to it.</param>
+public sealed record RunClaim(RunClaimOutcome Outcome, long Epoch = 0, int Attempt = 0, string TenantId = "");

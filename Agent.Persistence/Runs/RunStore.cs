@@ -46,17 +46,17 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
                AND r.status IN ('pending', 'running')
                AND (r.lease_owner IS NULL OR r.lease_expires_at < {now} OR r.lease_owner = {owner} OR {takeOver})
                AND NOT EXISTS (SELECT 1 FROM agent.runs o
-                                WHERE o.thread_id = r.thread_id AND o.run_id <> r.run_id
+                                WHERE o.tenant_id = r.tenant_id AND o.thread_id = r.thread_id AND o.run_id <> r.run_id
                                   AND o.status IN ('pending', 'running') AND o.created_at < r.created_at)
-            RETURNING r.lease_epoch AS "Epoch", r.attempt AS "Attempt"
+            RETURNING r.lease_epoch AS "Epoch", r.attempt AS "Attempt", r.tenant_id AS "TenantId"
             """).ToListAsync(cancellationToken);
         if (claimed.Count == 1)
         {
-            return new RunClaim(RunClaimOutcome.Claimed, claimed[0].Epoch, claimed[0].Attempt);
+            return new RunClaim(RunClaimOutcome.Claimed, claimed[0].Epoch, claimed[0].Attempt, claimed[0].TenantId);
         }
 
         var run = await context.Runs.AsNoTracking().Where(r => r.RunId == runId)
-            .Select(r => new { r.Status, r.ThreadId, r.CreatedAt }).FirstOrDefaultAsync(cancellationToken);
+            .Select(r => new { r.Status, r.TenantId, r.ThreadId, r.CreatedAt }).FirstOrDefaultAsync(cancellationToken);
         if (run is null)
         {
             return new RunClaim(RunClaimOutcome.NotFound);
@@ -68,7 +68,7 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
         }
 
         var blocked = await context.Runs.AnyAsync(
-            o => o.ThreadId == run.ThreadId && o.RunId != runId && o.CreatedAt < run.CreatedAt
+            o => o.TenantId == run.TenantId && o.ThreadId == run.ThreadId && o.RunId != runId && o.CreatedAt < run.CreatedAt
                  && (o.Status == AgentRunStatus.Pending || o.Status == AgentRunStatus.Running),
             cancellationToken);
         return new RunClaim(blocked ? RunClaimOutcome.WaitingForThread : RunClaimOutcome.LeasedElsewhere);
@@ -133,7 +133,8 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
                    ended_at = COALESCE({ended}, ended_at),
                    updated_at = {now}
              WHERE run_id = {commit.RunId} AND lease_epoch = {commit.Epoch} AND status = 'running'
-            RETURNING last_event_sequence AS "LastSequence", thread_id AS "ThreadId", cancel_action AS "CancelAction"
+            RETURNING last_event_sequence AS "LastSequence", tenant_id AS "TenantId", thread_id AS "ThreadId",
+                      cancel_action AS "CancelAction"
             """).ToListAsync(cancellationToken);
         if (rows.Count == 0)
         {
@@ -155,11 +156,11 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
 
         if (commit.FinalThreadStatus is { } threadStatus)
         {
-            var threadId = rows[0].ThreadId;
+            var (tenantId, threadId) = (rows[0].TenantId, rows[0].ThreadId);
             // A queued run of the same thread keeps it busy.
             var busy = await context.Runs.AnyAsync(
-                r => r.ThreadId == threadId && r.Status == AgentRunStatus.Pending, cancellationToken);
-            await context.Threads.Where(t => t.ThreadId == threadId).ExecuteUpdateAsync(
+                r => r.TenantId == tenantId && r.ThreadId == threadId && r.Status == AgentRunStatus.Pending, cancellationToken);
+            await context.Threads.Where(t => t.TenantId == tenantId && t.ThreadId == threadId).ExecuteUpdateAsync(
                 s => s.SetProperty(t => t.Status, busy ? AgentThreadStatus.Busy : threadStatus).SetProperty(t => t.UpdatedAt, now),
                 cancellationToken);
         }
@@ -170,17 +171,18 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
     }
 
     /// <summary>Finds the oldest pending run of a thread, the next one to start under multitask <c>enqueue</c>.</summary>
+    /// <param name="tenantId">The thread's tenant.</param>
     /// <param name="threadId">The thread.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The run id, or null when none is pending.</returns>
-    public async Task<Guid?> FindNextPendingRunAsync(Guid threadId, CancellationToken cancellationToken)
+    public async Task<Guid?> FindNextPendingRunAsync(string tenantId, Guid threadId, CancellationToken cancellationToken)
     {
         return await context.Runs.AsNoTracking()
-            .Where(r => r.ThreadId == threadId && r.Status == AgentRunStatus.Pending)
+            .Where(r => r.TenantId == tenantId && r.ThreadId == threadId && r.Status == AgentRunStatus.Pending)
             .OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.RunId).FirstOrDefaultAsync(cancellationToken);
     }
 
-    private sealed record ClaimRow(long Epoch, int Attempt);
+    private sealed record ClaimRow(long Epoch, int Attempt, string TenantId);
 
-    private sealed record FencedRow(long LastSequence, Guid ThreadId, string? CancelAction);
+    private sealed record FencedRow(long LastSequence, string TenantId, Guid ThreadId, string? CancelAction);
 }

@@ -6,7 +6,11 @@ namespace Agent.Persistence.Threads;
 /// </summary>
 public sealed class AgentThread
 {
-    /// <summary>Gets or sets the thread id.</summary>
+    /// <summary>Gets or sets the tenant that owns the thread (see <see cref="Tenancy.AgentTenants"/>).</summary>
+    /// <remarks>Threads are keyed by <c>(tenant_id, thread_id)</c>, so ids that clients choose never collide across tenants.</remarks>
+    public string TenantId { get; set; } = "";
+
+    /// <summary>Gets or sets the thread id (client-chosen or server-generated).</summary>
     public Guid ThreadId { get; set; }
 
     /// <summary>Gets or sets the metadata object as JSON text (jsonb). Default is <c>{}</c>.</summary>

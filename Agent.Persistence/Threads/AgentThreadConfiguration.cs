@@ -1,3 +1,4 @@
+using Agent.Persistence.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -8,7 +9,8 @@ internal sealed class AgentThreadConfiguration : IEntityTypeConfiguration<AgentT
     public void Configure(EntityTypeBuilder<AgentThread> builder)
     {
         builder.ToTable("threads");
-        builder.HasKey(t => t.ThreadId);
+        builder.HasKey(t => new { t.TenantId, t.ThreadId });
+        builder.Property(t => t.TenantId).HasColumnName("tenant_id").HasMaxLength(AgentTenants.MaxLength);
         builder.Property(t => t.ThreadId).HasColumnName("thread_id").ValueGeneratedNever();
         builder.Property(t => t.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
         builder.Property(t => t.Status).HasColumnName("status").HasMaxLength(32);

@@ -42,13 +42,14 @@ internal sealed class TestDatabase : IAsyncDisposable
     }
 
     /// <summary>Creates a context on the database; the caller disposes it.</summary>
+    /// <param name="tenantId">The tenant the context is scoped to; null (the default) sees every tenant, as the worker does.</param>
     /// <returns>A new context.</returns>
-    public AgentDbContext CreateContext()
+    public AgentDbContext CreateContext(string? tenantId = null)
     {
         var builder = new DbContextOptionsBuilder<AgentDbContext>();
         builder.UseAgentDatabase(DataSource);
         var options = builder.Options;
-        return new AgentDbContext(options);
+        return new AgentDbContext(options) { TenantId = tenantId };
     }
 
     /// <inheritdoc />

@@ -3,6 +3,7 @@ using Agent.Contracts.Runs;
 using Agent.Persistence;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Tests.Fakes;
 using Agent.Tests.Infrastructure;
@@ -134,7 +135,7 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
         if (threadId is null)
         {
             threadId = Guid.CreateVersion7();
-            context.Threads.Add(new AgentThread { ThreadId = threadId.Value, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
+            context.Threads.Add(new AgentThread { TenantId = AgentTenants.Default, ThreadId = threadId.Value, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
         }
 
         var input = new JsonObject
@@ -147,6 +148,7 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
         var run = new AgentRun
         {
             RunId = Guid.CreateVersion7(),
+            TenantId = AgentTenants.Default,
             ThreadId = threadId.Value,
             AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
             Kwargs = input.ToJsonString(),

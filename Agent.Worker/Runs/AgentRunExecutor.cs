@@ -60,7 +60,7 @@ internal sealed partial class AgentRunExecutor(
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var registration = runningRuns.Register(message.RunId, runCancellation);
         var leaseLost = false;
-        var run = new RunProgress(message.RunId, message.ThreadId, claim.Epoch);
+        var run = new RunProgress(message.RunId, claim.TenantId, message.ThreadId, claim.Epoch);
         await using (LeaseHeartbeat.Start(
             scopes, message.RunId, claim.Epoch, settings, timeProvider,
             () =>
@@ -99,7 +99,7 @@ internal sealed partial class AgentRunExecutor(
 
         if (run.Ended)
         {
-            await StartNextQueuedRunAsync(message.ThreadId, stoppingToken);
+            await StartNextQueuedRunAsync(run, stoppingToken);
         }
     }
 
@@ -112,7 +112,7 @@ internal sealed partial class AgentRunExecutor(
         var model = Setting(kwargs, assistantConfig, "model");
         var systemPrompt = Setting(kwargs, assistantConfig, "system_prompt");
 
-        var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.ThreadId == run.ThreadId)
+        var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.TenantId == run.TenantId && c.ThreadId == run.ThreadId)
             .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
         var messages = CheckpointFold.Fold(checkpoints);
         run.ParentCheckpointId = checkpoints.Count > 0 ? checkpoints[^1].CheckpointId : null;
@@ -231,6 +231,7 @@ internal sealed partial class AgentRunExecutor(
             Checkpoint = new Checkpoint
             {
                 CheckpointId = checkpointId,
+                TenantId = run.TenantId,
                 ThreadId = run.ThreadId,
                 RunId = run.RunId,
                 ParentCheckpointId = run.ParentCheckpointId,
@@ -330,14 +331,14 @@ internal sealed partial class AgentRunExecutor(
         }
     }
 
-    private async Task StartNextQueuedRunAsync(Guid threadId, CancellationToken cancellationToken)
+    private async Task StartNextQueuedRunAsync(RunProgress run, CancellationToken cancellationToken)
     {
-        var next = await runStore.FindNextPendingRunAsync(threadId, cancellationToken);
+        var next = await runStore.FindNextPendingRunAsync(run.TenantId, run.ThreadId, cancellationToken);
         if (next is { } runId)
         {
             var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + options.Value.RunQueue));
             await endpoint.Send(
-                new StartAgentRun { RunId = runId, ThreadId = threadId, RequestedAt = timeProvider.GetUtcNow() },
+                new StartAgentRun { RunId = runId, ThreadId = run.ThreadId, RequestedAt = timeProvider.GetUtcNow() },
                 cancellationToken);
         }
     }
@@ -374,9 +375,11 @@ internal sealed partial class AgentRunExecutor(
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, Guid runId);
 
-    private sealed class RunProgress(Guid runId, Guid threadId, long epoch)
+    private sealed class RunProgress(Guid runId, string tenantId, Guid threadId, long epoch)
     {
         public Guid RunId { get; } = runId;
+
+        public string TenantId { get; } = tenantId;
 
         public Guid ThreadId { get; } = threadId;
 
