@@ -35,6 +35,13 @@ internal sealed partial class RunSubmitter(
             return (null, ApiResults.NotFound($"Assistant '{ApiRequest.Truncate(request.AssistantId)}' not found."));
         }
 
+        // A run may lower its assistant's budget, never raise it (the worker enforces the combination).
+        var (_, budgetError) = RunBudget.Resolve(System.Text.Json.Nodes.JsonNode.Parse(assistant.Config), request.Kwargs["config"]);
+        if (budgetError is not null)
+        {
+            return (null, ApiResults.Unprocessable(budgetError));
+        }
+
         var now = timeProvider.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         AgentThread? thread = null;

@@ -6,6 +6,7 @@ using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
 using Agent.Worker.Agent;
+using Agent.Worker.Budgets;
 using Agent.Worker.Models;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -110,11 +111,17 @@ internal sealed partial class AgentRunExecutor(
             .Select(a => a.Config).SingleAsync(cancellationToken));
         var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
         var model = Setting(kwargs, assistantConfig, "model");
+        var toolSelectionModel = Setting(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey);
         var systemPrompt = Setting(kwargs, assistantConfig, "system_prompt");
+        var (budget, budgetError) = RunBudget.Resolve(assistantConfig, kwargs["config"]);
+        run.Spend = new RunSpend(row.InputTokens, row.OutputTokens, row.CostUsd);
 
         var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.TenantId == run.TenantId && c.ThreadId == run.ThreadId)
             .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
         var messages = CheckpointFold.Fold(checkpoints);
+        // The run's own messages come last (its thread's earlier runs ended before it started): loop detection
+        // counts only those.
+        var firstOwnMessage = CheckpointFold.Fold(checkpoints.Where(c => c.RunId != run.RunId)).Count;
         run.ParentCheckpointId = checkpoints.Count > 0 ? checkpoints[^1].CheckpointId : null;
         var ownSteps = checkpoints.Where(c => c.RunId == run.RunId).Select(c => c.Step).DefaultIfEmpty(-1).Max();
         run.NextStep = ownSteps + 1;
@@ -131,6 +138,14 @@ internal sealed partial class AgentRunExecutor(
             var delta = (JsonArray)input.DeepClone();
             await CommitAsync(run, AgentNode.Start, delta, modelStep: null, toolCalls: null, cancellationToken);
             CheckpointFold.Apply(messages, delta);
+        }
+
+        if (budget is null)
+        {
+            // The assistant's budget changed since the API accepted the run.
+            var error = new JsonObject { ["error"] = "InvalidBudget", ["message"] = budgetError };
+            await FinishAsync(run, AgentRunStatus.Error, AgentThreadStatus.Error, error, cancellationToken);
+            return;
         }
 
         if (messages.Count == 0)
@@ -166,12 +181,32 @@ internal sealed partial class AgentRunExecutor(
             JsonArray delta;
             if (node == AgentNode.Agent)
             {
-                var step = await agent.CallModelAsync(messages, $"run-{run.RunId:N}-{run.NextStep}", model, systemPrompt, cancellationToken);
+                var stepModel = ModelRouting.Choose(messages, model, toolSelectionModel);
+                var inputPrice = prices.CostUsd(stepModel, 1_000_000, 0) / 1_000_000m;
+                if (BudgetGuard.BeforeModelCall(budget, run.Spend, messages, systemPrompt ?? RetrievalAgent.DefaultSystemPrompt, inputPrice) is { } projected)
+                {
+                    await StopOverBudgetAsync(run, projected, messages, firstOwnMessage, cancellationToken);
+                    return;
+                }
+
+                var step = await agent.CallModelAsync(messages, $"run-{run.RunId:N}-{run.NextStep}", stepModel, systemPrompt, cancellationToken);
                 delta = [step.Message];
                 await CommitAsync(run, node, delta, step, toolCalls: null, cancellationToken);
+                if (BudgetGuard.AfterModelCall(budget, run.Spend) is { } actual)
+                {
+                    CheckpointFold.Apply(messages, delta);
+                    await StopOverBudgetAsync(run, actual, messages, firstOwnMessage, cancellationToken);
+                    return;
+                }
             }
             else
             {
+                if (BudgetGuard.FindToolLoop(budget, messages.Skip(firstOwnMessage)) is { } loop)
+                {
+                    await StopOverBudgetAsync(run, loop, messages, firstOwnMessage, cancellationToken);
+                    return;
+                }
+
                 (JsonArray results, JsonArray calls) = await agent.RunToolsAsync((JsonObject)messages[^1]!, run.RunId, run.NextStep, cancellationToken);
                 delta = results;
                 await CommitAsync(run, node, delta, modelStep: null, calls, cancellationToken);
@@ -258,6 +293,8 @@ internal sealed partial class AgentRunExecutor(
         run.ParentCheckpointId = checkpointId;
         run.NextStep++;
         run.StepCount += commit.StepsAdded;
+        run.Spend = new RunSpend(
+            run.Spend.InputTokens + commit.InputTokens, run.Spend.OutputTokens + commit.OutputTokens, run.Spend.CostUsd + commit.CostUsd);
         LogStepCommitted(logger, run.RunId, commit.Checkpoint.Step, node);
         await PublishAsync(run, committed.Events, terminal: false);
         if (committed.CancelAction is { } action)
@@ -295,6 +332,17 @@ internal sealed partial class AgentRunExecutor(
         run.Ended = true;
         LogRunEnded(logger, run.RunId, status, run.StepCount);
         await PublishAsync(run, committed.Events, terminal: true);
+    }
+
+    // A budget or loop stop ends the run with its reason and what it had answered so far (the last ai text of the
+    // run); the status event carries both to the stream as an `error` event.
+    private async Task StopOverBudgetAsync(
+        RunProgress run, BudgetViolation violation, JsonArray messages, int firstOwnMessage, CancellationToken cancellationToken)
+    {
+        var partialAnswer = messages.Skip(firstOwnMessage).OfType<JsonObject>()
+            .LastOrDefault(m => m["type"]?.GetValue<string>() == "ai" && m["content"] is JsonValue)?["content"]?.GetValue<string>();
+        LogBudgetStop(logger, run.RunId, violation.Limit, violation.Message);
+        await FinishAsync(run, AgentRunStatus.Error, AgentThreadStatus.Error, violation.ToError(partialAnswer), cancellationToken);
     }
 
     private async Task CancelAsync(RunProgress run, string action)
@@ -372,6 +420,9 @@ internal sealed partial class AgentRunExecutor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} stopped: fenced off at epoch {Epoch}")]
     private static partial void LogFenced(ILogger logger, Guid runId, long epoch);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} stopped by {Limit}: {Reason}")]
+    private static partial void LogBudgetStop(ILogger logger, Guid runId, string limit, string reason);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, Guid runId);
 
@@ -390,6 +441,8 @@ internal sealed partial class AgentRunExecutor(
         public int NextStep { get; set; }
 
         public int StepCount { get; set; }
+
+        public RunSpend Spend { get; set; }
 
         public bool Fenced { get; set; }
 
