@@ -1,6 +1,7 @@
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Documents;
+using Agent.Persistence.RateLimits;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
@@ -51,6 +52,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
 
     /// <summary>Gets the run events.</summary>
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
+
+    /// <summary>Gets the shared provider rate-limit states (one per provider and model).</summary>
+    public DbSet<ProviderRateLimit> ProviderRateLimits => Set<ProviderRateLimit>();
 
     /// <summary>Gets the ingested documents.</summary>
     public DbSet<Document> Documents => Set<Document>();

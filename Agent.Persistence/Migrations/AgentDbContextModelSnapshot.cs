@@ -93,6 +93,15 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.ToTable("documents", "agent");
         });
 
+        modelBuilder.Entity("Agent.Persistence.RateLimits.ProviderRateLimit", b =>
+        {
+            b.Property<string>("Key").HasMaxLength(300).HasColumnType("character varying(300)").HasColumnName("key");
+            b.Property<DateTimeOffset>("RequestsTat").HasColumnType("timestamp with time zone").HasColumnName("requests_tat");
+            b.Property<DateTimeOffset>("TokensTat").HasColumnType("timestamp with time zone").HasColumnName("tokens_tat");
+            b.HasKey("Key");
+            b.ToTable("provider_rate_limits", "agent");
+        });
+
         modelBuilder.Entity("Agent.Persistence.RunEvents.RunEvent", b =>
         {
             b.Property<Guid>("RunId").HasColumnType("uuid").HasColumnName("run_id");

@@ -28,6 +28,9 @@ internal sealed record FakeChatRequest(
     string? Authorization,
     JsonElement Body)
 {
+    /// <summary>Gets when the server received the request (UTC).</summary>
+    public DateTimeOffset ReceivedAt { get; init; }
+
     /// <summary>Gets the last message, or <see langword="null"/> when there is none.</summary>
     public FakeChatMessage? LastMessage => Messages.Count == 0 ? null : Messages[^1];
 

@@ -150,7 +150,7 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
     {
         var aborted = context.RequestAborted;
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: aborted);
-        var request = Parse(body.RootElement, context.Request.Headers.Authorization.ToString());
+        var request = Parse(body.RootElement, context.Request.Headers.Authorization.ToString()) with { ReceivedAt = DateTimeOffset.UtcNow };
         TaskCompletionSource arrived;
         lock (_requestsLock)
         {

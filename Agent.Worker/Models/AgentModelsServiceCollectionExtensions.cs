@@ -1,19 +1,30 @@
+using Agent.Persistence.RateLimits;
 using Agent.Worker.Models.Offline;
 using Agent.Worker.Models.OpenAI;
+using Agent.Worker.Models.Resilience;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Agent.Worker.Models;
 
 /// <summary>
 /// Chooses the model provider: the OpenAI-compatible provider when <c>OPENAI_API_KEY</c> is set (endpoint from
 /// <c>OPENAI_BASE_URL</c>, model from <c>AGENT_MODEL</c>), else the offline extractive model, which needs no key
-/// and no network.
+/// and no network. Wraps it in the model pipeline the agent calls.
 /// </summary>
 internal static class AgentModelsServiceCollectionExtensions
 {
-    /// <summary>Registers the <see cref="IChatClient"/> the agent calls.</summary>
+    /// <summary>The service key of the bare provider client, under the pipeline.</summary>
+    public const string ProviderKey = "provider";
+
+    /// <summary>
+    /// Registers the <see cref="IChatClient"/> the agent calls: fallback and per-model circuit breaker
+    /// (<see cref="FallbackChatClient"/>, section <c>Models</c>) over the shared provider rate limits
+    /// (<see cref="RateLimitedChatClient"/>, section <c>RateLimits</c>) over the provider, plus the
+    /// <see cref="RateLimitedChatClient"/> itself for the pre-flight check before a run starts.
+    /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration (environment variables included).</param>
     /// <returns>The services.</returns>
@@ -21,10 +32,33 @@ internal static class AgentModelsServiceCollectionExtensions
     {
         if (OpenAIProviderOptions.FromEnvironment(configuration) is { } openAI)
         {
-            return services.AddOpenAIChatClient(openAI);
+            services.AddOpenAIChatClient(openAI);
+        }
+        else
+        {
+            services.AddSingleton<IChatClient, OfflineExtractiveChatClient>();
         }
 
-        services.AddSingleton<IChatClient, OfflineExtractiveChatClient>();
+        // Move the provider under a key, so IChatClient can be the pipeline around it.
+        var provider = services.Last(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService);
+        services.Remove(provider);
+        services.AddKeyedSingleton<IChatClient>(ProviderKey, (sp, _) => provider.ImplementationFactory is { } factory
+            ? (IChatClient)factory(sp)
+            : (IChatClient)ActivatorUtilities.CreateInstance(sp, provider.ImplementationType!));
+
+        var limits = configuration.GetSection(ModelRateLimitOptions.Section).Get<List<ModelRateLimitOptions>>() ?? [];
+        var fallback = configuration.GetSection(ModelFallbackOptions.Section).Get<ModelFallbackOptions>() ?? new ModelFallbackOptions();
+        services.AddSingleton(sp => new RateLimitedChatClient(
+            sp.GetRequiredKeyedService<IChatClient>(ProviderKey),
+            limits.Where(l => !string.IsNullOrEmpty(l.Model)).ToList(),
+            sp.GetRequiredService<ProviderRateLimitStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RateLimitedChatClient>>()));
+        services.AddSingleton<IChatClient>(sp => new FallbackChatClient(
+            sp.GetRequiredService<RateLimitedChatClient>(),
+            fallback,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<FallbackChatClient>>()));
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using Agent.Contracts.Runs;
+using Agent.Worker.Models.Resilience;
 using MassTransit;
 
 namespace Agent.Worker.Runs;
@@ -7,10 +8,19 @@ namespace Agent.Worker.Runs;
 /// Consumes <see cref="StartAgentRun"/>: hands the run to the executor and returns only when the run no longer
 /// needs this worker, so the message is acknowledged late (after the terminal state is committed).
 /// </summary>
+/// <remarks>
+/// Before claiming, the pre-flight check waits until the provider's shared rate limit would admit a call to the
+/// default model: a run that cannot start yet stays <c>pending</c> (unclaimed, so another worker may take it
+/// when it frees up) instead of failing halfway.
+/// </remarks>
 /// <param name="executor">The run executor.</param>
-internal sealed class StartAgentRunConsumer(AgentRunExecutor executor) : IConsumer<StartAgentRun>
+/// <param name="rateLimits">The shared provider rate limits.</param>
+internal sealed class StartAgentRunConsumer(AgentRunExecutor executor, RateLimitedChatClient rateLimits) : IConsumer<StartAgentRun>
 {
     /// <inheritdoc />
-    public Task Consume(ConsumeContext<StartAgentRun> context) =>
-        executor.ExecuteAsync(context.Message, context.ReceiveContext.Redelivered, context.CancellationToken);
+    public async Task Consume(ConsumeContext<StartAgentRun> context)
+    {
+        await rateLimits.WaitUntilAvailableAsync(model: null, context.CancellationToken);
+        await executor.ExecuteAsync(context.Message, context.ReceiveContext.Redelivered, context.CancellationToken);
+    }
 }
