@@ -54,7 +54,9 @@ internal static class AgentApiHostBuilderExtensions
             bus.AddConsumer<AgentRunEventRecordedConsumer>().ExcludeFromConfigureEndpoints();
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(rabbitMq);
+                // Publisher confirms (MassTransit's default, stated so it is not lost): StartAgentRun is sent once the
+                // broker has taken it; a send that fails leaves the committed run to the sweeper.
+                rabbit.Host(rabbitMq, host => host.PublisherConfirmation = true);
                 // Each replica has its own temporary queue, so every replica sees every run event (fan-out).
                 rabbit.ReceiveEndpoint(
                     new TemporaryEndpointDefinition("agent-api-events"),

@@ -6,6 +6,7 @@ using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Agent.Api.Runs;
 
@@ -22,12 +23,53 @@ internal sealed partial class RunSubmitter(
     public const string ThreadBusyDetail =
         "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.";
 
-    /// <summary>Creates a run.</summary>
+    /// <summary>How long the send of <see cref="StartAgentRun"/> may take; the sweeper sends a run whose send failed.</summary>
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Creates a run, or, when <paramref name="idempotencyKey"/> was already used, returns the run created then (a
+    /// client's retry after a lost response must not start the run twice).
+    /// </summary>
     /// <param name="threadId">The thread, or null for a stateless run (a new thread is created).</param>
     /// <param name="request">The validated request.</param>
+    /// <param name="idempotencyKey">The client's <c>Idempotency-Key</c>, or null.</param>
     /// <param name="cancellationToken">Cancels the submission.</param>
-    /// <returns>The run, or a 404/409 result.</returns>
-    public async Task<(AgentRun? Run, IResult? Error)> SubmitAsync(Guid? threadId, RunRequest request, CancellationToken cancellationToken)
+    /// <returns>The run, or a 404/409 result (409 also when the key was used for a run on another thread).</returns>
+    public async Task<(AgentRun? Run, IResult? Error)> SubmitAsync(
+        Guid? threadId, RunRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is not null && await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken) is { } earlier)
+        {
+            return Replay(earlier, threadId);
+        }
+
+        try
+        {
+            return await CreateAsync(threadId, request, idempotencyKey, cancellationToken);
+        }
+        catch (DbUpdateException ex) when (idempotencyKey is not null
+                                           && ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique
+                                           && unique.ConstraintName == IdempotencyKeyIndex)
+        {
+            // A concurrent request with the same key won the insert: answer with its run.
+            db.ChangeTracker.Clear();
+            var winner = await FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken);
+            return winner is null ? throw new InvalidOperationException("The run of a used Idempotency-Key vanished.", ex) : Replay(winner, threadId);
+        }
+    }
+
+    private const string IdempotencyKeyIndex = "ux_runs_tenant_id_idempotency_key";
+
+    private static (AgentRun? Run, IResult? Error) Replay(AgentRun earlier, Guid? threadId) =>
+        threadId is { } id && earlier.ThreadId != id
+            ? (null, ApiResults.Problem(StatusCodes.Status409Conflict, "This Idempotency-Key was already used for a run on another thread."))
+            : (earlier, null);
+
+    private Task<AgentRun?> FindByIdempotencyKeyAsync(string idempotencyKey, CancellationToken cancellationToken) =>
+        db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.IdempotencyKey == idempotencyKey, cancellationToken);
+
+    private async Task<(AgentRun? Run, IResult? Error)> CreateAsync(
+        Guid? threadId, RunRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var assistant = await ResolveAssistantAsync(request.AssistantId, cancellationToken);
         if (assistant is null)
@@ -91,6 +133,7 @@ internal sealed partial class RunSubmitter(
             MultitaskStrategy = request.MultitaskStrategy,
             RecursionLimit = request.RecursionLimit,
             DeleteThreadOnCompletion = request.DeleteThreadOnCompletion,
+            IdempotencyKey = idempotencyKey,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -102,13 +145,15 @@ internal sealed partial class RunSubmitter(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["run_id"] = run.RunId, ["thread_id"] = run.ThreadId });
         try
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(SendTimeout);
             var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + (configuration[AgentRunQueues.RunsSettingKey] ?? AgentRunQueues.Runs)));
-            await endpoint.Send(new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = now }, cancellationToken);
+            await endpoint.Send(new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = now }, timeout.Token);
             LogAccepted(logger, run.RunId, run.ThreadId);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // The run is committed: the client gets it, and it is republished once the broker is back.
+            // The run is committed: the client gets it, and the sweeper sends it once the broker is back.
             LogSendFailed(logger, ex, run.RunId);
         }
 

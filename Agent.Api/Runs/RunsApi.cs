@@ -76,9 +76,42 @@ internal static class RunsApi
             return (null, null, ApiResults.Unprocessable(invalid));
         }
 
+        var (idempotencyKey, keyError) = ReadIdempotencyKey(http.Request);
+        if (keyError is not null)
+        {
+            return (null, null, keyError);
+        }
+
         // Once accepted, a run is not tied to this connection: a client that drops right after must still find it.
-        var (run, error) = await submitter.SubmitAsync(threadId, request!, CancellationToken.None);
+        var (run, error) = await submitter.SubmitAsync(threadId, request!, idempotencyKey, CancellationToken.None);
         return (run, request, error);
+    }
+
+    /// <summary>
+    /// Reads the optional <c>Idempotency-Key</c> header (IETF draft-ietf-httpapi-idempotency-key-header: a string,
+    /// sent bare as Stripe does or quoted as a structured-field string): 1 to 200 printable ASCII characters.
+    /// </summary>
+    private static (string? Key, IResult? Error) ReadIdempotencyKey(HttpRequest request)
+    {
+        if (!request.Headers.TryGetValue("Idempotency-Key", out var values))
+        {
+            return (null, null);
+        }
+
+        var key = values.ToString().Trim();
+        if (key.Length >= 2 && key[0] == '"' && key[^1] == '"')
+        {
+            key = key[1..^1];
+        }
+
+        if (values.Count != 1 || key.Length is 0 or > AgentRun.IdempotencyKeyMaxLength || key.Any(c => c is < ' ' or > '~'))
+        {
+            return (null, ApiResults.Problem(
+                StatusCodes.Status400BadRequest,
+                $"Idempotency-Key must be one header of 1 to {AgentRun.IdempotencyKeyMaxLength} printable ASCII characters."));
+        }
+
+        return (key, null);
     }
 
     private static async Task<IResult> CreateAsync(string? threadId, HttpContext http, RunSubmitter submitter)

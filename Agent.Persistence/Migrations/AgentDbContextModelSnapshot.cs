@@ -122,8 +122,10 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<decimal>("CostUsd").HasPrecision(18, 8).HasColumnType("numeric(18,8)").HasColumnName("cost_usd");
             b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
             b.Property<bool>("DeleteThreadOnCompletion").HasColumnType("boolean").HasColumnName("delete_thread_on_completion");
+            b.Property<DateTimeOffset?>("DispatchedAt").HasColumnType("timestamp with time zone").HasColumnName("dispatched_at");
             b.Property<DateTimeOffset?>("EndedAt").HasColumnType("timestamp with time zone").HasColumnName("ended_at");
             b.Property<string>("Error").HasColumnType("jsonb").HasColumnName("error");
+            b.Property<string>("IdempotencyKey").HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("idempotency_key");
             b.Property<long>("InputTokens").HasColumnType("bigint").HasColumnName("input_tokens");
             b.Property<string>("Kwargs").IsRequired().HasColumnType("jsonb").HasColumnName("kwargs");
             b.Property<long>("LastEventSequence").HasColumnType("bigint").HasColumnName("last_event_sequence");
@@ -132,8 +134,10 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<string>("LeaseOwner").HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("lease_owner");
             b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
             b.Property<string>("MultitaskStrategy").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("multitask_strategy");
+            b.Property<DateTimeOffset?>("NextAttemptAt").HasColumnType("timestamp with time zone").HasColumnName("next_attempt_at");
             b.Property<long>("OutputTokens").HasColumnType("bigint").HasColumnName("output_tokens");
             b.Property<int>("RecursionLimit").HasColumnType("integer").HasColumnName("recursion_limit");
+            b.Property<int>("RetryCount").HasColumnType("integer").HasColumnName("retry_count");
             b.Property<DateTimeOffset?>("StartedAt").HasColumnType("timestamp with time zone").HasColumnName("started_at");
             b.Property<string>("Status").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("status");
             b.Property<int>("StepCount").HasColumnType("integer").HasColumnName("step_count");
@@ -142,6 +146,7 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<DateTimeOffset>("UpdatedAt").HasColumnType("timestamp with time zone").HasColumnName("updated_at");
             b.HasKey("RunId");
             b.HasIndex("AssistantId").HasDatabaseName("ix_runs_assistant_id");
+            b.HasIndex("TenantId", "IdempotencyKey").IsUnique().HasDatabaseName("ux_runs_tenant_id_idempotency_key").HasFilter("idempotency_key IS NOT NULL");
             b.HasIndex("Status", "LeaseExpiresAt").HasDatabaseName("ix_runs_status_lease_expires_at");
             b.HasIndex("TenantId", "ThreadId", "CreatedAt").HasDatabaseName("ix_runs_tenant_id_thread_id_created_at");
             b.ToTable("runs", "agent");

@@ -6,6 +6,9 @@ namespace Agent.Persistence.Runs;
 /// </summary>
 public sealed class AgentRun
 {
+    /// <summary>The longest <see cref="IdempotencyKey"/> accepted, in characters (200).</summary>
+    public const int IdempotencyKeyMaxLength = 200;
+
     /// <summary>Gets or sets the run id (UUIDv7, time ordered).</summary>
     public Guid RunId { get; set; }
 
@@ -71,6 +74,29 @@ public sealed class AgentRun
 
     /// <summary>Gets or sets a value indicating whether the thread is deleted after the run (stateless <c>on_completion=delete</c>).</summary>
     public bool DeleteThreadOnCompletion { get; set; }
+
+    /// <summary>
+    /// Gets or sets when a run waiting out a transient failure (a provider outage, a 429) becomes due again (UTC), or
+    /// null. Set together with status <c>pending</c> when the executor parks the run; the sweeper republishes the run
+    /// once it is due, and a claim clears it. A claim before it is refused.
+    /// </summary>
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    /// <summary>Gets or sets how many times the run was parked to wait out a transient failure (0 when never).</summary>
+    public int RetryCount { get; set; }
+
+    /// <summary>
+    /// Gets or sets when <c>StartAgentRun</c> was last (re)sent for the run by the sweeper or by a worker handing the run
+    /// back (UTC), or null when only the API sent it. The sweeper uses it so it republishes a run once per period, not
+    /// once per sweep.
+    /// </summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
+
+    /// <summary>
+    /// Gets or sets the client's <c>Idempotency-Key</c> header of the request that created the run (at most 200
+    /// characters), or null. Unique: a retried request with the same key gets this run back instead of a new one.
+    /// </summary>
+    public string? IdempotencyKey { get; set; }
 
     /// <summary>Gets or sets the creation time (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }

@@ -33,6 +33,10 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.Property(r => r.Error).HasColumnName("error").HasColumnType("jsonb");
         builder.Property(r => r.CancelAction).HasColumnName("cancel_action").HasMaxLength(32);
         builder.Property(r => r.DeleteThreadOnCompletion).HasColumnName("delete_thread_on_completion");
+        builder.Property(r => r.NextAttemptAt).HasColumnName("next_attempt_at");
+        builder.Property(r => r.RetryCount).HasColumnName("retry_count");
+        builder.Property(r => r.DispatchedAt).HasColumnName("dispatched_at");
+        builder.Property(r => r.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(AgentRun.IdempotencyKeyMaxLength);
         builder.Property(r => r.CreatedAt).HasColumnName("created_at");
         builder.Property(r => r.UpdatedAt).HasColumnName("updated_at");
         builder.Property(r => r.StartedAt).HasColumnName("started_at");
@@ -44,5 +48,9 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.HasIndex(r => r.AssistantId).HasDatabaseName("ix_runs_assistant_id");
         // The sweeper's scan: only unfinished runs are ever looked up by status.
         builder.HasIndex(r => new { r.Status, r.LeaseExpiresAt }).HasDatabaseName("ix_runs_status_lease_expires_at");
+        // A client's retry with the same Idempotency-Key finds the run it created; two concurrent ones cannot both insert.
+        // Keys are per tenant: two tenants may pick the same key.
+        builder.HasIndex(r => new { r.TenantId, r.IdempotencyKey }).IsUnique().HasFilter("idempotency_key IS NOT NULL")
+            .HasDatabaseName("ux_runs_tenant_id_idempotency_key");
     }
 }

@@ -19,6 +19,9 @@ public enum RunClaimOutcome
 
     /// <summary>An earlier run of the same thread is still pending or running (multitask <c>enqueue</c>).</summary>
     WaitingForThread,
+
+    /// <summary>The run waits out a transient failure until its <c>next_attempt_at</c>; the sweeper sends it when due.</summary>
+    NotDue,
 }
 
 /// <summary>

@@ -35,7 +35,17 @@ public sealed record RunStepCommit
     /// <summary>Gets the terminal status this commit ends the run with, or null to keep it running.</summary>
     public string? FinalStatus { get; init; }
 
-    /// <summary>Gets the error object (JSON text) recorded with an <c>error</c> or <c>timeout</c> status.</summary>
+    /// <summary>
+    /// Gets when the run should be tried again, or null. When set (and <see cref="FinalStatus"/> is not), the commit
+    /// parks the run: status <c>pending</c>, lease given up, <c>next_attempt_at</c> set, <c>retry_count + 1</c>, and
+    /// <see cref="Error"/> recorded as the reason. The sweeper republishes the run when it is due.
+    /// </summary>
+    public DateTimeOffset? RetryAt { get; init; }
+
+    /// <summary>
+    /// Gets the error object (JSON text) recorded with an <c>error</c> or <c>timeout</c> status, or as the reason of a
+    /// retry wait. An end or a retry wait replaces the run's error with it (null clears it).
+    /// </summary>
     public string? Error { get; init; }
 
     /// <summary>Gets the thread status to set with the final status (<c>idle</c>, <c>error</c>, <c>interrupted</c>).</summary>

@@ -41,10 +41,12 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
             UPDATE agent.runs r
                SET lease_epoch = r.lease_epoch + 1, lease_owner = {owner}, lease_expires_at = {expires},
                    status = 'running', attempt = r.attempt + 1, started_at = COALESCE(r.started_at, {now}),
+                   next_attempt_at = NULL,
                    updated_at = {now}
              WHERE r.run_id = {runId}
                AND r.status IN ('pending', 'running')
                AND (r.lease_owner IS NULL OR r.lease_expires_at < {now} OR r.lease_owner = {owner} OR {takeOver})
+               AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= {now})
                AND NOT EXISTS (SELECT 1 FROM agent.runs o
                                 WHERE o.tenant_id = r.tenant_id AND o.thread_id = r.thread_id AND o.run_id <> r.run_id
                                   AND o.status IN ('pending', 'running') AND o.created_at < r.created_at)
@@ -56,7 +58,7 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
         }
 
         var run = await context.Runs.AsNoTracking().Where(r => r.RunId == runId)
-            .Select(r => new { r.Status, r.TenantId, r.ThreadId, r.CreatedAt }).FirstOrDefaultAsync(cancellationToken);
+            .Select(r => new { r.Status, r.TenantId, r.ThreadId, r.CreatedAt, r.NextAttemptAt }).FirstOrDefaultAsync(cancellationToken);
         if (run is null)
         {
             return new RunClaim(RunClaimOutcome.NotFound);
@@ -65,6 +67,11 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
         if (AgentRunStatus.IsTerminal(run.Status))
         {
             return new RunClaim(RunClaimOutcome.AlreadyEnded);
+        }
+
+        if (run.NextAttemptAt > now)
+        {
+            return new RunClaim(RunClaimOutcome.NotDue);
         }
 
         var blocked = await context.Runs.AnyAsync(
@@ -89,18 +96,28 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
         return rows == 1;
     }
 
-    /// <summary>Gives the lease up so another worker can resume the run at once (graceful shutdown).</summary>
+    /// <summary>
+    /// Gives the lease up and puts the run back to <c>pending</c>, so another worker can claim it at once (graceful
+    /// shutdown). Records <c>dispatched_at</c>: the caller sends <c>StartAgentRun</c> itself, and the sweeper sends it
+    /// again only if that message is lost.
+    /// </summary>
     /// <param name="runId">The run.</param>
     /// <param name="epoch">The caller's epoch.</param>
     /// <param name="cancellationToken">Cancels the release.</param>
-    /// <returns>A task that completes when the lease is released (or was not ours).</returns>
-    public async Task ReleaseLeaseAsync(Guid runId, long epoch, CancellationToken cancellationToken)
+    /// <returns><see langword="true"/> when released; <see langword="false"/> when the lease was no longer the caller's.</returns>
+    public async Task<bool> ReleaseLeaseAsync(Guid runId, long epoch, CancellationToken cancellationToken)
     {
-        await context.Runs
+        var now = timeProvider.GetUtcNow();
+        var rows = await context.Runs
             .Where(r => r.RunId == runId && r.LeaseEpoch == epoch && r.Status == AgentRunStatus.Running)
             .ExecuteUpdateAsync(
-                s => s.SetProperty(r => r.LeaseOwner, (string?)null).SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null),
+                s => s.SetProperty(r => r.LeaseOwner, (string?)null)
+                    .SetProperty(r => r.LeaseExpiresAt, (DateTimeOffset?)null)
+                    .SetProperty(r => r.Status, AgentRunStatus.Pending)
+                    .SetProperty(r => r.DispatchedAt, now)
+                    .SetProperty(r => r.UpdatedAt, now),
                 cancellationToken);
+        return rows == 1;
     }
 
     /// <summary>
@@ -112,10 +129,27 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
     /// <returns>The committed events and any pending cancel request, or null when the caller was fenced off.</returns>
     public async Task<CommittedStep?> CommitStepAsync(RunStepCommit commit, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await CommitStepCoreAsync(commit, cancellationToken);
+        }
+        catch
+        {
+            // A failed commit (e.g. PostgreSQL restarting) must not leave its rows tracked: a retry would add them twice.
+            context.ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    private async Task<CommittedStep?> CommitStepCoreAsync(RunStepCommit commit, CancellationToken cancellationToken)
+    {
         var now = timeProvider.GetUtcNow();
         var expires = now + commit.LeaseDuration;
         var final = commit.FinalStatus;
         var ended = final is null ? (DateTimeOffset?)null : now;
+        var retryAt = final is null ? commit.RetryAt : null;
+        // A step keeps the run (and extends the lease); an end or a retry wait gives it up.
+        var keepsLease = final is null && retryAt is null;
         var eventCount = commit.Events.Count;
 
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
@@ -126,10 +160,12 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
                    output_tokens = output_tokens + {commit.OutputTokens},
                    cost_usd = cost_usd + {commit.CostUsd},
                    last_event_sequence = last_event_sequence + {eventCount},
-                   lease_expires_at = CASE WHEN {final}::text IS NULL THEN {expires} ELSE NULL END,
-                   lease_owner = CASE WHEN {final}::text IS NULL THEN lease_owner ELSE NULL END,
-                   status = COALESCE({final}::text, status),
-                   error = COALESCE({commit.Error}::jsonb, error),
+                   lease_expires_at = CASE WHEN {keepsLease} THEN {expires} ELSE NULL END,
+                   lease_owner = CASE WHEN {keepsLease} THEN lease_owner ELSE NULL END,
+                   status = COALESCE({final}::text, CASE WHEN {retryAt}::timestamptz IS NULL THEN status ELSE 'pending' END),
+                   next_attempt_at = {retryAt}::timestamptz,
+                   retry_count = retry_count + CASE WHEN {retryAt}::timestamptz IS NULL THEN 0 ELSE 1 END,
+                   error = CASE WHEN {keepsLease} THEN error ELSE {commit.Error}::jsonb END,
                    ended_at = COALESCE({ended}, ended_at),
                    updated_at = {now}
              WHERE run_id = {commit.RunId} AND lease_epoch = {commit.Epoch} AND status = 'running'
@@ -170,6 +206,97 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
         return new CommittedStep(events, rows[0].CancelAction);
     }
 
+    /// <summary>
+    /// Finds out whether a commit whose outcome is unknown (the connection broke while it was being committed) went
+    /// through: it did when the run still has the caller's epoch and its event sequence moved past
+    /// <paramref name="lastSequence"/>, since only the epoch's owner appends events.
+    /// </summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="epoch">The caller's epoch.</param>
+    /// <param name="lastSequence">The run's last event sequence before the commit.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The committed events and any pending cancel request, or null when the commit did not happen.</returns>
+    public async Task<CommittedStep?> FindCommittedAsync(Guid runId, long epoch, long lastSequence, CancellationToken cancellationToken)
+    {
+        var run = await context.Runs.AsNoTracking().Where(r => r.RunId == runId && r.LeaseEpoch == epoch)
+            .Select(r => new { r.LastEventSequence, r.CancelAction }).FirstOrDefaultAsync(cancellationToken);
+        if (run is null || run.LastEventSequence <= lastSequence)
+        {
+            return null;
+        }
+
+        var events = await context.RunEvents.AsNoTracking()
+            .Where(e => e.RunId == runId && e.Sequence > lastSequence)
+            .OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
+        return new CommittedStep(events, run.CancelAction);
+    }
+
+    /// <summary>
+    /// Sweeps once, if no other worker is sweeping (a transaction-scoped advisory lock): selects the runs that need a
+    /// <c>StartAgentRun</c> and hands them to <paramref name="dispatch"/>, recording <c>dispatched_at</c> in the same
+    /// transaction, which commits only once <paramref name="dispatch"/> has returned. A failed dispatch rolls back,
+    /// so the next sweep tries again. See <see cref="DueRun"/> for the rules.
+    /// </summary>
+    /// <param name="republishAfter">
+    /// How long a dispatched run may stay unclaimed before it is sent again (a lost message), and how old a never
+    /// dispatched pending run must be (the API's send may still be on its way).
+    /// </param>
+    /// <param name="limit">The most runs dispatched per sweep.</param>
+    /// <param name="dispatch">Sends the messages; throwing rolls the sweep back.</param>
+    /// <param name="cancellationToken">Cancels the sweep.</param>
+    /// <returns>The runs dispatched, or null when another worker holds the sweeper lock.</returns>
+    public async Task<IReadOnlyList<DueRun>?> SweepAsync(
+        TimeSpan republishAfter, int limit, Func<IReadOnlyList<DueRun>, CancellationToken, Task> dispatch,
+        CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var stale = now - republishAfter;
+        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+        var locked = await context.Database
+            .SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({SweeperLockKey}) AS \"Value\"")
+            .SingleAsync(cancellationToken);
+        if (!locked)
+        {
+            return null;
+        }
+
+        // Three kinds of runs need a message: a pending run that is due (never picked up: a lost send, a dropped
+        // message; or a retry wait that just ended) and is next in its thread (multitask enqueue); and a running run
+        // whose lease expired (its worker died or hangs) and that was not dispatched since.
+        var due = await context.Database.SqlQuery<DueRun>($"""
+            UPDATE agent.runs r
+               SET dispatched_at = {now}
+              FROM (SELECT c.run_id,
+                           CASE WHEN c.status = 'running' THEN 'lease-expired'
+                                WHEN c.next_attempt_at IS NOT NULL THEN 'retry-due'
+                                ELSE 'pending' END AS reason
+                      FROM agent.runs c
+                     WHERE (c.status = 'pending'
+                            AND (c.next_attempt_at IS NULL OR c.next_attempt_at <= {now})
+                            AND (COALESCE(c.dispatched_at, c.created_at) < {stale}
+                                 OR (c.next_attempt_at IS NOT NULL
+                                     AND (c.dispatched_at IS NULL OR c.dispatched_at < c.next_attempt_at)))
+                            AND NOT EXISTS (SELECT 1 FROM agent.runs o
+                                             WHERE o.tenant_id = c.tenant_id AND o.thread_id = c.thread_id AND o.run_id <> c.run_id
+                                               AND o.status IN ('pending', 'running') AND o.created_at < c.created_at))
+                        OR (c.status = 'running' AND c.lease_expires_at < {now}
+                            AND (c.dispatched_at IS NULL OR c.dispatched_at < c.lease_expires_at OR c.dispatched_at < {stale}))
+                     ORDER BY c.created_at
+                     LIMIT {limit}
+                       FOR UPDATE SKIP LOCKED) d
+             WHERE r.run_id = d.run_id
+            RETURNING r.run_id AS "RunId", r.thread_id AS "ThreadId", d.reason AS "Reason",
+                      r.lease_epoch AS "Epoch", r.retry_count AS "RetryCount"
+            """).ToListAsync(cancellationToken);
+        if (due.Count > 0)
+        {
+            await dispatch(due, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return due;
+    }
+
     /// <summary>Finds the oldest pending run of a thread, the next one to start under multitask <c>enqueue</c>.</summary>
     /// <param name="tenantId">The thread's tenant.</param>
     /// <param name="threadId">The thread.</param>
@@ -181,6 +308,9 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
             .Where(r => r.TenantId == tenantId && r.ThreadId == threadId && r.Status == AgentRunStatus.Pending)
             .OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.RunId).FirstOrDefaultAsync(cancellationToken);
     }
+
+    /// <summary>The advisory lock key of the sweeper, one per database: the bytes of "AGENTSWP".</summary>
+    public const long SweeperLockKey = 0x4147454E54535750;
 
     private sealed record ClaimRow(long Epoch, int Attempt, string TenantId);
 

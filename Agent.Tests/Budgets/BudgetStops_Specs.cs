@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
-using Agent.Persistence;
 using Agent.Persistence.Runs;
 using Agent.Tests.Fakes;
-using Agent.Tests.Infrastructure;
-using Microsoft.EntityFrameworkCore;
+using Agent.Tests.Runs;
 
 namespace Agent.Tests.Budgets;
 
@@ -11,36 +9,26 @@ namespace Agent.Tests.Budgets;
 [Category("Integration")]
 public sealed class When_a_run_reaches_a_limit_of_its_budget
 {
-    private TestDatabase database = null!;
-    private ExecutorHarness harness = null!;
+    private RunHarness harness = null!;
 
     [OneTimeSetUp]
-    public async Task CreateDatabaseAsync()
-    {
-        database = await TestDatabase.CreateAsync();
-        await using var context = database.CreateContext();
-        await new AgentDatabaseMigrator(context, TimeProvider.System).MigrateAsync(CancellationToken.None);
-        harness = new ExecutorHarness(database);
-    }
+    public async Task CreateDatabaseAsync() => harness = await RunHarness.CreateAsync();
 
     [OneTimeTearDown]
-    public async Task DropDatabaseAsync() => await database.DisposeAsync();
+    public async Task DropDatabaseAsync() => await harness.DisposeAsync();
 
     private static JsonObject Configurable(JsonObject configurable) => new() { ["configurable"] = configurable };
 
     [Test]
     public async Task Should_end_the_run_with_the_output_token_limit_as_reason_and_run_no_further_step()
     {
-        var run = await harness.InsertRunAsync("gin?", Configurable(new() { ["budget"] = new JsonObject { ["max_output_tokens"] = 5 } }));
+        var run = await harness.InsertRunAsync("gin?", config: Configurable(new() { ["budget"] = new JsonObject { ["max_output_tokens"] = 5 } }));
         var tool = new EchoTool();
         var model = new ScriptedChatClient(
             ScriptedChatClient.ToolCall("call_1", "search_documents", new() { ["query"] = "gin" }),
             ScriptedChatClient.Answer("never asked"));
 
-        await using (var worker = harness.BuildWorker(model, tool))
-        {
-            await ExecutorHarness.ExecuteAsync(worker, run);
-        }
+        await RunHarness.ExecuteAsync(await harness.StartWorkerAsync(model, tool), run);
 
         var (stored, error) = await LoadAsync(run);
         using (Assert.EnterMultipleScope())
@@ -58,13 +46,10 @@ public sealed class When_a_run_reaches_a_limit_of_its_budget
     public async Task Should_refuse_a_model_call_projected_past_the_input_token_limit()
     {
         var question = string.Concat(Enumerable.Repeat("How do I create an index? ", 40));
-        var run = await harness.InsertRunAsync(question, Configurable(new() { ["budget"] = new JsonObject { ["max_input_tokens"] = 50 } }));
+        var run = await harness.InsertRunAsync(question, config: Configurable(new() { ["budget"] = new JsonObject { ["max_input_tokens"] = 50 } }));
         var model = new ScriptedChatClient(ScriptedChatClient.Answer("never asked"));
 
-        await using (var worker = harness.BuildWorker(model, new EchoTool()))
-        {
-            await ExecutorHarness.ExecuteAsync(worker, run);
-        }
+        await RunHarness.ExecuteAsync(await harness.StartWorkerAsync(model, new EchoTool()), run);
 
         var (stored, error) = await LoadAsync(run);
         using (Assert.EnterMultipleScope())
@@ -78,15 +63,12 @@ public sealed class When_a_run_reaches_a_limit_of_its_budget
     [Test]
     public async Task Should_stop_a_loop_of_identical_tool_calls_before_running_it_again()
     {
-        var run = await harness.InsertRunAsync("loop", Configurable(new() { ["budget"] = new JsonObject { ["max_identical_tool_calls"] = 2 } }));
+        var run = await harness.InsertRunAsync("loop", config: Configurable(new() { ["budget"] = new JsonObject { ["max_identical_tool_calls"] = 2 } }));
         var tool = new EchoTool();
         var model = new ScriptedChatClient((_, _, call) =>
             ScriptedChatClient.ToolCall($"call_{call}", "search_documents", new() { ["query"] = "the same" }));
 
-        await using (var worker = harness.BuildWorker(model, tool))
-        {
-            await ExecutorHarness.ExecuteAsync(worker, run);
-        }
+        await RunHarness.ExecuteAsync(await harness.StartWorkerAsync(model, tool), run);
 
         var (stored, error) = await LoadAsync(run);
         using (Assert.EnterMultipleScope())
@@ -102,13 +84,10 @@ public sealed class When_a_run_reaches_a_limit_of_its_budget
     {
         // scripted-model priced at $1,000 per million tokens in and out: the answer (20 in, 7 out) costs $0.027.
         var prices = new Dictionary<string, string?> { ["ModelPrices:scripted-model:Input"] = "1000", ["ModelPrices:scripted-model:Output"] = "1000" };
-        var run = await harness.InsertRunAsync("q", Configurable(new() { ["budget"] = new JsonObject { ["max_cost_usd"] = 0.02 } }));
+        var run = await harness.InsertRunAsync("q", config: Configurable(new() { ["budget"] = new JsonObject { ["max_cost_usd"] = 0.02 } }));
         var model = new ScriptedChatClient(ScriptedChatClient.Answer("Partial: use CREATE INDEX."));
 
-        await using (var worker = harness.BuildWorker(model, new EchoTool(), settings: prices))
-        {
-            await ExecutorHarness.ExecuteAsync(worker, run);
-        }
+        await RunHarness.ExecuteAsync(await harness.StartWorkerAsync(model, new EchoTool(), settings: prices), run);
 
         var (stored, error) = await LoadAsync(run);
         using (Assert.EnterMultipleScope())
@@ -122,23 +101,19 @@ public sealed class When_a_run_reaches_a_limit_of_its_budget
     [Test]
     public async Task Should_route_the_tool_selection_step_and_the_answer_step_to_their_models()
     {
-        var run = await harness.InsertRunAsync("gin?", Configurable(new() { ["model"] = "strong-model", ["tool_selection_model"] = "cheap-model" }));
+        var run = await harness.InsertRunAsync("gin?", config: Configurable(new() { ["model"] = "strong-model", ["tool_selection_model"] = "cheap-model" }));
         var model = new ScriptedChatClient(
             ScriptedChatClient.ToolCall("call_1", "search_documents", new() { ["query"] = "gin" }),
             ScriptedChatClient.Answer("done"));
 
-        await using (var worker = harness.BuildWorker(model, new EchoTool()))
-        {
-            await ExecutorHarness.ExecuteAsync(worker, run);
-        }
+        await RunHarness.ExecuteAsync(await harness.StartWorkerAsync(model, new EchoTool()), run);
 
         Assert.That(model.Calls.Select(c => c.Options?.ModelId), Is.EqualTo(new[] { "cheap-model", "strong-model" }));
     }
 
     private async Task<(AgentRun Run, JsonNode? Error)> LoadAsync(AgentRun run)
     {
-        await using var context = database.CreateContext();
-        var stored = await context.Runs.AsNoTracking().SingleAsync(r => r.RunId == run.RunId);
+        var stored = await harness.LoadRunAsync(run.RunId);
         return (stored, stored.Error is null ? null : JsonNode.Parse(stored.Error));
     }
 }

@@ -9,6 +9,7 @@ namespace Agent.Tests.Fakes;
 internal sealed class EchoTool : IAgentTool
 {
     private readonly List<ToolInvocation> invocations = [];
+    private int attempts;
 
     /// <inheritdoc />
     public string Name => "search_documents";
@@ -23,9 +24,24 @@ internal sealed class EchoTool : IAgentTool
     /// <summary>Gets the invocations, in order.</summary>
     public IReadOnlyList<ToolInvocation> Invocations => invocations;
 
+    /// <summary>
+    /// Gets or sets a hook called before each invocation with its index (0-based, counting failed ones) and token; it
+    /// may throw (a transient failure) or wait (a slow tool). Invocations that throw are not recorded.
+    /// </summary>
+    public Func<int, CancellationToken, Task>? BeforeInvoke { get; set; }
+
+    /// <summary>Gets how many times the tool was invoked, failed attempts included.</summary>
+    public int Attempts => attempts;
+
     /// <inheritdoc />
-    public Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
+    public async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
     {
+        var attempt = Interlocked.Increment(ref attempts) - 1;
+        if (BeforeInvoke is not null)
+        {
+            await BeforeInvoke(attempt, cancellationToken);
+        }
+
         if (!arguments.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String)
         {
             throw new ToolArgumentException("query is required.");
@@ -36,6 +52,6 @@ internal sealed class EchoTool : IAgentTool
             invocations.Add(invocation);
         }
 
-        return Task.FromResult(JsonSerializer.Serialize(new { echo = query.GetString() }));
+        return JsonSerializer.Serialize(new { echo = query.GetString() });
     }
 }

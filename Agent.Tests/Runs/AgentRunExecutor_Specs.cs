@@ -57,9 +57,19 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
 
         await using (var first = BuildWorker(firstModel, tool, "worker-a"))
         {
-            Assert.That(
-                async () => await ExecuteAsync(first, run, redelivered: false, stopping.Token),
-                Throws.InstanceOf<OperationCanceledException>());
+            // Stopped mid-call, the worker hands the run back: lease released, run pending again.
+            await ExecuteAsync(first, run, redelivered: false, stopping.Token);
+        }
+
+        await using (var afterStop = database.CreateContext())
+        {
+            var handedBack = await afterStop.Runs.AsNoTracking().SingleAsync(r => r.RunId == run.RunId);
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(handedBack.Status, Is.EqualTo(AgentRunStatus.Pending));
+                Assert.That(handedBack.LeaseOwner, Is.Null);
+                Assert.That(handedBack.DispatchedAt, Is.Not.Null);
+            }
         }
 
         var secondModel = new ScriptedChatClient(ScriptedChatClient.Answer("Use CREATE INDEX ... USING GIN."));
@@ -173,6 +183,8 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
         services.AddSingleton<RunningRuns>();
         services.AddSingleton<RetrievalAgent>();
         services.AddScoped<AgentRunExecutor>();
+        services.AddSingleton<StepRetries>();
+        services.AddSingleton<WorkerDrain>();
         services.AddMassTransitTestHarness();
         return services.BuildServiceProvider();
     }

@@ -93,8 +93,27 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
     /// <param name="step">The step index, part of each call's idempotency key.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
     /// <returns>One <c>tool</c> message per call, in call order, and each call's latency in ms.</returns>
+    public Task<(JsonArray Messages, JsonArray Calls)> RunToolsAsync(
+        JsonObject aiMessage, Guid runId, int step, CancellationToken cancellationToken) =>
+        RunToolsAsync(aiMessage, runId, step, guard: null, cancellationToken);
+
+    /// <summary>
+    /// Runs every tool call of the last <c>ai</c> message, each through <paramref name="guard"/> (the run executor's
+    /// time limit and retries). An unknown tool or bad arguments become an error tool message the model can read;
+    /// other failures propagate.
+    /// </summary>
+    /// <param name="aiMessage">The <c>ai</c> message with <c>tool_calls</c>.</param>
+    /// <param name="runId">The run.</param>
+    /// <param name="step">The step index, part of each call's idempotency key.</param>
+    /// <param name="guard">Runs one tool call (given a token), or null to call the tool directly.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <returns>One <c>tool</c> message per call, in call order, and each call's latency in ms.</returns>
     public async Task<(JsonArray Messages, JsonArray Calls)> RunToolsAsync(
-        JsonObject aiMessage, Guid runId, int step, CancellationToken cancellationToken)
+        JsonObject aiMessage,
+        Guid runId,
+        int step,
+        Func<Func<CancellationToken, Task<string>>, CancellationToken, Task<string>>? guard,
+        CancellationToken cancellationToken)
     {
         var results = new JsonArray();
         var calls = new JsonArray();
@@ -113,7 +132,10 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
                 try
                 {
                     var json = JsonSerializer.SerializeToElement(arguments);
-                    content = await tool.InvokeAsync(json, new ToolInvocation(runId, step, id), cancellationToken);
+                    var invocation = new ToolInvocation(runId, step, id);
+                    content = guard is null
+                        ? await tool.InvokeAsync(json, invocation, cancellationToken)
+                        : await guard(token => tool.InvokeAsync(json, invocation, token), cancellationToken);
                 }
                 catch (ToolArgumentException ex)
                 {

@@ -49,7 +49,10 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddSingleton<RunningRuns>();
         services.AddSingleton<RetrievalAgent>();
         services.AddScoped<AgentRunExecutor>();
+        services.AddSingleton<StepRetries>();
+        services.AddSingleton<WorkerDrain>();
         services.AddHostedService<WorkerReadyReporter>();
+        services.AddHostedService<RunSweeper>();
 
         var rabbitMq = new Uri(configuration.GetConnectionString("RabbitMq") ?? DefaultRabbitMq);
         services.AddMassTransit(bus =>
@@ -60,7 +63,9 @@ internal static class AgentWorkerHostBuilderExtensions
             bus.AddConsumer<CancelAgentRunConsumer>().ExcludeFromConfigureEndpoints();
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(rabbitMq);
+                // Publisher confirms (MassTransit's default, stated so it is not lost): a send completes only once the
+                // broker has taken the message, so a requeue or sweep that fails is retried, never silently dropped.
+                rabbit.Host(rabbitMq, host => host.PublisherConfirmation = true);
                 rabbit.ReceiveEndpoint(
                     new TemporaryEndpointDefinition("agent-worker-control"),
                     endpoint => endpoint.ConfigureConsumer<CancelAgentRunConsumer>(context));

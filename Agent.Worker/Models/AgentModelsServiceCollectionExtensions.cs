@@ -32,6 +32,9 @@ internal static class AgentModelsServiceCollectionExtensions
     {
         if (OpenAIProviderOptions.FromEnvironment(configuration) is { } openAI)
         {
+            // The run executor retries model calls itself (backoff with jitter, Retry-After, parking the run on a
+            // long outage: Runs/StepRetries); SDK retries underneath would multiply its attempts unseen.
+            openAI.MaxRetries = 0;
             services.AddOpenAIChatClient(openAI);
         }
         else

@@ -31,22 +31,38 @@ internal sealed partial class AgentRunExecutor(
     IPublishEndpoint publisher,
     ISendEndpointProvider sendEndpoints,
     IOptions<AgentWorkerOptions> options,
+    StepRetries retries,
+    WorkerDrain drain,
     TimeProvider timeProvider,
     ILogger<AgentRunExecutor> logger)
 {
-    /// <summary>Executes (or resumes) a run until it ends, is cancelled, or this worker loses its lease.</summary>
+    /// <summary>How long publishing a step's live events may take before the executor moves on; the log in PostgreSQL is the truth.</summary>
+    private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Executes (or resumes) a run until it ends, is cancelled, waits out a transient failure (parked), is handed
+    /// back because this worker is stopping, or this worker loses its lease.
+    /// </summary>
     /// <param name="message">The command.</param>
     /// <param name="redelivered">Whether the broker redelivered the command (its previous consumer died).</param>
-    /// <param name="stoppingToken">Cancelled when the worker shuts down.</param>
+    /// <param name="stoppingToken">Cancelled when the worker must stop at once (MassTransit's stop timeout).</param>
     /// <returns>A task that completes when the run no longer needs this worker.</returns>
     public async Task ExecuteAsync(StartAgentRun message, bool redelivered, CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        if (drain.IsDraining)
+        {
+            // Stopping: take no new work. The message is acked, so send the run back for another worker.
+            await RequeueAsync(message.RunId, message.ThreadId, DeterministicGuid.Create($"{message.RunId}:draining"));
+            return;
+        }
+
         var claim = await runStore.ClaimAsync(message.RunId, settings.InstanceId, settings.LeaseDuration, redelivered, stoppingToken);
         if (claim.Outcome != RunClaimOutcome.Claimed)
         {
-            // Not ours to run: a duplicate, a finished or deleted run, or one queued behind its thread's current
-            // run (which starts it when it ends). Acking is right in every case: the row is the source of truth.
+            // Not ours to run: a duplicate, a finished or deleted run, one queued behind its thread's current run
+            // (which starts it when it ends), or one waiting out a retry (the sweeper sends it when due). Acking is
+            // right in every case: the row is the source of truth.
             LogNotClaimed(logger, message.RunId, claim.Outcome);
             return;
         }
@@ -58,7 +74,7 @@ internal sealed partial class AgentRunExecutor(
         });
         LogClaimed(logger, message.RunId, claim.Epoch, claim.Attempt);
 
-        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, drain.Abandoning);
         using var registration = runningRuns.Register(message.RunId, runCancellation);
         var leaseLost = false;
         var run = new RunProgress(message.RunId, claim.TenantId, message.ThreadId, claim.Epoch);
@@ -73,22 +89,42 @@ internal sealed partial class AgentRunExecutor(
         {
             try
             {
-                await RunStepsAsync(run, runCancellation.Token);
+                await RunStepsAsync(run, runCancellation);
             }
             catch (OperationCanceledException) when (leaseLost || run.Fenced)
             {
                 LogFenced(logger, message.RunId, claim.Epoch);
                 return;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested || drain.Abandoning.IsCancellationRequested)
             {
-                // Shutting down: give the lease back so the redelivered command resumes the run elsewhere at once.
-                await runStore.ReleaseLeaseAsync(message.RunId, claim.Epoch, CancellationToken.None);
-                throw;
+                // Shutting down and the step did not finish within the grace period: abandon it (it runs again).
+                run.HandBack = true;
             }
             catch (OperationCanceledException) when (runningRuns.CancelAction(message.RunId) is { } action)
             {
                 await CancelAsync(run, action);
+            }
+            catch (OperationCanceledException) when (run.DeadlinePassed)
+            {
+                var error = new JsonObject
+                {
+                    ["error"] = "RunTimeout",
+                    ["message"] = $"The run exceeded its time limit of {settings.RunTimeoutSeconds} s (AgentWorker:RunTimeoutSeconds).",
+                };
+                await FinishAsync(run, AgentRunStatus.Timeout, AgentThreadStatus.Error, error, CancellationToken.None);
+            }
+            catch (TransientStepException ex)
+            {
+                await ParkOrFailAsync(run, ex);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && TransientFailures.IsTransient(ex))
+            {
+                // PostgreSQL or RabbitMQ failed under the executor itself (not a model or tool call). Nothing can be
+                // recorded now; the lease lapses and the sweeper (or the broker's redelivery) resumes the run from its
+                // last committed step once the infrastructure is back.
+                LogAbandoned(logger, ex, message.RunId);
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -98,15 +134,54 @@ internal sealed partial class AgentRunExecutor(
             }
         }
 
+        if (run.HandBack)
+        {
+            await HandBackAsync(run);
+            return;
+        }
+
         if (run.Ended)
         {
-            await StartNextQueuedRunAsync(run, stoppingToken);
+            await StartNextQueuedRunAsync(run, CancellationToken.None);
         }
     }
 
-    private async Task RunStepsAsync(RunProgress run, CancellationToken cancellationToken)
+    private async Task RunStepsAsync(RunProgress run, CancellationTokenSource runCancellation)
     {
+        var cancellationToken = runCancellation.Token;
+        var settings = options.Value;
         var row = await db.Runs.AsNoTracking().SingleAsync(r => r.RunId == run.RunId, cancellationToken);
+        run.LastSequence = row.LastEventSequence;
+        run.RetryCount = row.RetryCount;
+
+        // The run's wall-time limit counts from its first claim, across crashes and retry waits.
+        run.Deadline = (row.StartedAt ?? timeProvider.GetUtcNow()) + TimeSpan.FromSeconds(settings.RunTimeoutSeconds);
+        var remaining = run.Deadline - timeProvider.GetUtcNow();
+        if (remaining <= TimeSpan.Zero)
+        {
+            run.DeadlinePassed = true;
+            throw new OperationCanceledException("The run's time limit has passed.");
+        }
+
+        using var deadline = new CancellationTokenSource(remaining, timeProvider);
+        await using var onDeadline = deadline.Token.Register(() =>
+        {
+            run.DeadlinePassed = true;
+            runCancellation.Cancel();
+        });
+
+        if (row.Attempt > settings.MaxAttempts)
+        {
+            var error = new JsonObject
+            {
+                ["error"] = "AttemptLimitReached",
+                ["message"] = $"The run was claimed {row.Attempt} times, more than AgentWorker:MaxAttempts ({settings.MaxAttempts}); " +
+                              "it may crash its worker every time.",
+            };
+            await FinishAsync(run, AgentRunStatus.Error, AgentThreadStatus.Error, error, cancellationToken);
+            return;
+        }
+
         var assistantConfig = JsonNode.Parse(await db.Assistants.AsNoTracking().Where(a => a.AssistantId == row.AssistantId)
             .Select(a => a.Config).SingleAsync(cancellationToken));
         var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
@@ -158,6 +233,13 @@ internal sealed partial class AgentRunExecutor(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (drain.IsDraining)
+            {
+                // A safe point: the last step is committed and the next has not started.
+                run.HandBack = true;
+                return;
+            }
+
             var node = RetrievalAgent.NextNode(messages);
             if (node == AgentNode.End)
             {
@@ -189,7 +271,9 @@ internal sealed partial class AgentRunExecutor(
                     return;
                 }
 
-                var step = await agent.CallModelAsync(messages, $"run-{run.RunId:N}-{run.NextStep}", stepModel, systemPrompt, cancellationToken);
+                var step = await retries.CallModelAsync(
+                    token => agent.CallModelAsync(messages, $"run-{run.RunId:N}-{run.NextStep}", stepModel, systemPrompt, token),
+                    cancellationToken);
                 delta = [step.Message];
                 await CommitAsync(run, node, delta, step, toolCalls: null, cancellationToken);
                 if (BudgetGuard.AfterModelCall(budget, run.Spend) is { } actual)
@@ -207,7 +291,8 @@ internal sealed partial class AgentRunExecutor(
                     return;
                 }
 
-                (JsonArray results, JsonArray calls) = await agent.RunToolsAsync((JsonObject)messages[^1]!, run.RunId, run.NextStep, cancellationToken);
+                (JsonArray results, JsonArray calls) = await agent.RunToolsAsync(
+                    (JsonObject)messages[^1]!, run.RunId, run.NextStep, retries.CallToolAsync, cancellationToken);
                 delta = results;
                 await CommitAsync(run, node, delta, modelStep: null, calls, cancellationToken);
             }
@@ -283,7 +368,7 @@ internal sealed partial class AgentRunExecutor(
             LeaseDuration = options.Value.LeaseDuration,
         };
 
-        var committed = await runStore.CommitStepAsync(commit, CancellationToken.None);
+        var committed = await CommitAsync(run, commit, CancellationToken.None);
         if (committed is null)
         {
             run.Fenced = true;
@@ -312,7 +397,8 @@ internal sealed partial class AgentRunExecutor(
             data["error"] = error.DeepClone();
         }
 
-        var committed = await runStore.CommitStepAsync(
+        var committed = await CommitAsync(
+            run,
             new RunStepCommit
             {
                 RunId = run.RunId,
@@ -345,6 +431,121 @@ internal sealed partial class AgentRunExecutor(
         await FinishAsync(run, AgentRunStatus.Error, AgentThreadStatus.Error, violation.ToError(partialAnswer), cancellationToken);
     }
 
+    /// <summary>
+    /// A model or tool call kept failing transiently: park the run (status <c>pending</c>, lease released,
+    /// <c>next_attempt_at</c> set; the sweeper sends it when due) or, past <see cref="AgentWorkerOptions.RunRetries"/>
+    /// waits, end it <c>error</c> with the reason.
+    /// </summary>
+    private async Task ParkOrFailAsync(RunProgress run, TransientStepException failure)
+    {
+        var settings = options.Value;
+        var inner = failure.InnerException ?? failure;
+        var reason = new JsonObject
+        {
+            ["error"] = inner.GetType().Name,
+            ["message"] = failure.Message,
+            ["call"] = failure.Call,
+            ["status_code"] = TransientFailures.StatusCode(inner),
+        };
+        if (run.RetryCount >= settings.RunRetries)
+        {
+            reason["message"] = $"{failure.Message} Gave up after {run.RetryCount} retry wait(s) (AgentWorker:RunRetries).";
+            await FinishAsync(run, AgentRunStatus.Error, AgentThreadStatus.Error, reason, CancellationToken.None);
+            return;
+        }
+
+        // Exponential from RetryWaitSeconds, with jitter (0.8-1.2x), never shorter than the provider's Retry-After.
+        var backoff = settings.RetryWaitSeconds * Math.Pow(2, run.RetryCount) * (0.8 + (0.4 * Random.Shared.NextDouble()));
+        var wait = TimeSpan.FromSeconds(Math.Min(backoff, settings.RetryWaitMaxSeconds));
+        if (failure.RetryAfter > wait)
+        {
+            wait = failure.RetryAfter.Value;
+        }
+
+        var retryAt = timeProvider.GetUtcNow() + wait;
+        var data = new JsonObject
+        {
+            ["status"] = AgentRunStatus.Pending,
+            ["retry"] = run.RetryCount + 1,
+            ["next_attempt_at"] = retryAt,
+            ["error"] = reason.DeepClone(),
+        };
+        var committed = await CommitAsync(
+            run,
+            new RunStepCommit
+            {
+                RunId = run.RunId,
+                Epoch = run.Epoch,
+                Events = [(RunEventKinds.Status, data.ToJsonString())],
+                RetryAt = retryAt,
+                Error = reason.ToJsonString(),
+            },
+            CancellationToken.None);
+        if (committed is null)
+        {
+            run.Fenced = true;
+            return;
+        }
+
+        LogParked(logger, run.RunId, run.RetryCount + 1, wait.TotalSeconds, failure.Message);
+        await PublishAsync(run, committed.Events, terminal: false);
+    }
+
+    /// <summary>Graceful shutdown: give the lease back, put the run back to pending and send it to another worker.</summary>
+    private async Task HandBackAsync(RunProgress run)
+    {
+        bool released;
+        try
+        {
+            using var timeout = new CancellationTokenSource(PublishTimeout, timeProvider);
+            released = await runStore.ReleaseLeaseAsync(run.RunId, run.Epoch, timeout.Token);
+        }
+        catch (Exception ex) when (TransientFailures.IsTransient(ex) || ex is OperationCanceledException)
+        {
+            // The lease lapses on its own; the sweeper resumes the run then.
+            LogAbandoned(logger, ex, run.RunId);
+            return;
+        }
+
+        if (released)
+        {
+            await RequeueAsync(run.RunId, run.ThreadId, DeterministicGuid.Create($"{run.RunId}:handoff:{run.Epoch}"));
+            LogHandedBack(logger, run.RunId, run.NextStep);
+        }
+    }
+
+    /// <summary>Sends a run's <c>StartAgentRun</c> again; on failure the sweeper sends it later.</summary>
+    private async Task RequeueAsync(Guid runId, Guid threadId, Guid messageId)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(PublishTimeout, timeProvider);
+            var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + options.Value.RunQueue));
+            await endpoint.Send(
+                new StartAgentRun { RunId = runId, ThreadId = threadId, RequestedAt = timeProvider.GetUtcNow() },
+                context => context.MessageId = messageId,
+                timeout.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRequeueFailed(logger, ex, runId);
+        }
+    }
+
+    private async Task<CommittedStep?> CommitAsync(RunProgress run, RunStepCommit commit, CancellationToken cancellationToken)
+    {
+        var committed = await retries.CommitAsync(
+            token => runStore.CommitStepAsync(commit, token),
+            token => runStore.FindCommittedAsync(run.RunId, run.Epoch, run.LastSequence, token),
+            cancellationToken);
+        if (committed is not null && committed.Events.Count > 0)
+        {
+            run.LastSequence = committed.Events[^1].Sequence;
+        }
+
+        return committed;
+    }
+
     private async Task CancelAsync(RunProgress run, string action)
     {
         if (action == "rollback")
@@ -361,9 +562,25 @@ internal sealed partial class AgentRunExecutor(
 
     private async Task PublishAsync(RunProgress run, IReadOnlyList<RunEvent> events, bool terminal)
     {
-        foreach (var e in events)
+        // Publishing happens after the commit: a lost publish is repaired by the relay reading run_events, so a
+        // broker outage must not hold the run up.
+        using var timeout = new CancellationTokenSource(PublishTimeout, timeProvider);
+        try
         {
-            // Publishing happens after the commit: a lost publish is repaired by the relay reading run_events.
+            foreach (var e in events)
+            {
+                await PublishOneAsync(run, e, terminal, timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogPublishFailed(logger, ex, run.RunId);
+        }
+    }
+
+    private async Task PublishOneAsync(RunProgress run, RunEvent e, bool terminal, CancellationToken cancellationToken)
+    {
+        {
             await publisher.Publish(
                 new AgentRunEventRecorded
                 {
@@ -375,7 +592,7 @@ internal sealed partial class AgentRunExecutor(
                     IsTerminal = terminal,
                     CreatedAt = e.CreatedAt,
                 },
-                CancellationToken.None);
+                cancellationToken);
         }
     }
 
@@ -423,6 +640,21 @@ internal sealed partial class AgentRunExecutor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} stopped by {Limit}: {Reason}")]
     private static partial void LogBudgetStop(ILogger logger, Guid runId, string limit, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} parked for retry {Retry} in {WaitSeconds} s: {Reason}")]
+    private static partial void LogParked(ILogger logger, Guid runId, int retry, double waitSeconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} handed back at step {Step}: this worker is stopping")]
+    private static partial void LogHandedBack(ILogger logger, Guid runId, int step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} abandoned: infrastructure failure; it resumes once its lease lapses")]
+    private static partial void LogAbandoned(ILogger logger, Exception exception, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} could not be requeued; the sweeper will send it")]
+    private static partial void LogRequeueFailed(ILogger logger, Exception exception, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live events of run {RunId} were not published; clients catch up from the log")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, Guid runId);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, Guid runId);
 
@@ -447,5 +679,15 @@ internal sealed partial class AgentRunExecutor(
         public bool Fenced { get; set; }
 
         public bool Ended { get; set; }
+
+        public bool HandBack { get; set; }
+
+        public long LastSequence { get; set; }
+
+        public int RetryCount { get; set; }
+
+        public DateTimeOffset Deadline { get; set; } = DateTimeOffset.MaxValue;
+
+        public volatile bool DeadlinePassed;
     }
 }

@@ -1,6 +1,6 @@
-using System.ClientModel;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using Agent.Worker.Runs;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -24,17 +24,14 @@ internal sealed partial class FallbackChatClient(
     private readonly ConcurrentDictionary<string, ResiliencePipeline> circuits = new(StringComparer.Ordinal);
     private readonly string defaultModel = inner.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
 
-    /// <summary>Tells whether a model call failure is transient: 408, 429 or 5xx from the provider, a timeout or a dropped connection.</summary>
+    /// <summary>
+    /// Tells whether a model call failure may succeed elsewhere: a transient failure (<see cref="TransientFailures"/>:
+    /// 408, 429, 5xx, timeouts, dropped connections) or an open circuit.
+    /// </summary>
     /// <param name="exception">The failure.</param>
-    /// <returns><see langword="true"/> when trying again (or elsewhere) may succeed.</returns>
-    public static bool IsTransient(Exception exception) => exception switch
-    {
-        ClientResultException { Status: 408 or 429 or >= 500 } => true,
-        ClientResultException { Status: 0 } => true, // no response at all: the connection failed
-        HttpRequestException or TimeoutException or IOException => true,
-        BrokenCircuitException => true,
-        _ => exception.InnerException is { } innerException && IsTransient(innerException),
-    };
+    /// <returns><see langword="true"/> when the fallback model should be tried.</returns>
+    public static bool IsTransient(Exception exception) =>
+        exception is BrokenCircuitException || TransientFailures.IsTransient(exception);
 
     /// <inheritdoc />
     public override Task<ChatResponse> GetResponseAsync(
@@ -106,7 +103,7 @@ internal sealed partial class FallbackChatClient(
             MinimumThroughput = Math.Max(2, options.CircuitMinimumThroughput),
             SamplingDuration = TimeSpan.FromSeconds(Math.Max(1, options.CircuitSamplingSeconds)),
             BreakDuration = TimeSpan.FromSeconds(Math.Max(1, options.CircuitBreakSeconds)),
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not BrokenCircuitException && IsTransient(ex)),
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(TransientFailures.IsTransient),
             OnOpened = args =>
             {
                 LogCircuitOpened(logger, m, args.BreakDuration.TotalSeconds);

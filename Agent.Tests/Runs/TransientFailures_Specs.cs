@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.Sockets;
+using Agent.Worker.Runs;
+using Polly.Timeout;
+
+namespace Agent.Tests.Runs;
+
+[TestFixture]
+public sealed class When_a_call_fails
+{
+    [TestCase(HttpStatusCode.RequestTimeout)]
+    [TestCase(HttpStatusCode.Conflict)]
+    [TestCase(HttpStatusCode.TooManyRequests)]
+    [TestCase(HttpStatusCode.InternalServerError)]
+    [TestCase(HttpStatusCode.BadGateway)]
+    [TestCase(HttpStatusCode.ServiceUnavailable)]
+    [TestCase(HttpStatusCode.GatewayTimeout)]
+    public void Should_retry_a_status_that_may_succeed_later(HttpStatusCode status) =>
+        Assert.That(TransientFailures.IsTransient(new HttpRequestException("x", null, status)), Is.True);
+
+    [TestCase(HttpStatusCode.BadRequest)]
+    [TestCase(HttpStatusCode.Unauthorized)]
+    [TestCase(HttpStatusCode.Forbidden)]
+    [TestCase(HttpStatusCode.NotFound)]
+    [TestCase(HttpStatusCode.UnprocessableEntity)]
+    public void Should_not_retry_a_status_that_will_fail_again(HttpStatusCode status) =>
+        Assert.That(TransientFailures.IsTransient(new HttpRequestException("x", null, status)), Is.False);
+
+    [Test]
+    public void Should_retry_timeouts_and_broken_connections_however_deeply_wrapped()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(TransientFailures.IsTransient(new TimeoutRejectedException()), Is.True);
+            Assert.That(TransientFailures.IsTransient(new IOException("reset")), Is.True);
+            Assert.That(TransientFailures.IsTransient(new HttpRequestException("refused", new SocketException())), Is.True);
+            Assert.That(TransientFailures.IsTransient(new InvalidOperationException("wrapped", new IOException("eof"))), Is.True);
+        }
+    }
+
+    [Test]
+    public void Should_never_retry_a_cancellation_or_a_plain_bug()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(TransientFailures.IsTransient(new OperationCanceledException()), Is.False);
+            Assert.That(TransientFailures.IsTransient(new TaskCanceledException()), Is.False);
+            Assert.That(TransientFailures.IsTransient(new ArgumentException("bad")), Is.False);
+        }
+    }
+}
