@@ -4,6 +4,7 @@ using Agent.Persistence.Documents;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Usage;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence;
@@ -36,6 +37,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
 
     /// <summary>Gets the run events.</summary>
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
+
+    /// <summary>Gets the model calls (one per model step, with tokens, latency and cost).</summary>
+    public DbSet<ModelCall> ModelCalls => Set<ModelCall>();
 
     /// <summary>Gets the ingested documents.</summary>
     public DbSet<Document> Documents => Set<Document>();

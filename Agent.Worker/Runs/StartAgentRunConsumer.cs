@@ -1,4 +1,5 @@
 using Agent.Contracts.Runs;
+using Agent.Worker.Telemetry;
 using MassTransit;
 
 namespace Agent.Worker.Runs;
@@ -11,6 +12,10 @@ namespace Agent.Worker.Runs;
 internal sealed class StartAgentRunConsumer(AgentRunExecutor executor) : IConsumer<StartAgentRun>
 {
     /// <inheritdoc />
-    public Task Consume(ConsumeContext<StartAgentRun> context) =>
-        executor.ExecuteAsync(context.Message, context.ReceiveContext.Redelivered, context.CancellationToken);
+    public async Task Consume(ConsumeContext<StartAgentRun> context)
+    {
+        // The invoke_agent span, child of MassTransit's consume span (and so of the API's trace).
+        using var telemetry = RunTelemetry.StartInvokeAgent(context.Message.RunId, context.Message.ThreadId);
+        await executor.ExecuteAsync(context.Message, context.ReceiveContext.Redelivered, context.CancellationToken);
+    }
 }
