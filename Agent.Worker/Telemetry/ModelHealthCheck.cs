@@ -67,8 +67,10 @@ internal sealed class ModelHealthCheck(IChatClient chatClient, TelemetryOptions 
             }
 
             // The probe runs on its own deadline, not the caller's: a scraper that gives up must not cancel the call
-            // whose result the next scrape will read.
-            inFlight ??= ProbeAsync(context.Registration.FailureStatus);
+            // whose result the next scrape will read. Task.Run: the probe clears inFlight when done, which must
+            // happen after this assignment, never synchronously inside it.
+            var failureStatus = context.Registration.FailureStatus;
+            inFlight ??= Task.Run(() => ProbeAsync(failureStatus), CancellationToken.None);
             probe = inFlight;
         }
 
