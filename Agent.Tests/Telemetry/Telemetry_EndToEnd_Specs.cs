@@ -194,6 +194,29 @@ public sealed class When_a_run_is_traced_measured_and_priced
     }
 
     [Test]
+    public async Task Should_name_in_the_alert_rules_and_the_dashboard_only_metrics_the_processes_export()
+    {
+        using var client = system.Client();
+        await WaitRunAsync(client, await CreateThreadAsync(client), "What does VACUUM do?", ActivityTraceId.CreateRandom().ToHexString());
+        var worker = await ScrapeUntilAsync(system.WorkerManagement[0], m => m.Types.ContainsKey("agent_queue_depth"));
+        var api = await ScrapeAsync(system.Apis[0]);
+        var exported = worker.Samples.Concat(api.Samples).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        // Families and label names appear in queries too (descriptions, "by (...)", legends).
+        exported.UnionWith(worker.Types.Keys.Concat(api.Types.Keys));
+        exported.UnionWith(worker.Samples.Concat(api.Samples).SelectMany(s => s.Labels.Keys));
+        // Counted only when the event happens (a takeover, an SDK retry), so absent from a calm system's scrape.
+        exported.UnionWith(["agent_lease_takeovers_total", "agent_model_retries_total"]);
+        var observability = Path.Combine(TestEnvironment.RepositoryRoot, "deploy", "observability");
+        var queries = await File.ReadAllTextAsync(Path.Combine(observability, "alert-rules.yml"))
+                      + await File.ReadAllTextAsync(Path.Combine(observability, "grafana", "dashboards", "agent-runtime.json"));
+
+        var named = System.Text.RegularExpressions.Regex.Matches(queries, @"\b(?:agent|gen_ai|http_server|db_client)_[a-z_]+\b")
+            .Select(m => m.Value).Distinct().ToList();
+
+        Assert.That(named.Where(n => !exported.Contains(n)), Is.Empty, "metric names the rules or the dashboard use but nobody exports");
+    }
+
+    [Test]
     public async Task Should_record_each_model_call_priced_from_the_table_and_aggregate_it_by_run_thread_and_model()
     {
         model.Enqueue(

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Agent.Persistence;
 using Agent.Persistence.Runs;
 using Agent.Telemetry;
@@ -59,9 +61,10 @@ internal static class RunTelemetry
     }
 
     /// <summary>
-    /// Records a run this worker ended: <c>agent.runs.ended{status}</c>, and from the run row <c>agent.run.steps</c>,
-    /// <c>agent.run.cost</c> and <c>agent.run.duration</c> (submission to end). Never throws: metrics must not fail a
-    /// run whose end is already committed.
+    /// Records a run this worker ended: <c>agent.runs.ended</c> by <c>status</c> and, for a failed run, <c>error.type</c>
+    /// (the run error's <c>error</c> field, e.g. <c>GraphRecursionError</c>, the step budget), and from the run row
+    /// <c>agent.run.steps</c>, <c>agent.run.cost</c> and <c>agent.run.duration</c> (submission to end). Never throws:
+    /// metrics must not fail a run whose end is already committed.
     /// </summary>
     /// <param name="db">The executor's context.</param>
     /// <param name="runId">The run.</param>
@@ -69,8 +72,6 @@ internal static class RunTelemetry
     /// <returns>A task that completes when recorded.</returns>
     public static async Task RecordEndedAsync(AgentDbContext db, Guid runId, string status)
     {
-        var tag = new KeyValuePair<string, object?>("status", status);
-        AgentMetrics.RunsEnded.Add(1, tag);
         if (Current?.Activity is { } activity)
         {
             activity.SetTag(GenAiAttributes.RunStatus, status);
@@ -80,25 +81,54 @@ internal static class RunTelemetry
             }
         }
 
+        var statusTag = new KeyValuePair<string, object?>("status", status);
         try
         {
             var run = await db.Runs.AsNoTracking().Where(r => r.RunId == runId)
-                .Select(r => new { r.StepCount, r.CostUsd, r.CreatedAt, r.EndedAt }).SingleOrDefaultAsync(CancellationToken.None);
+                .Select(r => new { r.StepCount, r.CostUsd, r.CreatedAt, r.EndedAt, r.Error }).SingleOrDefaultAsync(CancellationToken.None);
+            var errorType = ErrorType(run?.Error);
+            if (errorType is null)
+            {
+                AgentMetrics.RunsEnded.Add(1, statusTag);
+            }
+            else
+            {
+                AgentMetrics.RunsEnded.Add(1, statusTag, new KeyValuePair<string, object?>(GenAiAttributes.ErrorType, errorType));
+            }
+
             if (run is null)
             {
                 return;
             }
 
-            AgentMetrics.RunSteps.Record(run.StepCount, tag);
-            AgentMetrics.RunCost.Record((double)run.CostUsd, tag);
+            AgentMetrics.RunSteps.Record(run.StepCount, statusTag);
+            AgentMetrics.RunCost.Record((double)run.CostUsd, statusTag);
             if (run.EndedAt is { } ended)
             {
-                AgentMetrics.RunDuration.Record((ended - run.CreatedAt).TotalSeconds, tag);
+                AgentMetrics.RunDuration.Record((ended - run.CreatedAt).TotalSeconds, statusTag);
             }
         }
         catch (Exception)
         {
-            // The run's end is committed; a database hiccup here costs three samples, never the run.
+            // The run's end is committed; a database hiccup here costs a few samples, never the run.
+        }
+    }
+
+    private static string? ErrorType(string? errorJson)
+    {
+        if (errorJson is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Error types are class-like names (GraphRecursionError, HttpRequestException ...): a bounded label set.
+            return JsonNode.Parse(errorJson)?["error"] is JsonValue value && value.TryGetValue<string>(out var type) ? type : "unknown";
+        }
+        catch (JsonException)
+        {
+            return "unknown";
         }
     }
 
