@@ -3,6 +3,10 @@ using Agent.Api.Health;
 using Agent.Api.Hosting;
 using Agent.Api.Runs;
 using Agent.Api.Threads;
+using Agent.Api.Usage;
+using Agent.Telemetry.Health;
+using Agent.Telemetry.Http;
+using Agent.Telemetry.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddAgentApi();
@@ -10,10 +14,15 @@ builder.AddAgentApi();
 var app = builder.Build();
 app.UseHttpLogging();
 app.UseAgentErrorHandling();
+app.UseRouting();
+app.UseAgentHttpTelemetry();
 app.UseAgentAuthentication();
 app.MapSystemApi();
+app.MapAgentHealthChecks(deep: false);
+app.MapPrometheusMetrics();
 app.MapThreadsApi();
 app.MapRunsApi();
+app.MapUsageApi();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can host it.</summary>

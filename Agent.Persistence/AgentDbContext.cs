@@ -6,6 +6,7 @@ using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Usage;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence;
@@ -56,6 +57,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     /// <summary>Gets the shared provider rate-limit states (one per provider and model).</summary>
     public DbSet<ProviderRateLimit> ProviderRateLimits => Set<ProviderRateLimit>();
 
+    /// <summary>Gets the model calls (one per model step, with tokens, latency and cost).</summary>
+    public DbSet<ModelCall> ModelCalls => Set<ModelCall>();
+
     /// <summary>Gets the ingested documents.</summary>
     public DbSet<Document> Documents => Set<Document>();
 
@@ -73,6 +77,7 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
         modelBuilder.Entity<AgentThread>().HasQueryFilter(t => TenantId == null || t.TenantId == TenantId);
         modelBuilder.Entity<AgentRun>().HasQueryFilter(r => TenantId == null || r.TenantId == TenantId);
         modelBuilder.Entity<Checkpoint>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
+        modelBuilder.Entity<ModelCall>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
     }
 
     /// <inheritdoc />

@@ -1,5 +1,5 @@
-using Agent.Hosting;
 using Agent.Persistence;
+using Agent.Telemetry.Logging;
 using Agent.Worker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

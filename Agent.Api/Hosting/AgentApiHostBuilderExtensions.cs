@@ -1,7 +1,7 @@
 using Agent.Api.Auth;
 using Agent.Api.Runs;
 using Agent.Api.Streaming;
-using Agent.Hosting;
+using Agent.Telemetry.Logging;
 using MassTransit;
 using Microsoft.AspNetCore.HttpLogging;
 
@@ -18,7 +18,7 @@ internal static class AgentApiHostBuilderExtensions
     /// <summary>The largest request body accepted, in bytes. Default is 1 MiB; larger bodies get 413.</summary>
     public const long MaxRequestBodyBytes = 1024 * 1024;
 
-    /// <summary>Adds logging, persistence, the bus and the run services.</summary>
+    /// <summary>Adds logging, persistence, telemetry, the bus and the run services.</summary>
     /// <param name="builder">The application builder.</param>
     /// <returns>The builder.</returns>
     public static WebApplicationBuilder AddAgentApi(this WebApplicationBuilder builder)
@@ -41,6 +41,8 @@ internal static class AgentApiHostBuilderExtensions
         var database = builder.Configuration.GetConnectionString("Agent") ?? "Host=localhost;Username=agent;Password=agent;Database=agent";
         builder.Services.AddAgentPersistence(database);
         builder.Services.AddAgentAuthentication();
+        // Before the bus: MassTransit propagates the trace only when its activity source has a listener.
+        builder.Services.AddAgentTelemetry(builder.Configuration, "agent-api");
         builder.Services.AddSingleton<RunEventBroker>();
         builder.Services.AddScoped<RunSubmitter>();
         builder.Services.AddScoped<RunCanceller>();

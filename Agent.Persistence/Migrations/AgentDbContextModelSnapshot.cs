@@ -152,6 +152,31 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.ToTable("runs", "agent");
         });
 
+        modelBuilder.Entity("Agent.Persistence.Usage.ModelCall", b =>
+        {
+            b.Property<Guid>("ModelCallId").HasColumnType("uuid").HasColumnName("model_call_id");
+            b.Property<Guid>("AssistantId").HasColumnType("uuid").HasColumnName("assistant_id");
+            b.Property<long?>("CachedInputTokens").HasColumnType("bigint").HasColumnName("cached_input_tokens");
+            b.Property<decimal?>("CostUsd").HasPrecision(18, 8).HasColumnType("numeric(18,8)").HasColumnName("cost_usd");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<string>("FinishReason").HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("finish_reason");
+            b.Property<long>("InputTokens").HasColumnType("bigint").HasColumnName("input_tokens");
+            b.Property<double>("LatencyMs").HasColumnType("double precision").HasColumnName("latency_ms");
+            b.Property<string>("Model").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("model");
+            b.Property<long>("OutputTokens").HasColumnType("bigint").HasColumnName("output_tokens");
+            b.Property<string>("Provider").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("provider");
+            b.Property<Guid>("RunId").HasColumnType("uuid").HasColumnName("run_id");
+            b.Property<int>("Step").HasColumnType("integer").HasColumnName("step");
+            b.Property<string>("TenantId").HasColumnType("text").HasColumnName("tenant_id");
+            b.Property<Guid>("ThreadId").HasColumnType("uuid").HasColumnName("thread_id");
+            b.HasKey("ModelCallId");
+            b.HasIndex("CreatedAt").HasDatabaseName("ix_model_calls_created_at");
+            b.HasIndex("AssistantId", "CreatedAt").HasDatabaseName("ix_model_calls_assistant_id_created_at");
+            b.HasIndex("RunId", "Step").IsUnique().HasDatabaseName("ux_model_calls_run_id_step");
+            b.HasIndex("ThreadId", "CreatedAt").HasDatabaseName("ix_model_calls_thread_id_created_at");
+            b.ToTable("model_calls", "agent");
+        });
+
         modelBuilder.Entity("Agent.Persistence.Threads.AgentThread", b =>
         {
             b.Property<string>("TenantId").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("tenant_id");
@@ -190,6 +215,12 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.HasOne("Agent.Persistence.Assistants.Assistant", null).WithMany().HasForeignKey("AssistantId")
                 .OnDelete(DeleteBehavior.Restrict).IsRequired();
             b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("TenantId", "ThreadId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Usage.ModelCall", b =>
+        {
+            b.HasOne("Agent.Persistence.Runs.AgentRun", null).WithMany().HasForeignKey("RunId")
                 .OnDelete(DeleteBehavior.Cascade).IsRequired();
         });
 

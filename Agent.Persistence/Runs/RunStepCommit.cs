@@ -1,10 +1,11 @@
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Usage;
 
 namespace Agent.Persistence.Runs;
 
 /// <summary>
 /// What one step writes, all in one fenced transaction: its checkpoint (optional for status-only commits), its
-/// events and the run's counters.
+/// events, its model call (if any) and the run's counters.
 /// </summary>
 public sealed record RunStepCommit
 {
@@ -31,6 +32,12 @@ public sealed record RunStepCommit
 
     /// <summary>Gets the cost in USD to add.</summary>
     public decimal CostUsd { get; init; }
+
+    /// <summary>
+    /// Gets the model call this step made, recorded in <c>agent.model_calls</c> in the same transaction, or null.
+    /// Its run, thread, assistant and creation time are taken from the commit and the run row, not from this object.
+    /// </summary>
+    public ModelCall? ModelCall { get; init; }
 
     /// <summary>Gets the terminal status this commit ends the run with, or null to keep it running.</summary>
     public string? FinalStatus { get; init; }

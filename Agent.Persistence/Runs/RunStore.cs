@@ -1,5 +1,6 @@
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Usage;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Runs;
@@ -121,8 +122,8 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
     }
 
     /// <summary>
-    /// Commits a step in one transaction, fenced on the epoch: the run's counters and event sequence, the checkpoint
-    /// and the events.
+    /// Commits a step in one transaction, fenced on the epoch: the run's counters and event sequence, the checkpoint,
+    /// the events and the model call.
     /// </summary>
     /// <param name="commit">What to write.</param>
     /// <param name="cancellationToken">Cancels the commit (nothing is written then).</param>
@@ -189,6 +190,10 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
 
         context.RunEvents.AddRange(events);
         await context.SaveChangesAsync(cancellationToken);
+        if (commit.ModelCall is { } call)
+        {
+            await InsertModelCallAsync(commit.RunId, call, now, cancellationToken);
+        }
 
         if (commit.FinalThreadStatus is { } threadStatus)
         {
@@ -296,6 +301,22 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
         await transaction.CommitAsync(cancellationToken);
         return due;
     }
+
+    /// <summary>
+    /// Records a model call. Thread and assistant are copied from the run row in the same statement (so usage groups by
+    /// them without joins, and the caller cannot get them wrong).
+    /// </summary>
+    private Task<int> InsertModelCallAsync(Guid runId, ModelCall call, DateTimeOffset now, CancellationToken cancellationToken) =>
+        context.Database.ExecuteSqlAsync($"""
+            INSERT INTO agent.model_calls (model_call_id, run_id, step, thread_id, assistant_id, tenant_id, provider, model,
+                                           input_tokens, output_tokens, cached_input_tokens, latency_ms, finish_reason,
+                                           cost_usd, created_at)
+            SELECT {Guid.CreateVersion7(now)}, r.run_id, {call.Step}, r.thread_id, r.assistant_id, r.tenant_id, {call.Provider},
+                   {call.Model}, {call.InputTokens}, {call.OutputTokens}, {call.CachedInputTokens}::bigint,
+                   {call.LatencyMs}, {call.FinishReason}::text, {call.CostUsd}::numeric, {now}
+              FROM agent.runs r
+             WHERE r.run_id = {runId}
+            """, cancellationToken);
 
     /// <summary>Finds the oldest pending run of a thread, the next one to start under multitask <c>enqueue</c>.</summary>
     /// <param name="tenantId">The thread's tenant.</param>

@@ -40,6 +40,9 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// <summary>Gets the worker processes.</summary>
     public List<ServiceProcess> Workers { get; } = [];
 
+    /// <summary>Gets each worker's management endpoint (<c>/metrics</c>, <c>/health/*</c>), in <see cref="Workers"/> order.</summary>
+    public List<Uri> WorkerManagement { get; } = [];
+
     /// <summary>Gets the directory of the PostgreSQL manual (<c>AGENT_TEST_MANUAL</c>, default Debian's).</summary>
     public static string ManualDirectory { get; } =
         Environment.GetEnvironmentVariable("AGENT_TEST_MANUAL") ?? "/usr/share/doc/postgresql-doc-15/html";
@@ -47,8 +50,10 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// <summary>Starts a system.</summary>
     /// <param name="apiCount">How many API processes.</param>
     /// <param name="workerEnvironment">Extra environment for the worker (e.g. <c>OPENAI_BASE_URL</c>).</param>
+    /// <param name="apiEnvironment">Extra environment for the API processes (e.g. telemetry settings).</param>
     /// <returns>The running system.</returns>
-    public static async Task<AgentSystem> StartAsync(int apiCount, IReadOnlyDictionary<string, string?>? workerEnvironment = null)
+    public static async Task<AgentSystem> StartAsync(
+        int apiCount, IReadOnlyDictionary<string, string?>? workerEnvironment = null, IReadOnlyDictionary<string, string?>? apiEnvironment = null)
     {
         if (!File.Exists(Path.Combine(ManualDirectory, ManualPages[0])))
         {
@@ -70,7 +75,7 @@ internal sealed class AgentSystem : IAsyncDisposable
             for (var i = 0; i < apiCount; i++)
             {
                 var url = new Uri($"http://127.0.0.1:{FreePort()}");
-                system.processes.Add(ServiceProcess.Start($"api-{i + 1}", "Agent.Api", ["--urls", url.ToString()], system.ProcessEnvironment(null)));
+                system.processes.Add(ServiceProcess.Start($"api-{i + 1}", "Agent.Api", ["--urls", url.ToString()], system.ProcessEnvironment(apiEnvironment)));
                 system.Apis.Add(url);
             }
 
@@ -94,9 +99,13 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// <returns>The worker.</returns>
     public async Task<ServiceProcess> AddWorkerAsync(IReadOnlyDictionary<string, string?>? workerEnvironment = null)
     {
-        var worker = ServiceProcess.Start($"worker-{Workers.Count + 1}", "Agent.Worker", ["run"], ProcessEnvironment(workerEnvironment));
+        var environment = ProcessEnvironment(workerEnvironment);
+        var management = new Uri($"http://127.0.0.1:{FreePort()}");
+        environment["Management__Urls"] = management.ToString();
+        var worker = ServiceProcess.Start($"worker-{Workers.Count + 1}", "Agent.Worker", ["run"], environment);
         processes.Add(worker);
         Workers.Add(worker);
+        WorkerManagement.Add(management);
         await worker.WaitForOutputAsync("Worker ready", StartTimeout);
         return worker;
     }
@@ -142,7 +151,9 @@ internal sealed class AgentSystem : IAsyncDisposable
         return environment;
     }
 
-    private static int FreePort()
+    /// <summary>Finds a free loopback TCP port.</summary>
+    /// <returns>The port.</returns>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -31,7 +31,7 @@ public sealed class When_the_migrations_are_applied_to_an_empty_database
         var expected = context.Model.GetEntityTypes().Select(e => e.GetTableName()).Order().ToList();
 
         await using var command = database.DataSource.CreateCommand(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'agent' ORDER BY table_name");
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'agent' AND table_type = 'BASE TABLE' ORDER BY table_name");
         var actual = new List<string?>();
         await using (var reader = await command.ExecuteReaderAsync())
         {

@@ -2,6 +2,7 @@ using Agent.Contracts.Runs;
 using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
+using Agent.Worker.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,9 +44,13 @@ internal static class AgentWorkerHostBuilderExtensions
     /// <returns>The services.</returns>
     public static IServiceCollection AddAgentRunExecution(this IServiceCollection services, IConfiguration configuration)
     {
+        var rabbitMq = new Uri(configuration.GetConnectionString("RabbitMq") ?? DefaultRabbitMq);
+        // Before the bus: MassTransit propagates the trace only when its activity source has a listener.
+        services.AddAgentTelemetry(configuration, "agent-worker");
         services.AddAgentModels(configuration);
         services.AddRetrievalTools();
         services.AddSingleton<ModelPriceTable>();
+        services.AddWorkerTelemetry(rabbitMq);
         services.AddSingleton<RunningRuns>();
         services.AddSingleton<RetrievalAgent>();
         services.AddScoped<AgentRunExecutor>();
@@ -54,7 +59,6 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddHostedService<WorkerReadyReporter>();
         services.AddHostedService<RunSweeper>();
 
-        var rabbitMq = new Uri(configuration.GetConnectionString("RabbitMq") ?? DefaultRabbitMq);
         services.AddMassTransit(bus =>
         {
             // MassTransit 8.4 reports anonymous usage by default; a self-hosted runtime must not phone home.

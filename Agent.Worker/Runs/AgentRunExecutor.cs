@@ -5,9 +5,11 @@ using Agent.Persistence.Checkpoints;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Usage;
 using Agent.Worker.Agent;
 using Agent.Worker.Budgets;
 using Agent.Worker.Models;
+using Agent.Worker.Telemetry;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,6 +75,7 @@ internal sealed partial class AgentRunExecutor(
             ["thread_id"] = message.ThreadId,
         });
         LogClaimed(logger, message.RunId, claim.Epoch, claim.Attempt);
+        RunTelemetry.RecordClaim(claim.Attempt, redelivered);
 
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, drain.Abandoning);
         using var registration = runningRuns.Register(message.RunId, runCancellation);
@@ -314,9 +317,10 @@ internal sealed partial class AgentRunExecutor(
             ["messages"] = delta.DeepClone(),
         };
         decimal cost = 0;
+        decimal? priced = null;
         if (modelStep is not null)
         {
-            var priced = prices.CostUsd(modelStep.Model, modelStep.InputTokens, modelStep.OutputTokens);
+            priced = prices.CostUsd(modelStep.Model, modelStep.InputTokens, modelStep.OutputTokens);
             cost = priced ?? 0;
             stepData["model_call"] = new JsonObject
             {
@@ -365,6 +369,18 @@ internal sealed partial class AgentRunExecutor(
             InputTokens = modelStep?.InputTokens ?? 0,
             OutputTokens = modelStep?.OutputTokens ?? 0,
             CostUsd = cost,
+            ModelCall = modelStep is null ? null : new ModelCall
+            {
+                Step = run.NextStep,
+                Provider = modelStep.Provider,
+                Model = modelStep.Model ?? "unknown",
+                InputTokens = modelStep.InputTokens,
+                OutputTokens = modelStep.OutputTokens,
+                CachedInputTokens = modelStep.CachedInputTokens,
+                LatencyMs = modelStep.LatencyMs,
+                FinishReason = modelStep.FinishReason,
+                CostUsd = priced,
+            },
             LeaseDuration = options.Value.LeaseDuration,
         };
 
@@ -417,6 +433,7 @@ internal sealed partial class AgentRunExecutor(
 
         run.Ended = true;
         LogRunEnded(logger, run.RunId, status, run.StepCount);
+        await RunTelemetry.RecordEndedAsync(db, run.RunId, status);
         await PublishAsync(run, committed.Events, terminal: true);
     }
 

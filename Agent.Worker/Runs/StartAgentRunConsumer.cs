@@ -1,5 +1,6 @@
 using Agent.Contracts.Runs;
 using Agent.Worker.Models.Resilience;
+using Agent.Worker.Telemetry;
 using MassTransit;
 
 namespace Agent.Worker.Runs;
@@ -20,6 +21,8 @@ internal sealed class StartAgentRunConsumer(AgentRunExecutor executor, RateLimit
     /// <inheritdoc />
     public async Task Consume(ConsumeContext<StartAgentRun> context)
     {
+        // The invoke_agent span, child of MassTransit's consume span (and so of the API's trace).
+        using var telemetry = RunTelemetry.StartInvokeAgent(context.Message.RunId, context.Message.ThreadId);
         await rateLimits.WaitUntilAvailableAsync(model: null, context.CancellationToken);
         await executor.ExecuteAsync(context.Message, context.ReceiveContext.Redelivered, context.CancellationToken);
     }

@@ -9,10 +9,12 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
 COPY Agent.Contracts/Agent.Contracts.csproj Agent.Contracts/
 COPY Agent.Persistence/Agent.Persistence.csproj Agent.Persistence/
+COPY Agent.Telemetry/Agent.Telemetry.csproj Agent.Telemetry/
 COPY Agent.Api/Agent.Api.csproj Agent.Api/
 RUN dotnet restore Agent.Api/Agent.Api.csproj
 COPY Agent.Contracts/ Agent.Contracts/
 COPY Agent.Persistence/ Agent.Persistence/
+COPY Agent.Telemetry/ Agent.Telemetry/
 COPY Agent.Api/ Agent.Api/
 RUN dotnet publish Agent.Api/Agent.Api.csproj -c Release --no-restore -p:UseAppHost=false -o /app
 

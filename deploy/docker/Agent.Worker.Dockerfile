@@ -12,10 +12,12 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
 COPY Agent.Contracts/Agent.Contracts.csproj Agent.Contracts/
 COPY Agent.Persistence/Agent.Persistence.csproj Agent.Persistence/
+COPY Agent.Telemetry/Agent.Telemetry.csproj Agent.Telemetry/
 COPY Agent.Worker/Agent.Worker.csproj Agent.Worker/
 RUN dotnet restore Agent.Worker/Agent.Worker.csproj
 COPY Agent.Contracts/ Agent.Contracts/
 COPY Agent.Persistence/ Agent.Persistence/
+COPY Agent.Telemetry/ Agent.Telemetry/
 COPY Agent.Worker/ Agent.Worker/
 RUN dotnet publish Agent.Worker/Agent.Worker.csproj -c Release --no-restore -p:UseAppHost=false -o /app
 

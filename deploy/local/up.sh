@@ -97,7 +97,8 @@ trap stop_on_failure EXIT
 start_background api "$AGENT_API_DIR" dotnet Agent.Api.dll --urls "$API_URLS"
 for i in $(seq 1 "$WORKERS"); do
   start_background "worker-$i" "$AGENT_WORKER_DIR" \
-    env AgentWorker__InstanceId="${HOSTNAME:-local}-worker-$i" dotnet Agent.Worker.dll run
+    env AgentWorker__InstanceId="${HOSTNAME:-local}-worker-$i" Management__Urls="http://127.0.0.1:$((9463 + i))" \
+    dotnet Agent.Worker.dll run
 done
 
 # Fails with the program's log if it has exited; start_background wrote its pid file.
@@ -142,7 +143,8 @@ fi
 cat >&2 <<EOF
 
   API        $API   (log .local/logs/api.log)
-  Workers    $WORKERS   (logs .local/logs/worker-*.log)
+  Workers    $WORKERS   (logs .local/logs/worker-*.log; /metrics and /health/* on http://127.0.0.1:9464 and up)
+  Metrics    $API/metrics   health $API/health/ready
   Ask        deploy/local/ask.sh "your question"
   Stop       deploy/local/down.sh   (--all also stops PostgreSQL and RabbitMQ)
 

@@ -1,8 +1,8 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Agent.Worker.Telemetry;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
@@ -44,7 +44,7 @@ internal sealed partial class OpenAIChatClient : IChatClient
         {
             Endpoint = endpoint,
             NetworkTimeout = options.NetworkTimeout,
-            RetryPolicy = new ClientRetryPolicy(options.MaxRetries),
+            RetryPolicy = new MeteredRetryPolicy(options.MaxRetries),
         });
         _defaultModel = options.DefaultModel;
         _metadata = new ChatClientMetadata(ProviderNameOf(endpoint), endpoint, options.DefaultModel);

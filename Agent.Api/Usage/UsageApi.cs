@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Agent.Api.Http;
+using Agent.Persistence;
+using Agent.Persistence.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Agent.Api.Usage;
+
+/// <summary>
+/// Maps the usage endpoints, over <c>agent.model_calls</c> (one row per model call). They extend the LangGraph Server
+/// API, which has no usage resource: the per-run view sits under the run, beside <c>join</c> and <c>stream</c>; the
+/// aggregate is a top-level resource like <c>/runs</c>. See docs/api.md, "Usage and cost".
+/// <list type="bullet">
+/// <item><c>GET /threads/{thread_id}/runs/{run_id}/usage</c>: the run's totals and each model call.</item>
+/// <item><c>GET /usage?group_by=...&amp;run_id=&amp;thread_id=&amp;assistant_id=&amp;model=&amp;since=&amp;until=&amp;limit=</c>:
+/// sums grouped by any of <c>run</c>, <c>thread</c>, <c>assistant</c>, <c>provider</c>, <c>model</c>, <c>day</c> (UTC).</item>
+/// </list>
+/// </summary>
+internal static class UsageApi
+{
+    /// <summary>The dimensions <c>group_by</c> accepts, and their SQL expressions over <c>agent.model_calls</c>.</summary>
+    private static readonly Dictionary<string, string> Dimensions = new(StringComparer.Ordinal)
+    {
+        ["run"] = "run_id",
+        ["thread"] = "thread_id",
+        ["assistant"] = "assistant_id",
+        ["provider"] = "provider",
+        ["model"] = "model",
+        ["day"] = "(created_at AT TIME ZONE 'UTC')::date",
+    };
+
+    /// <summary>Maps the endpoints.</summary>
+    /// <param name="app">The route builder.</param>
+    /// <returns>The route builder.</returns>
+    public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/threads/{thread_id}/runs/{run_id}/usage", RunUsageAsync).WithTags("Usage").WithName("GetRunUsage")
+            .WithSummary("Gets a run's model calls (provider, model, tokens, latency, finish reason, cost) and their totals.");
+        app.MapGet("/usage", AggregateAsync).WithTags("Usage").WithName("GetUsage")
+            .WithSummary("Sums model-call usage and cost, grouped by run, thread, assistant, provider, model and/or day.");
+        return app;
+    }
+
+    private static async Task<IResult> RunUsageAsync(string thread_id, string run_id, AgentDbContext db, CancellationToken cancellationToken)
+    {
+        var (threadId, threadError) = ApiRequest.ParseId(thread_id, "thread_id");
+        if (threadError is not null)
+        {
+            return threadError;
+        }
+
+        var (runId, runError) = ApiRequest.ParseId(run_id, "run_id");
+        if (runError is not null)
+        {
+            return runError;
+        }
+
+        if (!await db.Runs.AsNoTracking().AnyAsync(r => r.RunId == runId && r.ThreadId == threadId, cancellationToken))
+        {
+            return ApiResults.NotFound($"Run {runId} not found on thread {threadId}.");
+        }
+
+        var calls = await db.ModelCalls.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.Step).ToListAsync(cancellationToken);
+        var items = new JsonArray();
+        foreach (var call in calls)
+        {
+            items.Add(new JsonObject
+            {
+                ["step"] = call.Step,
+                ["provider"] = call.Provider,
+                ["model"] = call.Model,
+                ["input_tokens"] = call.InputTokens,
+                ["output_tokens"] = call.OutputTokens,
+                ["cached_input_tokens"] = call.CachedInputTokens,
+                ["latency_ms"] = Math.Round(call.LatencyMs, 2),
+                ["finish_reason"] = call.FinishReason,
+                ["cost_usd"] = call.CostUsd,
+                ["created_at"] = call.CreatedAt,
+            });
+        }
+
+        return ApiResults.Json(new JsonObject
+        {
+            ["run_id"] = runId.ToString(),
+            ["thread_id"] = threadId.ToString(),
+            ["totals"] = new JsonObject
+            {
+                ["calls"] = calls.Count,
+                ["input_tokens"] = calls.Sum(c => c.InputTokens),
+                ["output_tokens"] = calls.Sum(c => c.OutputTokens),
+                ["cached_input_tokens"] = calls.Sum(c => c.CachedInputTokens ?? 0),
+                ["cost_usd"] = calls.Sum(c => c.CostUsd ?? 0),
+                ["unpriced_calls"] = calls.Count(c => c.CostUsd is null),
+                ["latency_ms"] = Math.Round(calls.Sum(c => c.LatencyMs), 2),
+            },
+            ["model_calls"] = items,
+        });
+    }
+
+    private static async Task<IResult> AggregateAsync(
+        HttpRequest request, NpgsqlDataSource dataSource, ICallerTenant caller, CancellationToken cancellationToken)
+    {
+        var query = request.Query;
+        var groupBy = query["group_by"].SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (groupBy.FirstOrDefault(g => !Dimensions.ContainsKey(g)) is { } unknown)
+        {
+            return ApiResults.Unprocessable(
+                $"group_by accepts {string.Join(", ", Dimensions.Keys)} (comma-separated), got '{ApiRequest.Truncate(unknown)}'.");
+        }
+
+        var limit = 1000;
+        if (query["limit"].ToString() is { Length: > 0 } limitText && (!int.TryParse(limitText, out limit) || limit is < 1 or > 10000))
+        {
+            return ApiResults.Unprocessable("limit must be 1..10000.");
+        }
+
+        await using var command = dataSource.CreateCommand();
+        // Raw SQL bypasses the context's tenant filter: scope to the caller's tenant here (unresolved matches nothing).
+        var where = new List<string> { "tenant_id = $1" };
+        command.Parameters.Add(new NpgsqlParameter { Value = caller.TenantId ?? AgentTenants.Unresolved });
+        foreach (var (field, column) in new[] { ("run_id", "run_id"), ("thread_id", "thread_id"), ("assistant_id", "assistant_id") })
+        {
+            if (query[field].ToString() is { Length: > 0 } text)
+            {
+                var (id, error) = ApiRequest.ParseId(text, field);
+                if (error is not null)
+                {
+                    return error;
+                }
+
+                where.Add($"{column} = ${command.Parameters.Count + 1}");
+                command.Parameters.Add(new NpgsqlParameter { Value = id });
+            }
+        }
+
+        if (query["model"].ToString() is { Length: > 0 } model)
+        {
+            where.Add($"model = ${command.Parameters.Count + 1}");
+            command.Parameters.Add(new NpgsqlParameter { Value = model });
+        }
+
+        foreach (var (field, op) in new[] { ("since", ">="), ("until", "<") })
+        {
+            if (query[field].ToString() is { Length: > 0 } text)
+            {
+                if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                {
+                    return ApiResults.Unprocessable($"{field} must be an ISO 8601 date or time, got '{ApiRequest.Truncate(text)}'.");
+                }
+
+                where.Add($"created_at {op} ${command.Parameters.Count + 1}");
+                command.Parameters.Add(new NpgsqlParameter { Value = time.ToUniversalTime() });
+            }
+        }
+
+        // Only whitelisted dimension expressions reach the SQL text; every value is a parameter.
+        var keys = groupBy.Select(g => $"{Dimensions[g]} AS {g}").ToList();
+        var sql = new StringBuilder("SELECT ");
+        foreach (var key in keys)
+        {
+            sql.Append(key).Append(", ");
+        }
+
+        sql.Append("""
+            count(*) AS calls, count(DISTINCT run_id) AS runs, coalesce(sum(input_tokens), 0)::bigint AS input_tokens,
+            coalesce(sum(output_tokens), 0)::bigint AS output_tokens,
+            coalesce(sum(cached_input_tokens), 0)::bigint AS cached_input_tokens, coalesce(sum(cost_usd), 0) AS cost_usd,
+            count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced_calls, coalesce(avg(latency_ms), 0) AS avg_latency_ms
+            FROM agent.model_calls
+            """);
+        if (where.Count > 0)
+        {
+            sql.Append(" WHERE ").AppendJoin(" AND ", where);
+        }
+
+        if (groupBy.Count > 0)
+        {
+            sql.Append(" GROUP BY ").AppendJoin(", ", groupBy.Select(g => Dimensions[g]));
+            sql.Append(" ORDER BY ").AppendJoin(", ", groupBy.Select(g => Dimensions[g]));
+        }
+
+        sql.Append(CultureInfo.InvariantCulture, $" LIMIT {limit}");
+        command.CommandText = sql.ToString();
+
+        var rows = new JsonArray();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var row = new JsonObject();
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    row[reader.GetName(i)] = reader.GetValue(i) switch
+                    {
+                        DBNull => null,
+                        Guid id => id.ToString(),
+                        DateOnly day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                        DateTime day => DateOnly.FromDateTime(day).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                        string text => text,
+                        long number => number,
+                        decimal number => number,
+                        double number => Math.Round(number, 2),
+                        var other => JsonValue.Create(other.ToString()),
+                    };
+                }
+
+                rows.Add(row);
+            }
+        }
+
+        return ApiResults.Json(new JsonObject
+        {
+            ["group_by"] = new JsonArray([.. groupBy.Select(g => (JsonNode)g)]),
+            ["rows"] = rows,
+        });
+    }
+}

@@ -1,0 +1,58 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Agent.Tests.Infrastructure;
+
+namespace Agent.Tests.Telemetry;
+
+[TestFixture]
+[Category("Integration")]
+public sealed class When_the_api_cannot_reach_PostgreSQL
+{
+    [Test]
+    public async Task Should_fail_readiness_naming_postgresql_while_liveness_still_answers()
+    {
+        var url = new Uri($"http://127.0.0.1:{AgentSystem.FreePort()}");
+        // Port 1 on loopback: nothing listens, so connections are refused at once. The shared server keeps running.
+        await using var api = ServiceProcess.Start("api-no-database", "Agent.Api", ["--urls", url.ToString()], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Agent"] = "Host=127.0.0.1;Port=1;Username=agent;Password=agent;Database=agent;Timeout=3",
+            ["ConnectionStrings__RabbitMq"] = TestEnvironment.RabbitMqUri,
+            ["ASPNETCORE_URLS"] = null,
+        });
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
+
+        var live = await PollAsync(http, "/health/live");
+        using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var body = JsonNode.Parse(await ready.Content.ReadAsStringAsync())!;
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(live, Is.EqualTo(HttpStatusCode.OK), api.Output);
+            Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), body.ToJsonString());
+            Assert.That(body["status"]!.GetValue<string>(), Is.EqualTo("unhealthy"));
+            Assert.That(body["checks"]!["postgresql"]!["status"]!.GetValue<string>(), Is.EqualTo("unhealthy"));
+            Assert.That(body["checks"]!["postgresql"]!["description"]!.GetValue<string>(), Does.Contain("unreachable"));
+            Assert.That(body["checks"]!["masstransit-bus"]!["status"]!.GetValue<string>(), Is.EqualTo("healthy"));
+        }
+    }
+
+    private static async Task<HttpStatusCode> PollAsync(HttpClient http, string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+                return response.StatusCode;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                // Not listening yet.
+            }
+
+            await poll.WaitForNextTickAsync();
+        }
+    }
+}
