@@ -1,3 +1,4 @@
+using Agent.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -114,6 +115,7 @@ internal sealed partial class StepRetries
                 OnRetry = args =>
                 {
                     LogCallRetry(logger, args.Outcome.Exception, call, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds);
+                    AgentMetrics.StepRetries.Add(1, new KeyValuePair<string, object?>("call", call));
                     return ValueTask.CompletedTask;
                 },
             })

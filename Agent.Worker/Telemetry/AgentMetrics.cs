@@ -40,6 +40,10 @@ internal static class AgentMetrics
     public static Counter<long> ModelRetries { get; } = AgentTelemetry.Meter.CreateCounter<long>(
         "agent.model.retries", "{retry}", "Model requests retried by the provider SDK (408, 429, 5xx, network errors).");
 
+    /// <summary>Gets <c>agent.step.retries</c> ({retry}): in-step retries of model and tool calls, by <c>call</c> (<c>model</c>, <c>tool</c>).</summary>
+    public static Counter<long> StepRetries { get; } = AgentTelemetry.Meter.CreateCounter<long>(
+        "agent.step.retries", "{retry}", "Model and tool calls retried inside a step after a transient failure.");
+
     /// <summary>Gets <c>agent.runs.ended</c> ({run}): runs this worker ended, by <c>status</c>.</summary>
     public static Counter<long> RunsEnded { get; } = AgentTelemetry.Meter.CreateCounter<long>(
         "agent.runs.ended", "{run}", "Runs ended by this worker, by terminal status.");
