@@ -99,6 +99,26 @@ public sealed class When_a_run_reaches_a_limit_of_its_budget
     }
 
     [Test]
+    public async Task Should_end_the_run_timeout_when_its_wall_time_budget_is_shorter_than_the_workers_limit()
+    {
+        var run = await harness.InsertRunAsync("slow", config: Configurable(new() { ["budget"] = new JsonObject { ["max_wall_time_seconds"] = 0.5 } }));
+        // The model never answers by itself: only the run's deadline can end the call.
+        var model = new ScriptedChatClient(ScriptedChatClient.Answer("never delivered"))
+        {
+            BeforeCall = (_, ct) => Task.Delay(Timeout.InfiniteTimeSpan, ct),
+        };
+
+        await RunHarness.ExecuteAsync(await harness.StartWorkerAsync(model, new EchoTool(), o => o.RunTimeoutSeconds = 3600), run);
+
+        var (stored, error) = await LoadAsync(run);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored.Status, Is.EqualTo(AgentRunStatus.Timeout));
+            Assert.That(error?["message"]?.GetValue<string>(), Does.Contain("0.5 s"));
+        }
+    }
+
+    [Test]
     public async Task Should_route_the_tool_selection_step_and_the_answer_step_to_their_models()
     {
         var run = await harness.InsertRunAsync("gin?", config: Configurable(new() { ["model"] = "strong-model", ["tool_selection_model"] = "cheap-model" }));

@@ -29,6 +29,7 @@ public sealed class When_a_run_budget_is_resolved
     [TestCase("""{"max_input_tokens": -1}""", "positive integer")]
     [TestCase("""{"max_input_tokens": 1.5}""", "positive integer")]
     [TestCase("""{"max_cost_usd": "a lot"}""", "positive number")]
+    [TestCase("""{"max_wall_time_seconds": 0}""", "positive number (seconds)")]
     [TestCase("""{"max_tokens": 10}""", "is not a budget")]
     [TestCase("""[1, 2]""", "must be an object")]
     public void Should_reject_a_malformed_budget_with_the_reason(string budget, string reason)

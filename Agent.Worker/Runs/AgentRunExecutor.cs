@@ -113,7 +113,8 @@ internal sealed partial class AgentRunExecutor(
                 var error = new JsonObject
                 {
                     ["error"] = "RunTimeout",
-                    ["message"] = $"The run exceeded its time limit of {settings.RunTimeoutSeconds} s (AgentWorker:RunTimeoutSeconds).",
+                    ["message"] = $"The run exceeded its time limit of {run.TimeLimitSeconds} s " +
+                                  "(AgentWorker:RunTimeoutSeconds, or the budget's max_wall_time_seconds when shorter).",
                 };
                 await FinishAsync(run, AgentRunStatus.Timeout, AgentThreadStatus.Error, error, CancellationToken.None);
             }
@@ -157,8 +158,19 @@ internal sealed partial class AgentRunExecutor(
         run.LastSequence = row.LastEventSequence;
         run.RetryCount = row.RetryCount;
 
-        // The run's wall-time limit counts from its first claim, across crashes and retry waits.
-        run.Deadline = (row.StartedAt ?? timeProvider.GetUtcNow()) + TimeSpan.FromSeconds(settings.RunTimeoutSeconds);
+        var assistantConfig = JsonNode.Parse(await db.Assistants.AsNoTracking().Where(a => a.AssistantId == row.AssistantId)
+            .Select(a => a.Config).SingleAsync(cancellationToken));
+        var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
+        var model = Setting(kwargs, assistantConfig, "model");
+        var toolSelectionModel = Setting(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey);
+        var systemPrompt = Setting(kwargs, assistantConfig, "system_prompt");
+        var (budget, budgetError) = RunBudget.Resolve(assistantConfig, kwargs["config"]);
+        run.Spend = new RunSpend(row.InputTokens, row.OutputTokens, row.CostUsd);
+
+        // The run's wall-time limit counts from its first claim, across crashes and retry waits: the worker's limit,
+        // or the run's budget when that is shorter.
+        run.TimeLimitSeconds = Math.Min(settings.RunTimeoutSeconds, budget?.MaxWallTimeSeconds ?? double.MaxValue);
+        run.Deadline = (row.StartedAt ?? timeProvider.GetUtcNow()) + TimeSpan.FromSeconds(run.TimeLimitSeconds);
         var remaining = run.Deadline - timeProvider.GetUtcNow();
         if (remaining <= TimeSpan.Zero)
         {
@@ -185,14 +197,6 @@ internal sealed partial class AgentRunExecutor(
             return;
         }
 
-        var assistantConfig = JsonNode.Parse(await db.Assistants.AsNoTracking().Where(a => a.AssistantId == row.AssistantId)
-            .Select(a => a.Config).SingleAsync(cancellationToken));
-        var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
-        var model = Setting(kwargs, assistantConfig, "model");
-        var toolSelectionModel = Setting(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey);
-        var systemPrompt = Setting(kwargs, assistantConfig, "system_prompt");
-        var (budget, budgetError) = RunBudget.Resolve(assistantConfig, kwargs["config"]);
-        run.Spend = new RunSpend(row.InputTokens, row.OutputTokens, row.CostUsd);
 
         var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.TenantId == run.TenantId && c.ThreadId == run.ThreadId)
             .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
@@ -704,6 +708,8 @@ internal sealed partial class AgentRunExecutor(
         public int RetryCount { get; set; }
 
         public DateTimeOffset Deadline { get; set; } = DateTimeOffset.MaxValue;
+
+        public double TimeLimitSeconds { get; set; }
 
         public volatile bool DeadlinePassed;
     }
