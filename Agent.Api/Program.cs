@@ -10,10 +10,11 @@ builder.AddAgentApi();
 var app = builder.Build();
 app.UseHttpLogging();
 app.UseAgentErrorHandling();
-app.UseAgentAuthentication();
+app.UseAgentSecurity();
 app.MapSystemApi();
 app.MapThreadsApi();
 app.MapRunsApi();
+app.MapApiKeysApi();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can host it.</summary>

@@ -1,4 +1,5 @@
 using Agent.Persistence;
+using Agent.Persistence.ApiKeys;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Microsoft.EntityFrameworkCore;
@@ -37,6 +38,7 @@ public static class AgentPersistenceServiceCollectionExtensions
             return context;
         });
         services.AddScoped<RunStore>();
+        services.AddScoped<ApiKeyStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
         return services;

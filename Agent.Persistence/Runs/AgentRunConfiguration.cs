@@ -44,5 +44,7 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.HasIndex(r => r.AssistantId).HasDatabaseName("ix_runs_assistant_id");
         // The sweeper's scan: only unfinished runs are ever looked up by status.
         builder.HasIndex(r => new { r.Status, r.LeaseExpiresAt }).HasDatabaseName("ix_runs_status_lease_expires_at");
+        // The per-tenant limit on concurrent runs counts a tenant's unfinished runs at every submission.
+        builder.HasIndex(r => r.TenantId).HasFilter("status IN ('pending', 'running')").HasDatabaseName("ix_runs_tenant_id_unfinished");
     }
 }

@@ -85,8 +85,9 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
     }
 
     /// <summary>
-    /// Runs every tool call of the last <c>ai</c> message. An unknown tool or bad arguments become an error tool
-    /// message the model can read (as LangGraph's ToolNode does); other failures propagate.
+    /// Runs every tool call of the last <c>ai</c> message. An unknown tool or arguments that do not fit the tool's
+    /// schema (<see cref="ToolArgumentValidator"/>) or that the tool refuses become an error tool message the model
+    /// can read (as LangGraph's ToolNode does); other failures propagate.
     /// </summary>
     /// <param name="aiMessage">The <c>ai</c> message with <c>tool_calls</c>.</param>
     /// <param name="runId">The run.</param>
@@ -113,7 +114,10 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
                 try
                 {
                     var json = JsonSerializer.SerializeToElement(arguments);
-                    content = await tool.InvokeAsync(json, new ToolInvocation(runId, step, id), cancellationToken);
+                    // The schema is checked here, for every registered tool, so no tool sees arguments it forbids.
+                    content = ToolArgumentValidator.Validate(tool.ParametersSchema, json) is { } invalid
+                        ? throw new ToolArgumentException(invalid)
+                        : await tool.InvokeAsync(json, new ToolInvocation(runId, step, id), cancellationToken);
                 }
                 catch (ToolArgumentException ex)
                 {
