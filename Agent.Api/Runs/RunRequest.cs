@@ -120,6 +120,14 @@ internal sealed record RunRequest
             return (null, modeError);
         }
 
+        // A value of the wrong type is refused, not read as absent: {"multitask_strategy": 5} must not mean "enqueue".
+        var mistyped = new[] { "multitask_strategy", "if_not_exists", "on_disconnect", "on_completion" }
+            .FirstOrDefault(f => body[f] is { } node && (node is not JsonValue value || !value.TryGetValue<string>(out _)));
+        if (mistyped is not null)
+        {
+            return (null, $"{mistyped} must be a string.");
+        }
+
         var strategy = Text(body, "multitask_strategy") ?? "enqueue";
         if (strategy is "interrupt" or "rollback")
         {
