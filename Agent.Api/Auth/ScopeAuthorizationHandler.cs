@@ -11,12 +11,13 @@ internal sealed class ScopeRequirement : IAuthorizationRequirement;
 /// <summary>
 /// Decides which scope a request needs and whether the caller holds it. An endpoint's <see cref="RequiredScope"/>
 /// wins; otherwise GET, HEAD and OPTIONS need <c>read</c>, and so does a POST whose route ends in <c>/search</c>,
-/// <c>/count</c> or <c>/history</c> (the LangGraph API's queries with a body); every other method needs <c>write</c>.
+/// <c>/count</c>, <c>/history</c>, <c>/versions</c> or <c>/namespaces</c> (the LangGraph API's queries with a body,
+/// reference/langgraph-server-api.md); every other method needs <c>write</c>.
 /// Deriving the default from the request keeps endpoints added later covered without each having to say so.
 /// </summary>
 internal sealed class ScopeAuthorizationHandler : AuthorizationHandler<ScopeRequirement>
 {
-    private static readonly string[] QueryRouteEndings = ["/search", "/count", "/history"];
+    private static readonly string[] QueryRouteEndings = ["/search", "/count", "/history", "/versions", "/namespaces"];
 
     /// <summary>Finds the scope a request needs.</summary>
     /// <param name="http">The request.</param>
