@@ -16,13 +16,14 @@ app.UseHttpLogging();
 app.UseAgentErrorHandling();
 app.UseRouting();
 app.UseAgentHttpTelemetry();
-app.UseAgentAuthentication();
+app.UseAgentSecurity();
 app.MapSystemApi();
 app.MapAgentHealthChecks(deep: false);
 app.MapPrometheusMetrics();
 app.MapThreadsApi();
 app.MapRunsApi();
 app.MapUsageApi();
+app.MapApiKeysApi();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can host it.</summary>

@@ -1,3 +1,4 @@
+using Agent.Persistence.ApiKeys;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Documents;
@@ -19,7 +20,7 @@ namespace Agent.Persistence;
 /// <c>AgentDbContextModelSnapshot</c> must match this model, which a test checks with
 /// <c>Database.HasPendingModelChanges()</c>.
 /// <para>
-/// Tenancy: global query filters scope assistants, threads, runs and checkpoints to <see cref="TenantId"/>, so every
+/// Tenancy: global query filters scope assistants, threads, runs, checkpoints and API keys to <see cref="TenantId"/>, so every
 /// LINQ query, <c>ExecuteUpdate</c> and <c>ExecuteDelete</c> of a scoped context sees only its tenant's rows (plus
 /// the shared system assistants); raw SQL must add <c>tenant_id</c> itself. Rows added through a scoped context are
 /// stamped with its tenant by <see cref="SaveChangesAsync(bool, CancellationToken)"/>.
@@ -38,6 +39,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     /// context gets it anew on every rent.
     /// </summary>
     public string? TenantId { get; set; }
+
+    /// <summary>Gets the API keys (hashed; see <see cref="ApiKeySecret"/>).</summary>
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
     /// <summary>Gets the assistants.</summary>
     public DbSet<Assistant> Assistants => Set<Assistant>();
@@ -78,6 +82,7 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
         modelBuilder.Entity<AgentRun>().HasQueryFilter(r => TenantId == null || r.TenantId == TenantId);
         modelBuilder.Entity<Checkpoint>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
         modelBuilder.Entity<ModelCall>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
+        modelBuilder.Entity<ApiKey>().HasQueryFilter(k => TenantId == null || k.TenantId == TenantId);
     }
 
     /// <inheritdoc />
@@ -118,6 +123,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
                     break;
                 case Checkpoint checkpoint:
                     checkpoint.TenantId = RequireTenant(checkpoint.TenantId);
+                    break;
+                case ApiKey key:
+                    key.TenantId = RequireTenant(key.TenantId);
                     break;
                 case Assistant assistant when TenantId is not null:
                     assistant.TenantId = RequireTenant(assistant.TenantId);

@@ -1,4 +1,5 @@
 using Agent.Persistence;
+using Agent.Persistence.ApiKeys;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
@@ -39,6 +40,7 @@ public static class AgentPersistenceServiceCollectionExtensions
         });
         services.AddScoped<RunStore>();
         services.AddSingleton<ProviderRateLimitStore>();
+        services.AddScoped<ApiKeyStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
         return services;

@@ -5,7 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 // Commands: `run` (default) executes runs; `migrate` brings the database up to date; `ingest [--path DIR]` loads
-// the corpus. A deployment runs migrate (and ingest) once before starting the API and the workers.
+// the corpus; `keys create|list|revoke` manages API keys. A deployment runs migrate (and ingest) once before
+// starting the API and the workers.
 var command = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "run";
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.AddAgentLogging(builder.Configuration, "agent-worker");
@@ -25,6 +26,9 @@ switch (command)
     case "ingest":
         return await WorkerCommands.IngestAsync(builder, args);
 
+    case "keys":
+        return await ApiKeyCommands.RunAsync(builder, args);
+
     case "run":
         builder.Services.AddAgentRunExecution(builder.Configuration);
         using (var host = builder.Build())
@@ -34,6 +38,6 @@ switch (command)
         }
 
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: run (default), migrate, ingest [--path DIR].");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: run (default), migrate, ingest [--path DIR], keys create|list|revoke.");
         return 2;
 }

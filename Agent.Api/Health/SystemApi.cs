@@ -6,7 +6,8 @@ namespace Agent.Api.Health;
 
 /// <summary>
 /// Maps <c>GET /ok</c> (liveness, <c>{"ok": true}</c>) and <c>GET /info</c> (server version and feature flags,
-/// which agent-chat-ui and LangGraph Studio call as a connection check).
+/// which agent-chat-ui and LangGraph Studio call as a connection check). Both answer without an API key: they
+/// reveal nothing about any tenant.
 /// </summary>
 internal static class SystemApi
 {
@@ -15,13 +16,13 @@ internal static class SystemApi
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/ok", () => ApiResults.Json(new JsonObject { ["ok"] = true })).WithTags("System").WithName("Ok");
+        app.MapGet("/ok", () => ApiResults.Json(new JsonObject { ["ok"] = true })).WithTags("System").WithName("Ok").AllowAnonymous();
         app.MapGet("/info", () => ApiResults.Json(new JsonObject
         {
             ["version"] = typeof(SystemApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0",
             ["server"] = "agent-runtime-dotnet",
             ["flags"] = new JsonObject { ["assistants"] = true, ["crons"] = false, ["langsmith"] = false },
-        })).WithTags("System").WithName("Info");
+        })).WithTags("System").WithName("Info").AllowAnonymous();
         return app;
     }
 }

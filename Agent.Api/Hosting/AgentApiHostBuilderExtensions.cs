@@ -1,4 +1,6 @@
 using Agent.Api.Auth;
+using Agent.Api.Http;
+using Agent.Api.RateLimiting;
 using Agent.Api.Runs;
 using Agent.Api.Streaming;
 using Agent.Telemetry.Logging;
@@ -15,10 +17,7 @@ internal static class AgentApiHostBuilderExtensions
     /// <summary>The port LangGraph SDK clients call by default (<c>http://localhost:8123</c>).</summary>
     public const string DefaultUrl = "http://localhost:8123";
 
-    /// <summary>The largest request body accepted, in bytes. Default is 1 MiB; larger bodies get 413.</summary>
-    public const long MaxRequestBodyBytes = 1024 * 1024;
-
-    /// <summary>Adds logging, persistence, telemetry, the bus and the run services.</summary>
+    /// <summary>Adds logging, persistence, security (keys, limits, CORS), telemetry, the bus and the run services.</summary>
     /// <param name="builder">The application builder.</param>
     /// <returns>The builder.</returns>
     public static WebApplicationBuilder AddAgentApi(this WebApplicationBuilder builder)
@@ -28,7 +27,11 @@ internal static class AgentApiHostBuilderExtensions
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+        builder.Services.AddOptions<ApiLimits>().Bind(builder.Configuration.GetSection(ApiLimits.SectionName))
+            .ValidateDataAnnotations().ValidateOnStart();
+        // Kestrel's limit answers 413 while the body is read, before any of it is buffered.
+        var maxBody = builder.Configuration.GetSection(ApiLimits.SectionName).Get<ApiLimits>()?.MaxRequestBodyBytes ?? ApiLimits.Default.MaxRequestBodyBytes;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
         builder.Logging.AddAgentLogging(builder.Configuration, "agent-api");
         builder.Services.AddHttpLogging(logging =>
         {
@@ -40,7 +43,9 @@ internal static class AgentApiHostBuilderExtensions
 
         var database = builder.Configuration.GetConnectionString("Agent") ?? "Host=localhost;Username=agent;Password=agent;Database=agent";
         builder.Services.AddAgentPersistence(database);
-        builder.Services.AddAgentAuthentication();
+        builder.Services.AddAgentAuthentication(builder.Configuration);
+        builder.Services.AddApiRateLimiting(builder.Configuration);
+        builder.Services.AddHttpSecurity(builder.Configuration);
         // Before the bus: MassTransit propagates the trace only when its activity source has a listener.
         builder.Services.AddAgentTelemetry(builder.Configuration, "agent-api");
         builder.Services.AddSingleton<RunEventBroker>();
@@ -67,5 +72,21 @@ internal static class AgentApiHostBuilderExtensions
         });
         builder.Services.Configure<MassTransitHostOptions>(host => host.WaitUntilStarted = true);
         return builder;
+    }
+
+    /// <summary>
+    /// Adds the security middleware in order: security headers and CORS (so preflights and error responses carry
+    /// them), authentication and the caller's tenant, the per-key rate limit (after authentication, so it can
+    /// partition by key), then authorization (401/403).
+    /// </summary>
+    /// <param name="app">The application.</param>
+    /// <returns>The application.</returns>
+    public static WebApplication UseAgentSecurity(this WebApplication app)
+    {
+        app.UseHttpSecurity();
+        app.UseAgentAuthentication();
+        app.UseRateLimiter();
+        app.UseAgentAuthorization();
+        return app;
     }
 }

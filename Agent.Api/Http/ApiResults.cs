@@ -31,4 +31,19 @@ internal static class ApiResults
     /// <param name="detail">Which field is wrong and why.</param>
     /// <returns>The result.</returns>
     public static IResult Unprocessable(string detail) => Problem(StatusCodes.Status422UnprocessableEntity, detail);
+
+    /// <summary>Writes 429 with a detail and <c>Retry-After</c> (RFC 6585 section 4, RFC 9110 section 10.2.3).</summary>
+    /// <param name="detail">Which limit was hit.</param>
+    /// <param name="retryAfterSeconds">When to retry, in whole seconds (at least 1).</param>
+    /// <returns>The result.</returns>
+    public static IResult TooManyRequests(string detail, int retryAfterSeconds) => new RetryLaterResult(detail, Math.Max(1, retryAfterSeconds));
+
+    private sealed class RetryLaterResult(string detail, int retryAfterSeconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem(StatusCodes.Status429TooManyRequests, detail).ExecuteAsync(httpContext);
+        }
+    }
 }

@@ -9,17 +9,16 @@ namespace Agent.Api.Runs;
 /// </summary>
 internal static class InputMessageNormalizer
 {
-    /// <summary>The most messages one request may add. Default is 100.</summary>
-    public const int MaxMessages = 100;
-
-    /// <summary>The longest message content accepted, in characters. Default is 100,000.</summary>
-    public const int MaxContentLength = 100_000;
-
     /// <summary>Normalises the messages.</summary>
     /// <param name="node">The <c>input.messages</c> value.</param>
+    /// <param name="limits">
+    /// The bounds: at most <see cref="ApiLimits.MaxMessages"/> messages of at most <see cref="ApiLimits.MaxMessageChars"/>
+    /// characters each. Default <see cref="ApiLimits.Default"/>.
+    /// </param>
     /// <returns>The messages, or a 422 detail.</returns>
-    public static (JsonArray? Messages, string? Error) Normalize(JsonNode? node)
+    public static (JsonArray? Messages, string? Error) Normalize(JsonNode? node, ApiLimits? limits = null)
     {
+        limits ??= ApiLimits.Default;
         if (node is null)
         {
             return ([], null);
@@ -30,15 +29,15 @@ internal static class InputMessageNormalizer
             return (null, "input.messages must be a list.");
         }
 
-        if (array.Count > MaxMessages)
+        if (array.Count > limits.MaxMessages)
         {
-            return (null, $"input.messages has {array.Count} messages; at most {MaxMessages} are accepted.");
+            return (null, $"input.messages has {array.Count} messages; at most {limits.MaxMessages} are accepted.");
         }
 
         var result = new JsonArray();
         for (var i = 0; i < array.Count; i++)
         {
-            var (message, error) = NormalizeOne(array[i], i);
+            var (message, error) = NormalizeOne(array[i], i, limits.MaxMessageChars);
             if (error is not null)
             {
                 return (null, error);
@@ -50,7 +49,7 @@ internal static class InputMessageNormalizer
         return (result, null);
     }
 
-    private static (JsonObject? Message, string? Error) NormalizeOne(JsonNode? node, int index)
+    private static (JsonObject? Message, string? Error) NormalizeOne(JsonNode? node, int index, int maxContentLength)
     {
         string? role;
         JsonNode? content;
@@ -94,9 +93,9 @@ internal static class InputMessageNormalizer
             return (null, $"input.messages[{index}].content must be a string or a list of content parts.");
         }
 
-        if (length > MaxContentLength)
+        if (length > maxContentLength)
         {
-            return (null, $"input.messages[{index}].content is {length} characters long; at most {MaxContentLength} are accepted.");
+            return (null, $"input.messages[{index}].content is {length} characters long; at most {maxContentLength} are accepted.");
         }
 
         var message = new JsonObject

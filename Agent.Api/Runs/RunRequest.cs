@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Api.Http;
 
 namespace Agent.Api.Runs;
 
@@ -8,9 +9,6 @@ namespace Agent.Api.Runs;
 /// </summary>
 internal sealed record RunRequest
 {
-    /// <summary>The largest <c>recursion_limit</c> accepted. Default is 1,000.</summary>
-    public const int MaxRecursionLimit = 1000;
-
     /// <summary>The <c>recursion_limit</c> when none is given: 25, LangGraph's default.</summary>
     public const int DefaultRecursionLimit = 25;
 
@@ -51,9 +49,11 @@ internal sealed record RunRequest
     /// <summary>Validates a body.</summary>
     /// <param name="body">The JSON body.</param>
     /// <param name="stateless">Whether the run is stateless (<c>/runs/...</c>).</param>
+    /// <param name="limits">The input bounds (messages, message length, recursion limit). Default <see cref="ApiLimits.Default"/>.</param>
     /// <returns>The request, or a 422 detail naming the field at fault.</returns>
-    public static (RunRequest? Request, string? Error) Parse(JsonObject body, bool stateless)
+    public static (RunRequest? Request, string? Error) Parse(JsonObject body, bool stateless, ApiLimits? limits = null)
     {
+        limits ??= ApiLimits.Default;
         if (body["assistant_id"] is not JsonValue assistantValue || !assistantValue.TryGetValue<string>(out var assistantId)
             || string.IsNullOrWhiteSpace(assistantId))
         {
@@ -71,7 +71,7 @@ internal sealed record RunRequest
         JsonArray messages = [];
         if (input is JsonObject inputObject)
         {
-            var (normalized, error) = InputMessageNormalizer.Normalize(inputObject["messages"]);
+            var (normalized, error) = InputMessageNormalizer.Normalize(inputObject["messages"], limits);
             if (error is not null)
             {
                 return (null, error);
@@ -103,9 +103,9 @@ internal sealed record RunRequest
                 return (null, "config.recursion_limit must be an integer.");
             }
 
-            if (recursionLimit is < 1 or > MaxRecursionLimit)
+            if (recursionLimit < 1 || recursionLimit > limits.MaxRecursionLimit)
             {
-                return (null, $"config.recursion_limit must be between 1 and {MaxRecursionLimit}.");
+                return (null, $"config.recursion_limit must be between 1 and {limits.MaxRecursionLimit}.");
             }
         }
 
@@ -118,6 +118,14 @@ internal sealed record RunRequest
         if (modeError is not null)
         {
             return (null, modeError);
+        }
+
+        // A value of the wrong type is refused, not read as absent: {"multitask_strategy": 5} must not mean "enqueue".
+        var mistyped = new[] { "multitask_strategy", "if_not_exists", "on_disconnect", "on_completion" }
+            .FirstOrDefault(f => body[f] is { } node && (node is not JsonValue value || !value.TryGetValue<string>(out _)));
+        if (mistyped is not null)
+        {
+            return (null, $"{mistyped} must be a string.");
         }
 
         var strategy = Text(body, "multitask_strategy") ?? "enqueue";

@@ -7,6 +7,7 @@ using Agent.Persistence.Threads;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Api.Runs;
 
@@ -17,8 +18,14 @@ namespace Agent.Api.Runs;
 /// </summary>
 internal sealed partial class RunSubmitter(
     AgentDbContext db, ISendEndpointProvider sendEndpoints, IConfiguration configuration, TimeProvider timeProvider,
-    ILogger<RunSubmitter> logger)
+    IOptions<ApiLimits> limits, ILogger<RunSubmitter> logger)
 {
+    /// <summary>
+    /// The <c>Retry-After</c> of a submission refused by the concurrent-runs limit, in seconds: a guess at when a run
+    /// may have ended. 5.
+    /// </summary>
+    public const int ConcurrentRunsRetryAfterSeconds = 5;
+
     /// <summary>The 409 detail of multitask <c>reject</c>, verbatim from LangGraph Server (<c>langgraph_api/models/run.py</c>).</summary>
     public const string ThreadBusyDetail =
         "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.";
@@ -86,6 +93,11 @@ internal sealed partial class RunSubmitter(
 
         var now = timeProvider.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await CheckConcurrentRunsAsync(cancellationToken) is { } tooMany)
+        {
+            return (null, tooMany);
+        }
+
         AgentThread? thread = null;
         if (threadId is { } id)
         {
@@ -158,6 +170,38 @@ internal sealed partial class RunSubmitter(
         }
 
         return (run, null);
+    }
+
+    /// <summary>
+    /// Applies <see cref="ApiLimits.MaxConcurrentRunsPerTenant"/> inside the submission's transaction. A transaction
+    /// advisory lock per tenant serialises the count-then-insert of concurrent submissions of one tenant (across API
+    /// replicas), so the limit is exact; other tenants are not held up.
+    /// </summary>
+    /// <remarks>
+    /// 429 with <c>Retry-After</c>, not 409: the limit is a quota that frees itself as runs end, which is what 429
+    /// means (RFC 6585 section 4), and nothing was created, so the LangGraph SDKs' automatic retry of 429 (they do
+    /// not retry 409) cannot duplicate a run. 409 stays what LangGraph uses it for: a conflict with the thread's own
+    /// state (multitask <c>reject</c>).
+    /// </remarks>
+    private async Task<IResult?> CheckConcurrentRunsAsync(CancellationToken cancellationToken)
+    {
+        var max = limits.Value.MaxConcurrentRunsPerTenant;
+        if (max <= 0)
+        {
+            return null;
+        }
+
+        var tenant = db.TenantId ?? "";
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"agent.tenant-runs:" + tenant}, 0))", cancellationToken);
+        var unfinished = await db.Runs.CountAsync(r => r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running, cancellationToken);
+        if (unfinished < max)
+        {
+            return null;
+        }
+
+        return ApiResults.TooManyRequests(
+            $"This tenant has {unfinished} runs pending or running; at most {max} are allowed at once. Retry when some have ended.",
+            ConcurrentRunsRetryAfterSeconds);
     }
 
     /// <summary>Finds an assistant by id, or a graph's system assistant by graph name.</summary>

@@ -11,19 +11,25 @@ namespace Agent.Api.Runs;
 internal sealed class RunWaiter(AgentDbContext db, RunEventBroker broker)
 {
     /// <summary>Waits until the run is terminal or deleted.</summary>
-    /// <param name="runId">The run.</param>
+    /// <param name="run">
+    /// The run, as found through the request's tenant-scoped context: taking the row, not an id, means live events
+    /// are only ever followed for a run the caller was allowed to see.
+    /// </param>
     /// <param name="onQuietInterval">Called after each quiet heartbeat interval (e.g. to write a keep-alive).</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The run as it ended, or null when it was deleted (rollback).</returns>
-    public async Task<AgentRun?> WaitAsync(Guid runId, Func<Task>? onQuietInterval, CancellationToken cancellationToken)
+    /// <exception cref="InvalidOperationException">The run belongs to another tenant than the context's (a bug).</exception>
+    public async Task<AgentRun?> WaitAsync(AgentRun run, Func<Task>? onQuietInterval, CancellationToken cancellationToken)
     {
+        RunStreamRelay.RequireSameTenant(db, run);
+        var runId = run.RunId;
         using var subscription = broker.Subscribe(runId);
         while (true)
         {
-            var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId, cancellationToken);
-            if (run is null || AgentRunStatus.IsTerminal(run.Status))
+            var current = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId, cancellationToken);
+            if (current is null || AgentRunStatus.IsTerminal(current.Status))
             {
-                return run;
+                return current;
             }
 
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

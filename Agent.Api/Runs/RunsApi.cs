@@ -70,7 +70,7 @@ internal static class RunsApi
             return (null, null, bodyError);
         }
 
-        var (request, invalid) = RunRequest.Parse(body!, stateless: threadId is null);
+        var (request, invalid) = RunRequest.Parse(body!, stateless: threadId is null, ApiRequest.Limits(http));
         if (invalid is not null)
         {
             return (null, null, ApiResults.Unprocessable(invalid));
@@ -159,10 +159,10 @@ internal static class RunsApi
         }
 
         http.Response.Headers.ContentLocation = RunStreamRelay.RunPath(run!, stateless: threadId is null);
-        await WriteFinalValuesAsync(http, run!.RunId, run.ThreadId, waiter, db);
+        await WriteFinalValuesAsync(http, run!, waiter, db);
         if (request!.DeleteThreadOnCompletion && !http.RequestAborted.IsCancellationRequested)
         {
-            await DeleteThreadAsync(db, run.ThreadId);
+            await DeleteThreadAsync(db, run!.ThreadId);
         }
 
         return Results.Empty;
@@ -176,7 +176,7 @@ internal static class RunsApi
             return error;
         }
 
-        await WriteFinalValuesAsync(http, run!.RunId, run.ThreadId, waiter, db);
+        await WriteFinalValuesAsync(http, run!, waiter, db);
         return Results.Empty;
     }
 
@@ -219,11 +219,11 @@ internal static class RunsApi
             return error;
         }
 
-        var limit = int.TryParse(request.Query["limit"], out var l) ? l : 10;
-        var offset = int.TryParse(request.Query["offset"], out var o) ? o : 0;
-        if (limit is < 1 or > 1000 || offset < 0)
+        var (limit, limitError) = ApiRequest.QueryInt(request, "limit", 10, 1, 1000);
+        var (offset, offsetError) = ApiRequest.QueryInt(request, "offset", 0, 0, int.MaxValue);
+        if ((limitError ?? offsetError) is { } queryError)
         {
-            return ApiResults.Unprocessable("limit must be 1..1000 and offset >= 0.");
+            return queryError;
         }
 
         if (!await db.Threads.AsNoTracking().AnyAsync(t => t.ThreadId == threadId, cancellationToken))
@@ -275,7 +275,7 @@ internal static class RunsApi
             return Results.Accepted();
         }
 
-        var ended = await waiter.WaitAsync(run.RunId, onQuietInterval: null, cancellationToken);
+        var ended = await waiter.WaitAsync(run, onQuietInterval: null, cancellationToken);
         return ended is null ? Results.NoContent() : ApiResults.Json(RunJson.From(ended));
     }
 
@@ -302,13 +302,13 @@ internal static class RunsApi
     /// Waits for the run and writes the thread's final values (or <c>{"__error__": ...}</c>), sending a newline
     /// every quiet heartbeat interval to keep proxies from closing the connection (leading whitespace is valid JSON).
     /// </summary>
-    private static async Task WriteFinalValuesAsync(HttpContext http, Guid runId, Guid threadId, RunWaiter waiter, AgentDbContext db)
+    private static async Task WriteFinalValuesAsync(HttpContext http, AgentRun run, RunWaiter waiter, AgentDbContext db)
     {
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         var ended = await waiter.WaitAsync(
-            runId,
+            run,
             async () =>
             {
                 await response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
@@ -323,7 +323,7 @@ internal static class RunsApi
         }
         else
         {
-            var checkpoints = await ThreadJson.LoadCheckpointsAsync(db, threadId, http.RequestAborted);
+            var checkpoints = await ThreadJson.LoadCheckpointsAsync(db, run.ThreadId, http.RequestAborted);
             result = new JsonObject { ["messages"] = CheckpointFold.Fold(checkpoints) };
         }
 

@@ -43,16 +43,34 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
     public static string RunPath(AgentRun run, bool stateless) =>
         stateless ? $"/runs/{run.RunId}" : $"/threads/{run.ThreadId}/runs/{run.RunId}";
 
+    /// <summary>
+    /// Refuses to follow a run of another tenant than the context's. Callers find the run through the request's
+    /// tenant-scoped context first (another tenant's id answers 404 there); <c>run_events</c> and the live fan-out are
+    /// keyed by run id alone, so this guard makes a caller that skipped the lookup fail loudly instead of leaking.
+    /// </summary>
+    /// <param name="db">The request's context.</param>
+    /// <param name="run">The run about to be followed.</param>
+    /// <exception cref="InvalidOperationException">The run belongs to another tenant (a bug, never a client error).</exception>
+    public static void RequireSameTenant(AgentDbContext db, AgentRun run)
+    {
+        if (db.TenantId is not null && run.TenantId != db.TenantId)
+        {
+            throw new InvalidOperationException($"Run {run.RunId} is not visible to the request's tenant; find runs through the scoped context.");
+        }
+    }
+
     /// <summary>Streams the run until it ends or the client goes away.</summary>
     /// <param name="response">The response, headers already set with <see cref="SetStreamHeaders"/>.</param>
-    /// <param name="run">The run.</param>
+    /// <param name="run">The run, as found through the request's tenant-scoped context (see <see cref="RequireSameTenant"/>).</param>
     /// <param name="lastEventId">The last sequence the client has; 0 replays everything.</param>
     /// <param name="modes">The stream modes.</param>
     /// <param name="cancellationToken">The request's abort token.</param>
     /// <returns>True when the run ended while streaming; false when the client left first.</returns>
+    /// <exception cref="InvalidOperationException">The run belongs to another tenant than the context's (a bug).</exception>
     public async Task<bool> StreamAsync(
         HttpResponse response, AgentRun run, long lastEventId, IReadOnlyList<string> modes, CancellationToken cancellationToken)
     {
+        RequireSameTenant(db, run);
         using var subscription = broker.Subscribe(run.RunId);
         var writer = new SseWriter(response.Body);
         var renderer = new RunEventRenderer(modes, run.RunId, run.ThreadId, ct => LoadPriorMessagesAsync(run, ct));

@@ -49,7 +49,12 @@ internal static class ThreadsApi
             return ApiResults.Unprocessable("metadata must be an object.");
         }
 
-        var ifExists = body["if_exists"] is JsonValue ie && ie.TryGetValue<string>(out var mode) ? mode : "raise";
+        var ifExists = body["if_exists"] switch
+        {
+            null => "raise",
+            JsonValue ie when ie.TryGetValue<string>(out var mode) => mode,
+            _ => "",
+        };
         if (ifExists is not ("raise" or "do_nothing"))
         {
             return ApiResults.Unprocessable("if_exists must be 'raise' or 'do_nothing'.");

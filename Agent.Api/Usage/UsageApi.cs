@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence;
@@ -21,16 +20,34 @@ namespace Agent.Api.Usage;
 /// </summary>
 internal static class UsageApi
 {
-    /// <summary>The dimensions <c>group_by</c> accepts, and their SQL expressions over <c>agent.model_calls</c>.</summary>
-    private static readonly Dictionary<string, string> Dimensions = new(StringComparer.Ordinal)
-    {
-        ["run"] = "run_id",
-        ["thread"] = "thread_id",
-        ["assistant"] = "assistant_id",
-        ["provider"] = "provider",
-        ["model"] = "model",
-        ["day"] = "(created_at AT TIME ZONE 'UTC')::date",
-    };
+    /// <summary>The dimensions <c>group_by</c> accepts, in output order.</summary>
+    private static readonly string[] Dimensions = ["run", "thread", "assistant", "provider", "model", "day"];
+
+    // One constant statement (every value a parameter, so the SQL audit holds): each dimension is grouped on only
+    // when its flag is set (else it is NULL for every row, one group), and each filter applies only when given.
+    private const string AggregateSql = """
+        SELECT CASE WHEN @by_run THEN run_id END AS run,
+               CASE WHEN @by_thread THEN thread_id END AS thread,
+               CASE WHEN @by_assistant THEN assistant_id END AS assistant,
+               CASE WHEN @by_provider THEN provider END AS provider,
+               CASE WHEN @by_model THEN model END AS model,
+               CASE WHEN @by_day THEN (created_at AT TIME ZONE 'UTC')::date END AS day,
+               count(*) AS calls, count(DISTINCT run_id) AS runs, coalesce(sum(input_tokens), 0)::bigint AS input_tokens,
+               coalesce(sum(output_tokens), 0)::bigint AS output_tokens,
+               coalesce(sum(cached_input_tokens), 0)::bigint AS cached_input_tokens, coalesce(sum(cost_usd), 0) AS cost_usd,
+               count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced_calls, coalesce(avg(latency_ms), 0) AS avg_latency_ms
+          FROM agent.model_calls
+         WHERE tenant_id = @tenant
+           AND (@run_id IS NULL OR run_id = @run_id)
+           AND (@thread_id IS NULL OR thread_id = @thread_id)
+           AND (@assistant_id IS NULL OR assistant_id = @assistant_id)
+           AND (@model IS NULL OR model = @model)
+           AND (@since IS NULL OR created_at >= @since)
+           AND (@until IS NULL OR created_at < @until)
+         GROUP BY 1, 2, 3, 4, 5, 6
+         ORDER BY 1, 2, 3, 4, 5, 6
+         LIMIT @limit
+        """;
 
     /// <summary>Maps the endpoints.</summary>
     /// <param name="app">The route builder.</param>
@@ -106,10 +123,10 @@ internal static class UsageApi
         var query = request.Query;
         var groupBy = query["group_by"].SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Distinct(StringComparer.Ordinal).ToList();
-        if (groupBy.FirstOrDefault(g => !Dimensions.ContainsKey(g)) is { } unknown)
+        if (groupBy.FirstOrDefault(g => !Dimensions.Contains(g)) is { } unknown)
         {
             return ApiResults.Unprocessable(
-                $"group_by accepts {string.Join(", ", Dimensions.Keys)} (comma-separated), got '{ApiRequest.Truncate(unknown)}'.");
+                $"group_by accepts {string.Join(", ", Dimensions)} (comma-separated), got '{ApiRequest.Truncate(unknown)}'.");
         }
 
         var limit = 1000;
@@ -118,11 +135,8 @@ internal static class UsageApi
             return ApiResults.Unprocessable("limit must be 1..10000.");
         }
 
-        await using var command = dataSource.CreateCommand();
-        // Raw SQL bypasses the context's tenant filter: scope to the caller's tenant here (unresolved matches nothing).
-        var where = new List<string> { "tenant_id = $1" };
-        command.Parameters.Add(new NpgsqlParameter { Value = caller.TenantId ?? AgentTenants.Unresolved });
-        foreach (var (field, column) in new[] { ("run_id", "run_id"), ("thread_id", "thread_id"), ("assistant_id", "assistant_id") })
+        var filters = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var field in new[] { "run_id", "thread_id", "assistant_id" })
         {
             if (query[field].ToString() is { Length: > 0 } text)
             {
@@ -132,18 +146,11 @@ internal static class UsageApi
                     return error;
                 }
 
-                where.Add($"{column} = ${command.Parameters.Count + 1}");
-                command.Parameters.Add(new NpgsqlParameter { Value = id });
+                filters[field] = id;
             }
         }
 
-        if (query["model"].ToString() is { Length: > 0 } model)
-        {
-            where.Add($"model = ${command.Parameters.Count + 1}");
-            command.Parameters.Add(new NpgsqlParameter { Value = model });
-        }
-
-        foreach (var (field, op) in new[] { ("since", ">="), ("until", "<") })
+        foreach (var field in new[] { "since", "until" })
         {
             if (query[field].ToString() is { Length: > 0 } text)
             {
@@ -152,39 +159,25 @@ internal static class UsageApi
                     return ApiResults.Unprocessable($"{field} must be an ISO 8601 date or time, got '{ApiRequest.Truncate(text)}'.");
                 }
 
-                where.Add($"created_at {op} ${command.Parameters.Count + 1}");
-                command.Parameters.Add(new NpgsqlParameter { Value = time.ToUniversalTime() });
+                filters[field] = time.ToUniversalTime();
             }
         }
 
-        // Only whitelisted dimension expressions reach the SQL text; every value is a parameter.
-        var keys = groupBy.Select(g => $"{Dimensions[g]} AS {g}").ToList();
-        var sql = new StringBuilder("SELECT ");
-        foreach (var key in keys)
+        await using var command = dataSource.CreateCommand(AggregateSql);
+        // Raw SQL bypasses the context's tenant filter: scope to the caller's tenant here (unresolved matches nothing).
+        command.Parameters.Add(new NpgsqlParameter<string>("tenant", caller.TenantId ?? AgentTenants.Unresolved));
+        foreach (var dimension in Dimensions)
         {
-            sql.Append(key).Append(", ");
+            command.Parameters.Add(new NpgsqlParameter<bool>("by_" + dimension, groupBy.Contains(dimension)));
         }
 
-        sql.Append("""
-            count(*) AS calls, count(DISTINCT run_id) AS runs, coalesce(sum(input_tokens), 0)::bigint AS input_tokens,
-            coalesce(sum(output_tokens), 0)::bigint AS output_tokens,
-            coalesce(sum(cached_input_tokens), 0)::bigint AS cached_input_tokens, coalesce(sum(cost_usd), 0) AS cost_usd,
-            count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced_calls, coalesce(avg(latency_ms), 0) AS avg_latency_ms
-            FROM agent.model_calls
-            """);
-        if (where.Count > 0)
-        {
-            sql.Append(" WHERE ").AppendJoin(" AND ", where);
-        }
-
-        if (groupBy.Count > 0)
-        {
-            sql.Append(" GROUP BY ").AppendJoin(", ", groupBy.Select(g => Dimensions[g]));
-            sql.Append(" ORDER BY ").AppendJoin(", ", groupBy.Select(g => Dimensions[g]));
-        }
-
-        sql.Append(CultureInfo.InvariantCulture, $" LIMIT {limit}");
-        command.CommandText = sql.ToString();
+        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = filters.GetValueOrDefault("run_id") ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("thread_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = filters.GetValueOrDefault("thread_id") ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("assistant_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = filters.GetValueOrDefault("assistant_id") ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("model", NpgsqlTypes.NpgsqlDbType.Text) { Value = query["model"].ToString() is { Length: > 0 } model ? model : DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = filters.GetValueOrDefault("since") ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("until", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = filters.GetValueOrDefault("until") ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
 
         var rows = new JsonArray();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -194,7 +187,13 @@ internal static class UsageApi
                 var row = new JsonObject();
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
-                    row[reader.GetName(i)] = reader.GetValue(i) switch
+                    var name = reader.GetName(i);
+                    if (Dimensions.Contains(name) && !groupBy.Contains(name))
+                    {
+                        continue;
+                    }
+
+                    row[name] = reader.GetValue(i) switch
                     {
                         DBNull => null,
                         Guid id => id.ToString(),

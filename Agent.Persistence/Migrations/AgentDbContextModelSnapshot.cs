@@ -23,6 +23,20 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
 
         NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+        modelBuilder.Entity("Agent.Persistence.ApiKeys.ApiKey", b =>
+        {
+            b.Property<Guid>("KeyId").HasColumnType("uuid").HasColumnName("key_id");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<byte[]>("KeyHash").IsRequired().HasColumnType("bytea").HasColumnName("key_hash");
+            b.Property<string>("Name").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("name");
+            b.Property<DateTimeOffset?>("RevokedAt").HasColumnType("timestamp with time zone").HasColumnName("revoked_at");
+            b.Property<string>("Scopes").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("scopes");
+            b.Property<string>("TenantId").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("tenant_id");
+            b.HasKey("KeyId");
+            b.HasIndex("TenantId", "CreatedAt").HasDatabaseName("ix_api_keys_tenant_id_created_at");
+            b.ToTable("api_keys", "agent");
+        });
+
         modelBuilder.Entity("Agent.Persistence.Assistants.Assistant", b =>
         {
             b.Property<Guid>("AssistantId").HasColumnType("uuid").HasColumnName("assistant_id");
@@ -148,6 +162,7 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.HasIndex("AssistantId").HasDatabaseName("ix_runs_assistant_id");
             b.HasIndex("TenantId", "IdempotencyKey").IsUnique().HasDatabaseName("ux_runs_tenant_id_idempotency_key").HasFilter("idempotency_key IS NOT NULL");
             b.HasIndex("Status", "LeaseExpiresAt").HasDatabaseName("ix_runs_status_lease_expires_at");
+            b.HasIndex("TenantId").HasDatabaseName("ix_runs_tenant_id_unfinished").HasFilter("status IN ('pending', 'running')");
             b.HasIndex("TenantId", "ThreadId", "CreatedAt").HasDatabaseName("ix_runs_tenant_id_thread_id_created_at");
             b.ToTable("runs", "agent");
         });

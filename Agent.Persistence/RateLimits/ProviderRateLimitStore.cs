@@ -72,8 +72,9 @@ public sealed class ProviderRateLimitStore(NpgsqlDataSource dataSource)
     public async Task<TimeSpan> TryAcquireAsync(RateLimitRule rule, long tokens, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        await using (var acquire = Command(AcquireSql, rule, rule.RequestInterval, rule.TokenCost(tokens)))
+        await using (var acquire = dataSource.CreateCommand(AcquireSql))
         {
+            Bind(acquire, rule, rule.RequestInterval, rule.TokenCost(tokens));
             if (await acquire.ExecuteScalarAsync(cancellationToken) is not null)
             {
                 return TimeSpan.Zero;
@@ -109,24 +110,24 @@ public sealed class ProviderRateLimitStore(NpgsqlDataSource dataSource)
             return;
         }
 
-        await using var charge = Command(ChargeSql, rule, TimeSpan.Zero, rule.TokenCost(extraTokens));
+        await using var charge = dataSource.CreateCommand(ChargeSql);
+        Bind(charge, rule, TimeSpan.Zero, rule.TokenCost(extraTokens));
         await charge.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task<TimeSpan> WaitAsync(RateLimitRule rule, TimeSpan requestCost, TimeSpan tokenCost, CancellationToken cancellationToken)
     {
-        await using var wait = Command(WaitSql, rule, requestCost, tokenCost);
+        await using var wait = dataSource.CreateCommand(WaitSql);
+        Bind(wait, rule, requestCost, tokenCost);
         return await wait.ExecuteScalarAsync(cancellationToken) is double seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero;
     }
 
-    private NpgsqlCommand Command(string sql, RateLimitRule rule, TimeSpan requestCost, TimeSpan tokenCost)
+    private static void Bind(NpgsqlCommand command, RateLimitRule rule, TimeSpan requestCost, TimeSpan tokenCost)
     {
-        var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("key", rule.Key);
         command.Parameters.AddWithValue("request_cost", requestCost);
         command.Parameters.AddWithValue("request_capacity", rule.RequestInterval * Math.Max(1, rule.RequestBurst));
         command.Parameters.AddWithValue("token_cost", tokenCost);
         command.Parameters.AddWithValue("token_capacity", rule.TokensPerMinute is null ? TimeSpan.Zero : TimeSpan.FromMinutes(1));
-        return command;
     }
 }

@@ -52,5 +52,7 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         // Keys are per tenant: two tenants may pick the same key.
         builder.HasIndex(r => new { r.TenantId, r.IdempotencyKey }).IsUnique().HasFilter("idempotency_key IS NOT NULL")
             .HasDatabaseName("ux_runs_tenant_id_idempotency_key");
+        // The per-tenant limit on concurrent runs counts a tenant's unfinished runs at every submission.
+        builder.HasIndex(r => r.TenantId).HasFilter("status IN ('pending', 'running')").HasDatabaseName("ix_runs_tenant_id_unfinished");
     }
 }

@@ -32,12 +32,12 @@ public static class AgentHealthChecks
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapAgentHealthChecks(this IEndpointRouteBuilder endpoints, bool deep)
     {
-        endpoints.MapHealthChecks("/health/live", Options(_ => false)).WithTags("System").WithName("Liveness");
-        endpoints.MapHealthChecks("/health/ready", Options(c => c.Tags.Contains(ReadyTag))).WithTags("System").WithName("Readiness");
+        endpoints.MapHealthChecks("/health/live", Options(_ => false)).WithTags("System").WithName("Liveness").AllowAnonymous();
+        endpoints.MapHealthChecks("/health/ready", Options(c => c.Tags.Contains(ReadyTag))).WithTags("System").WithName("Readiness").AllowAnonymous();
         if (deep)
         {
             endpoints.MapHealthChecks("/health/deep", Options(c => c.Tags.Contains(ReadyTag) || c.Tags.Contains(DeepTag)))
-                .WithTags("System").WithName("DeepHealth");
+                .WithTags("System").WithName("DeepHealth").AllowAnonymous();
         }
 
         return endpoints;

@@ -13,7 +13,8 @@ public static class PrometheusEndpoint
     public static IEndpointRouteBuilder MapPrometheusMetrics(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/metrics", (PrometheusTextExporter exporter) => Results.Text(exporter.Scrape(), PrometheusTextExporter.ContentType))
-            .WithTags("System").WithName("Metrics").ExcludeFromDescription();
+            .WithTags("System").WithName("Metrics").ExcludeFromDescription()
+            .AllowAnonymous(); // scraped by Prometheus; counts only, no tenant data
         return endpoints;
     }
 }

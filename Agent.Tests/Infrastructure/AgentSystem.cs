@@ -28,6 +28,12 @@ internal sealed class AgentSystem : IAsyncDisposable
         Queue = queue;
     }
 
+    /// <summary>
+    /// Gets the bootstrap API key every API process of this system accepts (tenant <c>default</c>, every scope), and
+    /// that <see cref="Client"/> sends by default: the test suite authenticates as <c>deploy/local/up.sh</c> does.
+    /// </summary>
+    public string ApiKey { get; } = "test-bootstrap-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+
     /// <summary>Gets the database.</summary>
     public TestDatabase Database { get; }
 
@@ -74,9 +80,7 @@ internal sealed class AgentSystem : IAsyncDisposable
 
             for (var i = 0; i < apiCount; i++)
             {
-                var url = new Uri($"http://127.0.0.1:{FreePort()}");
-                system.processes.Add(ServiceProcess.Start($"api-{i + 1}", "Agent.Api", ["--urls", url.ToString()], system.ProcessEnvironment(apiEnvironment)));
-                system.Apis.Add(url);
+                system.StartApi(apiEnvironment);
             }
 
             await system.AddWorkerAsync(workerEnvironment);
@@ -92,6 +96,16 @@ internal sealed class AgentSystem : IAsyncDisposable
             await system.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Starts one more API process (e.g. with other limits) and waits until it answers <c>/ok</c>.</summary>
+    /// <param name="apiEnvironment">Extra environment (e.g. <c>RateLimit__Burst</c>).</param>
+    /// <returns>The API's index, for <see cref="Client"/>.</returns>
+    public async Task<int> AddApiAsync(IReadOnlyDictionary<string, string?>? apiEnvironment = null)
+    {
+        var url = StartApi(apiEnvironment);
+        await WaitUntilHealthyAsync(url);
+        return Apis.Count - 1;
     }
 
     /// <summary>Starts one more worker process and waits until it is ready.</summary>
@@ -110,10 +124,21 @@ internal sealed class AgentSystem : IAsyncDisposable
         return worker;
     }
 
-    /// <summary>Creates a client of one API process.</summary>
+    /// <summary>Creates a client of one API process that sends an API key in <c>x-api-key</c>, as the LangGraph SDKs do.</summary>
     /// <param name="api">The API's index.</param>
+    /// <param name="apiKey">The key; default <see cref="ApiKey"/>; empty sends none.</param>
     /// <returns>The client (dispose it).</returns>
-    public HttpClient Client(int api = 0) => new() { BaseAddress = Apis[api], Timeout = TimeSpan.FromMinutes(2) };
+    public HttpClient Client(int api = 0, string? apiKey = null)
+    {
+        var client = new HttpClient { BaseAddress = Apis[api], Timeout = TimeSpan.FromMinutes(2) };
+        apiKey ??= ApiKey;
+        if (apiKey.Length > 0)
+        {
+            client.DefaultRequestHeaders.Add("x-api-key", apiKey);
+        }
+
+        return client;
+    }
 
     /// <summary>Gets every process's output, for a failing test's report.</summary>
     /// <returns>The logs, each headed by its process name.</returns>
@@ -130,6 +155,14 @@ internal sealed class AgentSystem : IAsyncDisposable
         await Database.DisposeAsync();
     }
 
+    private Uri StartApi(IReadOnlyDictionary<string, string?>? apiEnvironment)
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        processes.Add(ServiceProcess.Start($"api-{Apis.Count + 1}", "Agent.Api", ["--urls", url.ToString()], ProcessEnvironment(apiEnvironment)));
+        Apis.Add(url);
+        return url;
+    }
+
     private Dictionary<string, string?> ProcessEnvironment(IReadOnlyDictionary<string, string?>? extra)
     {
         var environment = new Dictionary<string, string?>
@@ -142,6 +175,9 @@ internal sealed class AgentSystem : IAsyncDisposable
             ["OPENAI_BASE_URL"] = null,
             ["AGENT_MODEL"] = null,
             ["ASPNETCORE_URLS"] = null,
+            ["AGENT_BOOTSTRAP_API_KEY"] = ApiKey,
+            ["AGENT_BOOTSTRAP_TENANT"] = null,
+            ["Auth__Disabled"] = null,
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {

@@ -116,6 +116,26 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for a one-shot command (e.g. <c>Agent.Worker keys create</c>) to exit.</summary>
+    /// <param name="timeout">The deadline.</param>
+    /// <returns>The exit code.</returns>
+    /// <exception cref="TimeoutException">The process did not exit in time.</exception>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {timeout}.\n{Output}");
+        }
+
+        // WaitForExitAsync also waits for the redirected output to be read to its end.
+        return process.ExitCode;
+    }
+
     /// <summary>Kills the process at once, as a crash would (SIGKILL).</summary>
     public void Kill()
     {

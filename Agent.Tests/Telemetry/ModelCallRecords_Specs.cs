@@ -2,6 +2,7 @@ using Agent.Persistence;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
 using Agent.Tests.Infrastructure;
@@ -79,6 +80,7 @@ public sealed class When_a_step_with_a_model_call_is_committed
         Checkpoint = new Checkpoint
         {
             CheckpointId = Guid.CreateVersion7(),
+            TenantId = run.TenantId,
             ThreadId = run.ThreadId,
             RunId = run.RunId,
             Step = step,
@@ -107,7 +109,7 @@ public sealed class When_a_step_with_a_model_call_is_committed
 
     private async Task<AgentRun> InsertRunAsync()
     {
-        await using var context = database.CreateContext();
+        await using var context = database.CreateContext(AgentTenants.Default);
         var now = DateTimeOffset.UtcNow;
         var thread = new AgentThread { ThreadId = Guid.CreateVersion7(), CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy };
         var run = new AgentRun

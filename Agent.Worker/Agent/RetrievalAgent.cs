@@ -85,8 +85,9 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
     }
 
     /// <summary>
-    /// Runs every tool call of the last <c>ai</c> message. An unknown tool or bad arguments become an error tool
-    /// message the model can read (as LangGraph's ToolNode does); other failures propagate.
+    /// Runs every tool call of the last <c>ai</c> message. An unknown tool or arguments that do not fit the tool's
+    /// schema (<see cref="ToolArgumentValidator"/>) or that the tool refuses become an error tool message the model
+    /// can read (as LangGraph's ToolNode does); other failures propagate.
     /// </summary>
     /// <param name="aiMessage">The <c>ai</c> message with <c>tool_calls</c>.</param>
     /// <param name="runId">The run.</param>
@@ -132,6 +133,12 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
                 try
                 {
                     var json = JsonSerializer.SerializeToElement(arguments);
+                    // The schema is checked here, for every registered tool, so no tool sees arguments it forbids.
+                    if (ToolArgumentValidator.Validate(tool.ParametersSchema, json) is { } invalid)
+                    {
+                        throw new ToolArgumentException(invalid);
+                    }
+
                     var invocation = new ToolInvocation(runId, step, id);
                     content = guard is null
                         ? await tool.InvokeAsync(json, invocation, cancellationToken)

@@ -2,8 +2,11 @@
 # Asks the agent one question through the LangGraph Server API and prints the run as it streams: one line per
 # step, then the answer, the run id, and a psql command that shows the run, its checkpoints and its events.
 #
-# Usage: deploy/local/ask.sh "question" [--api URL] [--thread ID] [--assistant ID] [--raw]
+# Usage: deploy/local/ask.sh "question" [--api URL] [--api-key-file FILE] [--thread ID] [--assistant ID] [--raw]
 #   --api URL        the API (default $AGENT_API_URL or http://localhost:8123)
+#   --api-key-file FILE  the file holding the API key (default .local/api-key, which up.sh writes); the key is
+#                    sent as x-api-key. AGENT_API_KEY in the environment wins; set it empty for an API started
+#                    with --no-auth.
 #   --thread ID      continue an existing thread instead of creating one
 #   --assistant ID   the assistant to run (default agent)
 #   --raw            also copy the raw event stream to stderr
@@ -18,6 +21,7 @@ die() { log "error: $*"; exit 1; }
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; }
 
 API="${AGENT_API_URL:-http://localhost:8123}"
+API_KEY_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.local/api-key"
 THREAD_ID=""
 ASSISTANT="agent"
 RAW=false
@@ -25,6 +29,7 @@ QUESTION=""
 while [ $# -gt 0 ]; do
   case $1 in
     --api) [ $# -ge 2 ] || die "--api needs a URL"; API=$2; shift 2 ;;
+    --api-key-file) [ $# -ge 2 ] || die "--api-key-file needs a file"; API_KEY_FILE=$2; shift 2 ;;
     --thread) [ $# -ge 2 ] || die "--thread needs an id"; THREAD_ID=$2; shift 2 ;;
     --assistant) [ $# -ge 2 ] || die "--assistant needs an id"; ASSISTANT=$2; shift 2 ;;
     --raw) RAW=true; shift ;;
@@ -47,9 +52,18 @@ fi
 STATE=$(mktemp -d)
 trap 'rm -rf "$STATE"' EXIT
 
+# The key goes to curl in a header file (-H @file), so it never shows in the process list.
+if [ -z "${AGENT_API_KEY+set}" ] && [ -r "$API_KEY_FILE" ]; then
+  AGENT_API_KEY=$(cat "$API_KEY_FILE")
+fi
+(umask 077 && : >"$STATE/auth")
+if [ -n "${AGENT_API_KEY:-}" ]; then
+  printf 'x-api-key: %s\n' "$AGENT_API_KEY" >"$STATE/auth"
+fi
+
 if [ -z "$THREAD_ID" ]; then
   response=$(curl -sS --fail-with-body --connect-timeout 5 --max-time 30 -X POST "$API/threads" \
-    -H 'Content-Type: application/json' -d '{}') ||
+    -H @"$STATE/auth" -H 'Content-Type: application/json' -d '{}') ||
     die "could not create a thread at $API/threads (is the API up? deploy/local/up.sh): $response"
   THREAD_ID=$(jq -r '.thread_id // empty' <<<"$response")
   [ -n "$THREAD_ID" ] || die "POST /threads returned no thread_id: $response"
@@ -131,7 +145,7 @@ printf '%s[thread] %s%s\n' "$DIM" "$THREAD_ID" "$RESET"
 set +e
 curl -sS -N --fail-with-body --connect-timeout 5 --max-time "${AGENT_ASK_TIMEOUT:-600}" \
   -X POST "$API/threads/$THREAD_ID/runs/stream" -D "$STATE/headers" \
-  -H 'Content-Type: application/json' -H 'Accept: text/event-stream' --data-binary "$body" |
+  -H @"$STATE/auth" -H 'Content-Type: application/json' -H 'Accept: text/event-stream' --data-binary "$body" |
   if $RAW; then tee /dev/stderr; else cat; fi | read_stream
 statuses=("${PIPESTATUS[@]}")
 set -e

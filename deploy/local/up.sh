@@ -3,10 +3,15 @@
 # (services.sh), builds the solution, migrates the database, ingests the PostgreSQL manual, starts the API and
 # the workers in the background, waits until they are ready, and asks one question.
 #
-# Usage: deploy/local/up.sh [--workers N] [--skip-ingest] [--no-ask]
+# Usage: deploy/local/up.sh [--workers N] [--skip-ingest] [--no-ask] [--no-auth]
 #   --workers N     worker processes to start (default 2)
 #   --skip-ingest   do not (re)ingest the manual; ingest skips unchanged pages anyway, this skips even the scan
 #   --no-ask        do not ask the sample question at the end
+#   --no-auth       start the API with authentication off (Auth__Disabled=true): anyone who reaches the port is
+#                   tenant "default" with every scope. Only on a machine nobody else reaches.
+# API key: the API requires one (x-api-key or Authorization: Bearer). The bootstrap key (tenant "default", every
+# scope) is AGENT_BOOTSTRAP_API_KEY if set, else the one in .local/api-key, generated on the first run (mode 600);
+# ask.sh reads it from there. More keys: dotnet Agent.Worker.dll keys create --tenant T --name N.
 # Environment: ConnectionStrings__Agent, ConnectionStrings__RabbitMq, OPENAI_API_KEY (unset: the offline
 # extractive model), OPENAI_BASE_URL, AGENT_MODEL, AgentWorker__Slots are passed on to the programs;
 # AGENT_API_PORT (default 8123) and AGENT_API_URLS (default http://localhost:PORT; http://0.0.0.0:PORT to listen
@@ -23,11 +28,13 @@ QUESTION="How do I create a GIN index on a tsvector column?"
 WORKERS=2
 INGEST=true
 ASK=true
+AUTH=true
 while [ $# -gt 0 ]; do
   case $1 in
     --workers) [ $# -ge 2 ] || die "--workers needs a number"; WORKERS=$2; shift 2 ;;
     --skip-ingest) INGEST=false; shift ;;
     --no-ask) ASK=false; shift ;;
+    --no-auth) AUTH=false; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -86,6 +93,30 @@ else
   log "model: the offline extractive model (set OPENAI_API_KEY to use an LLM)"
 fi
 
+API_KEY_FILE="$AGENT_LOCAL/api-key"
+API_ENV=()
+if $AUTH; then
+  if [ -n "${AGENT_BOOTSTRAP_API_KEY:-}" ]; then
+    API_KEY=$AGENT_BOOTSTRAP_API_KEY
+    log "API key: AGENT_BOOTSTRAP_API_KEY from the environment (tenant ${AGENT_BOOTSTRAP_TENANT:-default})"
+  else
+    if [ ! -s "$API_KEY_FILE" ]; then
+      # 32 random bytes as hex: 256 bits, well over the 32 characters the API requires.
+      (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$API_KEY_FILE")
+      log "generated an API key in .local/api-key (mode 600)"
+    fi
+    API_KEY=$(cat "$API_KEY_FILE")
+    log "API key: .local/api-key (send it as x-api-key; ask.sh does)"
+  fi
+  [ ${#API_KEY} -ge 32 ] || die "the API key must be at least 32 characters (AGENT_BOOTSTRAP_API_KEY or .local/api-key)"
+  API_ENV=(AGENT_BOOTSTRAP_API_KEY "$API_KEY")
+  export AGENT_API_KEY="$API_KEY"
+else
+  API_ENV=(Auth__Disabled true)
+  export AGENT_API_KEY=""
+  log "WARNING: authentication is OFF (--no-auth): anyone who reaches $API_URLS is tenant 'default' with every scope"
+fi
+
 log "starting the API on $API_URLS and $WORKERS worker(s)"
 # A half-started system is stopped again when startup fails; the logs stay for reading.
 # shellcheck disable=SC2317 # called by the EXIT trap.
@@ -94,7 +125,8 @@ stop_on_failure() {
   [ "$status" -eq 0 ] || stop_pidfiles "$AGENT_PIDS"/*.pid
 }
 trap stop_on_failure EXIT
-start_background api "$AGENT_API_DIR" dotnet Agent.Api.dll --urls "$API_URLS"
+# Exported in a subshell, not passed as arguments: a key on a command line shows in the process list.
+(export "${API_ENV[0]}=${API_ENV[1]}" && start_background api "$AGENT_API_DIR" dotnet Agent.Api.dll --urls "$API_URLS")
 for i in $(seq 1 "$WORKERS"); do
   start_background "worker-$i" "$AGENT_WORKER_DIR" \
     env AgentWorker__InstanceId="${HOSTNAME:-local}-worker-$i" Management__Urls="http://127.0.0.1:$((9463 + i))" \
@@ -143,6 +175,7 @@ fi
 cat >&2 <<EOF
 
   API        $API   (log .local/logs/api.log)
+  API key    $(if $AUTH; then if [ -n "${AGENT_BOOTSTRAP_API_KEY:-}" ]; then echo "AGENT_BOOTSTRAP_API_KEY"; else echo ".local/api-key"; fi; else echo "none: authentication is OFF (--no-auth)"; fi)
   Workers    $WORKERS   (logs .local/logs/worker-*.log; /metrics and /health/* on http://127.0.0.1:9464 and up)
   Metrics    $API/metrics   health $API/health/ready
   Ask        deploy/local/ask.sh "your question"
