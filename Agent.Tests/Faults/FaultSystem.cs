@@ -176,13 +176,22 @@ internal sealed class FaultSystem : IAsyncDisposable
     /// </summary>
     /// <param name="runId">The run.</param>
     /// <returns>The two durations; null when the run ended without it (e.g. nothing was left to do).</returns>
-    public async Task<(TimeSpan? Reclaimed, TimeSpan? NextStep)> MeasureRecoveryAsync(Guid runId)
+    public Task<(TimeSpan? Reclaimed, TimeSpan? NextStep)> MeasureRecoveryAsync(Guid runId) => MeasureRecoveryAsync(runId, reclaim: true);
+
+    /// <summary>
+    /// Measures, from now, how long until a run commits its next step, after being claimed again when
+    /// <paramref name="reclaim"/> (a crash), or by whoever holds it (a server restart the worker rides out).
+    /// </summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="reclaim">Whether the next step must come after a new claim.</param>
+    /// <returns>The two durations (reclaimed is null when no new claim happened).</returns>
+    public async Task<(TimeSpan? Reclaimed, TimeSpan? NextStep)> MeasureRecoveryAsync(Guid runId, bool reclaim)
     {
         var before = await TryLoadRunAsync(runId) ?? throw new InvalidOperationException("The run is not readable.");
         var clock = Stopwatch.StartNew();
         TimeSpan? reclaimed = null;
         TimeSpan? nextStep = null;
-        var stepsAtReclaim = -1L;
+        var stepsAtReclaim = reclaim ? long.MaxValue : before.LastEventSequence;
         using var poll = new PeriodicTimer(PollInterval);
         while (clock.Elapsed < TimeSpan.FromSeconds(90) && await poll.WaitForNextTickAsync())
         {
@@ -198,7 +207,7 @@ internal sealed class FaultSystem : IAsyncDisposable
                 stepsAtReclaim = now.LastEventSequence;
             }
 
-            if (reclaimed is not null && now.LastEventSequence > stepsAtReclaim)
+            if (now.LastEventSequence > stepsAtReclaim)
             {
                 nextStep = clock.Elapsed;
             }

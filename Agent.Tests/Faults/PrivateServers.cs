@@ -227,20 +227,20 @@ internal sealed class PrivateRabbitMq : IAsyncDisposable
         await PrivateServers.RunAsync("chown", ["-R", "rabbitmq:rabbitmq", directory]);
         var instance = new PrivateRabbitMq(directory, node, port, environment);
 
-        // rabbitmq-server stays in the foreground; setsid detaches it so it outlives nothing of ours but its own node.
-        var start = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("/usr/sbin/rabbitmq-server");
+        // rabbitmq-server stays in the foreground: detach it (setsid) with its output in its own file, so it depends on
+        // no pipe of ours; it is stopped by node name at the end.
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        start.ArgumentList.Add("sh");
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"exec /usr/sbin/rabbitmq-server >> '{Path.Combine(directory, "log", "server.out")}' 2>&1");
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
         }
 
-        using (var server = Process.Start(start)!)
+        using (Process.Start(start))
         {
-            server.OutputDataReceived += (_, _) => { };
-            server.ErrorDataReceived += (_, _) => { };
-            server.BeginOutputReadLine();
-            server.BeginErrorReadLine();
+            // Not waited for: the node runs until DisposeAsync stops it.
         }
 
         await instance.CtlAsync("wait", environment["RABBITMQ_PID_FILE"], "--timeout", "90");
