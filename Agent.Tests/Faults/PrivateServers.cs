@@ -128,13 +128,21 @@ internal sealed class PrivatePostgres : IAsyncDisposable
         var directory = Path.Combine(Path.GetTempPath(), "agent-pg-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(directory);
         var instance = new PrivatePostgres(directory, PrivateServers.FreePort());
-        await PrivateServers.RunAsync("chown", ["postgres:postgres", directory]);
-        await AsPostgresAsync(Path.Combine(Bin, "initdb"), "-D", instance.DataDirectory, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8");
-        await instance.StartServerAsync();
-        await AsPostgresAsync(
-            "/usr/bin/psql", "-h", "127.0.0.1", "-p", instance.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres",
-            "-v", "ON_ERROR_STOP=1", "-qc", "CREATE ROLE agent LOGIN CREATEDB PASSWORD 'agent'");
-        return instance;
+        try
+        {
+            await PrivateServers.RunAsync("chown", ["postgres:postgres", directory]);
+            await AsPostgresAsync(Path.Combine(Bin, "initdb"), "-D", instance.DataDirectory, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8");
+            await instance.StartServerAsync();
+            await AsPostgresAsync(
+                "/usr/bin/psql", "-h", "127.0.0.1", "-p", instance.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres",
+                "-v", "ON_ERROR_STOP=1", "-qc", "CREATE ROLE agent LOGIN CREATEDB PASSWORD 'agent'");
+            return instance;
+        }
+        catch
+        {
+            await instance.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Restarts the server (fast shutdown: every connection is cut), waiting until it accepts connections again.</summary>
@@ -147,7 +155,10 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     {
         try
         {
-            await AsPostgresAsync(Path.Combine(Bin, "pg_ctl"), "-D", DataDirectory, "-m", "immediate", "-w", "stop");
+            if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+            {
+                await AsPostgresAsync(Path.Combine(Bin, "pg_ctl"), "-D", DataDirectory, "-m", "immediate", "-w", "stop");
+            }
         }
         finally
         {
@@ -243,8 +254,16 @@ internal sealed class PrivateRabbitMq : IAsyncDisposable
             // Not waited for: the node runs until DisposeAsync stops it.
         }
 
-        await instance.CtlAsync("wait", environment["RABBITMQ_PID_FILE"], "--timeout", "90");
-        return instance;
+        try
+        {
+            await instance.CtlAsync("wait", environment["RABBITMQ_PID_FILE"], "--timeout", "90");
+            return instance;
+        }
+        catch
+        {
+            await instance.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
@@ -263,7 +282,10 @@ internal sealed class PrivateRabbitMq : IAsyncDisposable
     {
         try
         {
-            await CtlAsync("stop");
+            if (File.Exists(environment["RABBITMQ_PID_FILE"]))
+            {
+                await CtlAsync("stop");
+            }
         }
         finally
         {
