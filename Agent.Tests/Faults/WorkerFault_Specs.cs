@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Agent.Persistence.Assistants;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Threads;
 using Agent.Tests.Fakes;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -224,6 +226,42 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
             Assert.That(parkedEvents, Is.EqualTo(1));
             Assert.That(retries[runs[2].RunId], Is.Zero);
         }
+    }
+
+    [Test]
+    public async Task Should_start_a_run_whose_start_message_was_lost_within_a_sweep_period()
+    {
+        const string question = "Lost publish: what is a GIN index?";
+        var threadId = Guid.CreateVersion7();
+        var runId = Guid.CreateVersion7();
+        // As if the API committed the run and then failed to send StartAgentRun: a pending row, no message. Created a
+        // republish period ago, so the sweeper's next pass owns it.
+        var createdAt = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(5);
+        await using (var context = faults.System.Database.CreateContext())
+        {
+            context.Threads.Add(new AgentThread { ThreadId = threadId, CreatedAt = createdAt, UpdatedAt = createdAt, Status = AgentThreadStatus.Busy });
+            context.Runs.Add(new AgentRun
+            {
+                RunId = runId,
+                ThreadId = threadId,
+                AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
+                Kwargs = new JsonObject
+                {
+                    ["input"] = new JsonObject
+                    {
+                        ["messages"] = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = question, ["id"] = Guid.NewGuid().ToString() }),
+                    },
+                }.ToJsonString(),
+                CreatedAt = createdAt,
+                UpdatedAt = createdAt,
+            });
+            await context.SaveChangesAsync();
+        }
+
+        var run = await faults.WaitForEndAsync(runId);
+
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 0);
+        Assert.That(run.DispatchedAt, Is.Not.Null, "the sweeper sent it");
     }
 
     [Test]
