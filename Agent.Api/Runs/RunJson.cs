@@ -5,7 +5,8 @@ namespace Agent.Api.Runs;
 
 /// <summary>
 /// Writes a run as the LangGraph Server's <c>Run</c> object, plus our extensions: <c>attempt</c>, <c>usage</c>
-/// (input, output and total tokens), <c>cost_usd</c>, <c>step_count</c> and <c>error</c>.
+/// (input, output and total tokens), <c>cost_usd</c>, <c>step_count</c>, <c>error</c>, and for a run waiting out a
+/// transient failure <c>retry_count</c> and <c>next_attempt_at</c>.
 /// </summary>
 internal static class RunJson
 {
@@ -33,6 +34,8 @@ internal static class RunJson
         },
         ["cost_usd"] = run.CostUsd,
         ["error"] = run.Error is null ? null : JsonNode.Parse(run.Error),
+        ["retry_count"] = run.RetryCount,
+        ["next_attempt_at"] = run.NextAttemptAt,
         ["started_at"] = run.StartedAt,
         ["ended_at"] = run.EndedAt,
     };

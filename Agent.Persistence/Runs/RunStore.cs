@@ -184,6 +184,9 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
             .ToList();
         if (commit.Checkpoint is { } checkpoint)
         {
+            // A retried commit reuses the entity: the identity value an earlier, rolled-back attempt read back must
+            // not be sent (sequence is GENERATED ALWAYS).
+            checkpoint.Sequence = default;
             checkpoint.CreatedAt = now;
             context.Checkpoints.Add(checkpoint);
         }

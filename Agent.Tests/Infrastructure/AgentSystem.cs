@@ -22,10 +22,11 @@ internal sealed class AgentSystem : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly List<ServiceProcess> processes = [];
 
-    private AgentSystem(TestDatabase database, string queue)
+    private AgentSystem(TestDatabase database, string queue, string rabbitMqUri)
     {
         Database = database;
         Queue = queue;
+        RabbitMqUri = rabbitMqUri;
     }
 
     /// <summary>
@@ -33,6 +34,9 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// that <see cref="Client"/> sends by default: the test suite authenticates as <c>deploy/local/up.sh</c> does.
     /// </summary>
     public string ApiKey { get; } = "test-bootstrap-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+
+    /// <summary>Gets the RabbitMQ the processes use.</summary>
+    public string RabbitMqUri { get; }
 
     /// <summary>Gets the database.</summary>
     public TestDatabase Database { get; }
@@ -58,16 +62,31 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// <param name="workerEnvironment">Extra environment for the worker (e.g. <c>OPENAI_BASE_URL</c>).</param>
     /// <param name="apiEnvironment">Extra environment for the API processes (e.g. telemetry settings).</param>
     /// <returns>The running system.</returns>
+    public static Task<AgentSystem> StartAsync(
+        int apiCount, IReadOnlyDictionary<string, string?>? workerEnvironment = null, IReadOnlyDictionary<string, string?>? apiEnvironment = null) =>
+        StartAsync(apiCount, workerEnvironment, TestEnvironment.PostgresServer, TestEnvironment.RabbitMqUri, apiEnvironment);
+
+    /// <summary>Starts a system on given servers (e.g. private instances a test restarts).</summary>
+    /// <param name="apiCount">How many API processes.</param>
+    /// <param name="workerEnvironment">Extra environment for the worker (e.g. <c>OPENAI_BASE_URL</c>).</param>
+    /// <param name="postgresServer">The PostgreSQL server's connection string, without a database name.</param>
+    /// <param name="rabbitMqUri">The RabbitMQ URI.</param>
+    /// <param name="apiEnvironment">Extra environment for the API processes.</param>
+    /// <returns>The running system.</returns>
     public static async Task<AgentSystem> StartAsync(
-        int apiCount, IReadOnlyDictionary<string, string?>? workerEnvironment = null, IReadOnlyDictionary<string, string?>? apiEnvironment = null)
+        int apiCount,
+        IReadOnlyDictionary<string, string?>? workerEnvironment,
+        string postgresServer,
+        string rabbitMqUri,
+        IReadOnlyDictionary<string, string?>? apiEnvironment = null)
     {
         if (!File.Exists(Path.Combine(ManualDirectory, ManualPages[0])))
         {
             Assert.Ignore($"The PostgreSQL manual is not at {ManualDirectory}; install postgresql-doc-15 (deploy/local/services.sh does).");
         }
 
-        var database = await TestDatabase.CreateAsync();
-        var system = new AgentSystem(database, "agent-runs-test-" + Guid.NewGuid().ToString("N")[..8]);
+        var database = await TestDatabase.CreateAsync(postgresServer);
+        var system = new AgentSystem(database, "agent-runs-test-" + Guid.NewGuid().ToString("N")[..8], rabbitMqUri);
         try
         {
             await using (var context = database.CreateContext())
@@ -168,7 +187,7 @@ internal sealed class AgentSystem : IAsyncDisposable
         var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__Agent"] = Database.ConnectionString,
-            ["ConnectionStrings__RabbitMq"] = TestEnvironment.RabbitMqUri,
+            ["ConnectionStrings__RabbitMq"] = RabbitMqUri,
             ["Messaging__RunQueue"] = Queue,
             // A developer's own key must not turn the offline test system into a paid one.
             ["OPENAI_API_KEY"] = null,

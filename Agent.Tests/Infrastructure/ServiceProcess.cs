@@ -116,6 +116,34 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Gets the operating system's process id.</summary>
+    public int ProcessId => process.Id;
+
+    /// <summary>Gets a value indicating whether the process has exited.</summary>
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Gets the exit code (valid once <see cref="HasExited"/>).</summary>
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>Sends a POSIX signal to the process (and only to it) with <c>kill -s</c>.</summary>
+    /// <param name="signal">The signal name: <c>TERM</c>, <c>KILL</c>, <c>STOP</c>, <c>CONT</c>.</param>
+    /// <returns>A task completing once <c>kill</c> has delivered it.</returns>
+    /// <exception cref="InvalidOperationException"><c>kill</c> failed (e.g. the process is gone).</exception>
+    public async Task SignalAsync(string signal)
+    {
+        var start = new ProcessStartInfo("kill") { RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-s");
+        start.ArgumentList.Add(signal);
+        start.ArgumentList.Add(process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var kill = Process.Start(start)!;
+        var error = await kill.StandardError.ReadToEndAsync();
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -s {signal} {process.Id} failed: {error}");
+        }
+    }
+
     /// <summary>Waits for a one-shot command (e.g. <c>Agent.Worker keys create</c>) to exit.</summary>
     /// <param name="timeout">The deadline.</param>
     /// <returns>The exit code.</returns>

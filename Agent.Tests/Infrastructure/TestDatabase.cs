@@ -11,6 +11,7 @@ namespace Agent.Tests.Infrastructure;
 internal sealed class TestDatabase : IAsyncDisposable
 {
     private readonly ServiceProvider services;
+    private string server = TestEnvironment.PostgresServer;
 
     private TestDatabase(string name, string connectionString)
     {
@@ -31,11 +32,18 @@ internal sealed class TestDatabase : IAsyncDisposable
     /// <summary>Creates a uniquely named database and applies every migration to it.</summary>
     /// <param name="cancellationToken">Cancels the creation.</param>
     /// <returns>The database.</returns>
-    public static async Task<TestDatabase> CreateAsync(CancellationToken cancellationToken = default)
+    public static Task<TestDatabase> CreateAsync(CancellationToken cancellationToken = default) =>
+        CreateAsync(TestEnvironment.PostgresServer, cancellationToken);
+
+    /// <summary>Creates a uniquely named database on a given server and applies every migration to it.</summary>
+    /// <param name="server">The server's connection string, without a database name (e.g. a private instance).</param>
+    /// <param name="cancellationToken">Cancels the creation.</param>
+    /// <returns>The database.</returns>
+    public static async Task<TestDatabase> CreateAsync(string server, CancellationToken cancellationToken = default)
     {
         var name = "agent_test_" + Guid.NewGuid().ToString("N")[..12];
-        var builder = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresServer) { Database = name };
-        var database = new TestDatabase(name, builder.ConnectionString);
+        var builder = new NpgsqlConnectionStringBuilder(server) { Database = name };
+        var database = new TestDatabase(name, builder.ConnectionString) { server = server };
         await using var context = database.CreateContext();
         await context.Database.MigrateAsync(cancellationToken);
         return database;
@@ -57,7 +65,7 @@ internal sealed class TestDatabase : IAsyncDisposable
     {
         await services.DisposeAsync();
         NpgsqlConnection.ClearAllPools();
-        var admin = new NpgsqlConnectionStringBuilder(TestEnvironment.PostgresServer) { Database = "postgres" };
+        var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres" };
         await using var connection = new NpgsqlConnection(admin.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);

@@ -10,10 +10,11 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
     private static readonly TimeSpan RepublishAfter = TimeSpan.FromSeconds(60);
     private RunHarness harness = null!;
 
-    [SetUp]
+    // One database for the fixture: every spec works on runs of its own.
+    [OneTimeSetUp]
     public async Task CreateAsync() => harness = await RunHarness.CreateAsync();
 
-    [TearDown]
+    [OneTimeTearDown]
     public async Task DisposeAsync() => await harness.DisposeAsync();
 
     [Test]
@@ -21,12 +22,12 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
     {
         var run = await harness.InsertRunAsync("lost publish");
 
-        var fresh = await SweepAsync();
+        var fresh = await SweepAsync(run);
         harness.Clock.Advance(RepublishAfter + TimeSpan.FromSeconds(1));
-        var first = await SweepAsync();
-        var again = await SweepAsync();
+        var first = await SweepAsync(run);
+        var again = await SweepAsync(run);
         harness.Clock.Advance(RepublishAfter + TimeSpan.FromSeconds(1));
-        var second = await SweepAsync();
+        var second = await SweepAsync(run);
 
         using (Assert.EnterMultipleScope())
         {
@@ -46,10 +47,10 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
         var store = new RunStore(context, harness.Clock);
         var claim = await store.ClaimAsync(run.RunId, "dead-worker", TimeSpan.FromSeconds(10), takeOver: false, CancellationToken.None);
 
-        var live = await SweepAsync();
+        var live = await SweepAsync(run);
         harness.Clock.Advance(TimeSpan.FromSeconds(11));
-        var expired = await SweepAsync();
-        var again = await SweepAsync();
+        var expired = await SweepAsync(run);
+        var again = await SweepAsync(run);
         var takeover = await store.ClaimAsync(run.RunId, "worker-b", TimeSpan.FromSeconds(10), takeOver: false, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
@@ -80,10 +81,10 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
             },
             CancellationToken.None);
 
-        var early = await SweepAsync();
+        var early = await SweepAsync(run);
         var earlyClaim = await store.ClaimAsync(run.RunId, "worker-b", TimeSpan.FromSeconds(10), takeOver: true, CancellationToken.None);
         harness.Clock.Advance(TimeSpan.FromSeconds(31));
-        var due = await SweepAsync();
+        var due = await SweepAsync(run);
         var row = await harness.LoadRunAsync(run.RunId);
         var resumed = await store.ClaimAsync(run.RunId, "worker-b", TimeSpan.FromSeconds(10), takeOver: false, CancellationToken.None);
 
@@ -107,12 +108,13 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
     {
         var first = await harness.InsertRunAsync("first");
         var second = await harness.InsertRunAsync("second", first.ThreadId, harness.Clock.GetUtcNow() + TimeSpan.FromMilliseconds(1));
+        var run = second;
         await using var context = harness.Database.CreateContext();
         var store = new RunStore(context, harness.Clock);
         await store.ClaimAsync(first.RunId, "worker-a", TimeSpan.FromHours(1), takeOver: false, CancellationToken.None);
         harness.Clock.Advance(RepublishAfter + TimeSpan.FromSeconds(1));
 
-        var due = await SweepAsync();
+        var due = await SweepAsync(run);
 
         Assert.That(due.Select(d => d.RunId), Does.Not.Contain(second.RunId));
     }
@@ -120,7 +122,7 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
     [Test]
     public async Task Should_skip_the_sweep_while_another_worker_holds_the_sweeper_lock()
     {
-        await harness.InsertRunAsync("lost publish");
+        var run = await harness.InsertRunAsync("lost publish");
         harness.Clock.Advance(RepublishAfter + TimeSpan.FromSeconds(1));
         await using var other = await harness.Database.DataSource.OpenConnectionAsync();
         await using var transaction = await other.BeginTransactionAsync();
@@ -132,12 +134,12 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
         await using var context = harness.Database.CreateContext();
         var skipped = await new RunStore(context, harness.Clock).SweepAsync(RepublishAfter, 100, (_, _) => Task.CompletedTask, CancellationToken.None);
         await transaction.RollbackAsync();
-        var swept = await SweepAsync();
+        var swept = await SweepAsync(run);
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(skipped, Is.Null);
-            Assert.That(swept, Has.Count.EqualTo(1));
+            Assert.That(swept.Select(d => d.RunId), Is.EqualTo(new[] { run.RunId }));
         }
     }
 
@@ -154,12 +156,13 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
                 Throws.InvalidOperationException);
         }
 
-        var retried = await SweepAsync();
+        var retried = await SweepAsync(run);
 
         Assert.That(retried.Select(d => d.RunId), Is.EqualTo(new[] { run.RunId }));
     }
 
-    private async Task<IReadOnlyList<DueRun>> SweepAsync()
+    // Other specs' runs share the database: each spec looks only at its own.
+    private async Task<IReadOnlyList<DueRun>> SweepAsync(params AgentRun[] own)
     {
         await using var context = harness.Database.CreateContext();
         var sent = new List<DueRun>();
@@ -173,6 +176,6 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
             },
             CancellationToken.None);
         Assert.That(due, Is.EqualTo(sent), "what is returned is what was dispatched");
-        return due!;
+        return due!.Where(d => own.Any(r => r.RunId == d.RunId)).ToList();
     }
 }

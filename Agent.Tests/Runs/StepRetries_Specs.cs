@@ -14,10 +14,11 @@ public sealed class When_model_and_tool_calls_fail_or_take_too_long
 {
     private RunHarness harness = null!;
 
-    [SetUp]
+    // One database for the fixture: every spec works on runs of its own.
+    [OneTimeSetUp]
     public async Task CreateAsync() => harness = await RunHarness.CreateAsync();
 
-    [TearDown]
+    [OneTimeTearDown]
     public async Task DisposeAsync() => await harness.DisposeAsync();
 
     [Test]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Agent.Worker.Runs;
+using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace Agent.Tests.Runs;
@@ -35,6 +36,18 @@ public sealed class When_a_call_fails
             Assert.That(TransientFailures.IsTransient(new IOException("reset")), Is.True);
             Assert.That(TransientFailures.IsTransient(new HttpRequestException("refused", new SocketException())), Is.True);
             Assert.That(TransientFailures.IsTransient(new InvalidOperationException("wrapped", new IOException("eof"))), Is.True);
+        }
+    }
+
+    [Test]
+    public void Should_wait_out_an_open_circuit_for_as_long_as_it_stays_open()
+    {
+        var open = new BrokenCircuitException("open", TimeSpan.FromSeconds(25));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(TransientFailures.IsTransient(open), Is.True);
+            Assert.That(TransientFailures.RetryAfter(open, DateTimeOffset.UtcNow), Is.EqualTo(TimeSpan.FromSeconds(25)));
         }
     }
 

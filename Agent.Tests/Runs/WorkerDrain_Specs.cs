@@ -14,10 +14,11 @@ public sealed class When_a_worker_is_told_to_stop
 {
     private RunHarness harness = null!;
 
-    [SetUp]
+    // One database for the fixture: every spec works on runs of its own.
+    [OneTimeSetUp]
     public async Task CreateAsync() => harness = await RunHarness.CreateAsync();
 
-    [TearDown]
+    [OneTimeTearDown]
     public async Task DisposeAsync() => await harness.DisposeAsync();
 
     [Test]

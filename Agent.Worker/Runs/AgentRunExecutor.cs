@@ -59,7 +59,19 @@ internal sealed partial class AgentRunExecutor(
             return;
         }
 
-        var claim = await runStore.ClaimAsync(message.RunId, settings.InstanceId, settings.LeaseDuration, redelivered, stoppingToken);
+        RunClaim claim;
+        try
+        {
+            claim = await runStore.ClaimAsync(message.RunId, settings.InstanceId, settings.LeaseDuration, redelivered, stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && TransientFailures.IsTransient(ex))
+        {
+            // PostgreSQL unreachable: ack rather than fault the message into the error queue; the run is still
+            // pending or leased in the database, and the sweeper sends it again once the database is back.
+            LogAbandoned(logger, ex, message.RunId);
+            return;
+        }
+
         if (claim.Outcome != RunClaimOutcome.Claimed)
         {
             // Not ours to run: a duplicate, a finished or deleted run, one queued behind its thread's current run

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace Agent.Worker.Runs;
@@ -29,7 +30,7 @@ internal static class TransientFailures
         {
             switch (e)
             {
-                case TimeoutRejectedException or TimeoutException or SocketException or IOException:
+                case TimeoutRejectedException or TimeoutException or SocketException or IOException or BrokenCircuitException:
                     return true;
                 case OperationCanceledException:
                     // A cancellation is a decision (shutdown, cancel, deadline), never a failure to retry.
@@ -68,6 +69,12 @@ internal static class TransientFailures
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
+            // An open circuit (Models/Resilience) knows when it will let a call through again.
+            if (e is BrokenCircuitException { RetryAfter: { } reopens })
+            {
+                return reopens;
+            }
+
             if (e is not ClientResultException result || result.GetRawResponse() is not { } response)
             {
                 continue;
