@@ -1,3 +1,4 @@
+using Agent.Api.Assistants;
 using Agent.Api.Auth;
 using Agent.Api.Health;
 using Agent.Api.Hosting;
@@ -12,6 +13,7 @@ app.UseHttpLogging();
 app.UseAgentErrorHandling();
 app.UseAgentAuthentication();
 app.MapSystemApi();
+app.MapAssistantsApi();
 app.MapThreadsApi();
 app.MapRunsApi();
 await app.RunAsync();

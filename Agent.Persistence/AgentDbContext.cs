@@ -1,5 +1,6 @@
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Crons;
 using Agent.Persistence.Documents;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
@@ -17,10 +18,10 @@ namespace Agent.Persistence;
 /// <c>AgentDbContextModelSnapshot</c> must match this model, which a test checks with
 /// <c>Database.HasPendingModelChanges()</c>.
 /// <para>
-/// Tenancy: global query filters scope assistants, threads, runs and checkpoints to <see cref="TenantId"/>, so every
-/// LINQ query, <c>ExecuteUpdate</c> and <c>ExecuteDelete</c> of a scoped context sees only its tenant's rows (plus
-/// the shared system assistants); raw SQL must add <c>tenant_id</c> itself. Rows added through a scoped context are
-/// stamped with its tenant by <see cref="SaveChangesAsync(bool, CancellationToken)"/>.
+/// Tenancy: global query filters scope assistants (and their versions), threads, runs, checkpoints and crons to
+/// <see cref="TenantId"/>, so every LINQ query, <c>ExecuteUpdate</c> and <c>ExecuteDelete</c> of a scoped context sees
+/// only its tenant's rows (plus the shared system assistants); raw SQL must add <c>tenant_id</c> itself. Rows added
+/// through a scoped context are stamped with its tenant by <see cref="SaveChangesAsync(bool, CancellationToken)"/>.
 /// </para>
 /// </remarks>
 /// <param name="options">The options built by <c>AddAgentPersistence</c>.</param>
@@ -39,6 +40,12 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
 
     /// <summary>Gets the assistants.</summary>
     public DbSet<Assistant> Assistants => Set<Assistant>();
+
+    /// <summary>Gets the assistants' versions.</summary>
+    public DbSet<AssistantVersion> AssistantVersions => Set<AssistantVersion>();
+
+    /// <summary>Gets the cron jobs.</summary>
+    public DbSet<Cron> Crons => Set<Cron>();
 
     /// <summary>Gets the threads.</summary>
     public DbSet<AgentThread> Threads => Set<AgentThread>();
@@ -69,6 +76,8 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
         modelBuilder.Entity<AgentThread>().HasQueryFilter(t => TenantId == null || t.TenantId == TenantId);
         modelBuilder.Entity<AgentRun>().HasQueryFilter(r => TenantId == null || r.TenantId == TenantId);
         modelBuilder.Entity<Checkpoint>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
+        modelBuilder.Entity<AssistantVersion>().HasQueryFilter(v => TenantId == null || v.TenantId == null || v.TenantId == TenantId);
+        modelBuilder.Entity<Cron>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
     }
 
     /// <inheritdoc />
@@ -110,8 +119,14 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
                 case Checkpoint checkpoint:
                     checkpoint.TenantId = RequireTenant(checkpoint.TenantId);
                     break;
+                case Cron cron:
+                    cron.TenantId = RequireTenant(cron.TenantId);
+                    break;
                 case Assistant assistant when TenantId is not null:
                     assistant.TenantId = RequireTenant(assistant.TenantId);
+                    break;
+                case AssistantVersion version when TenantId is not null:
+                    version.TenantId = RequireTenant(version.TenantId);
                     break;
             }
         }

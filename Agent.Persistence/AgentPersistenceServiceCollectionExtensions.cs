@@ -37,6 +37,7 @@ public static class AgentPersistenceServiceCollectionExtensions
             return context;
         });
         services.AddScoped<RunStore>();
+        services.AddScoped<DelayedRunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
         return services;

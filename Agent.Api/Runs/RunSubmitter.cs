@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Contracts.Runs;
 using Agent.Persistence;
@@ -15,8 +16,8 @@ namespace Agent.Api.Runs;
 /// send never loses an accepted run.
 /// </summary>
 internal sealed partial class RunSubmitter(
-    AgentDbContext db, ISendEndpointProvider sendEndpoints, IConfiguration configuration, TimeProvider timeProvider,
-    ILogger<RunSubmitter> logger)
+    AgentDbContext db, ISendEndpointProvider sendEndpoints, IPublishEndpoint publisher, IConfiguration configuration,
+    TimeProvider timeProvider, ILogger<RunSubmitter> logger)
 {
     /// <summary>The 409 detail of multitask <c>reject</c>, verbatim from LangGraph Server (<c>langgraph_api/models/run.py</c>).</summary>
     public const string ThreadBusyDetail =
@@ -27,6 +28,12 @@ internal sealed partial class RunSubmitter(
     /// <param name="request">The validated request.</param>
     /// <param name="cancellationToken">Cancels the submission.</param>
     /// <returns>The run, or a 404/409 result.</returns>
+    /// <remarks>
+    /// Multitask strategies (reference section 6): <c>reject</c> refuses while a run of the thread is pending or
+    /// running (409); <c>enqueue</c> queues behind them (a worker starts a run only when no older run of its thread
+    /// is unfinished); <c>interrupt</c> and <c>rollback</c> queue the new run and cancel the unfinished ones with that
+    /// action in the same transaction: pending ones at once, running ones by their worker at its next await.
+    /// </remarks>
     public async Task<(AgentRun? Run, IResult? Error)> SubmitAsync(Guid? threadId, RunRequest request, CancellationToken cancellationToken)
     {
         var assistant = await ResolveAssistantAsync(request.AssistantId, cancellationToken);
@@ -49,29 +56,45 @@ internal sealed partial class RunSubmitter(
             }
         }
 
+        if (request.CheckpointId is { } checkpointId
+            && (thread is null || !await db.Checkpoints.AnyAsync(c => c.ThreadId == thread.ThreadId && c.CheckpointId == checkpointId, cancellationToken)))
+        {
+            return (null, ApiResults.NotFound($"Checkpoint {checkpointId} not found on thread {threadId}."));
+        }
+
+        List<AgentRun> unfinished = [];
         if (thread is null)
         {
             thread = new AgentThread { ThreadId = threadId ?? Guid.CreateVersion7(), CreatedAt = now, UpdatedAt = now };
             db.Threads.Add(thread);
         }
-        else if (request.MultitaskStrategy == "reject")
+        else
         {
-            var inFlight = await db.Runs.AnyAsync(
-                r => r.ThreadId == thread.ThreadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running),
-                cancellationToken);
-            if (inFlight)
+            unfinished = await db.Runs.Where(
+                    r => r.ThreadId == thread.ThreadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running))
+                .OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken);
+            if (unfinished.Count > 0 && request.MultitaskStrategy == "reject")
             {
                 return (null, ApiResults.Problem(StatusCodes.Status409Conflict, ThreadBusyDetail));
             }
         }
 
         // LangGraph stamps graph_id and assistant_id on the thread; agent-chat-ui lists threads by them.
-        var metadata = System.Text.Json.Nodes.JsonNode.Parse(thread.Metadata) as System.Text.Json.Nodes.JsonObject ?? [];
+        var metadata = JsonNode.Parse(thread.Metadata) as JsonObject ?? [];
         metadata["graph_id"] = assistant.GraphId;
         metadata["assistant_id"] = assistant.AssistantId.ToString();
         thread.Metadata = metadata.ToJsonString();
         thread.Status = AgentThreadStatus.Busy;
         thread.UpdatedAt = now;
+
+        // The assistant's config is what its runs use: its recursion_limit unless the run sets one.
+        var recursionLimit = request.RecursionLimit;
+        var kwargs = (JsonObject)request.Kwargs.DeepClone();
+        if (!request.RecursionLimitGiven && JsonNode.Parse(assistant.Config)?["recursion_limit"] is JsonValue limit && limit.TryGetValue<int>(out var fromAssistant))
+        {
+            recursionLimit = fromAssistant;
+            kwargs["config"]!["recursion_limit"] = fromAssistant;
+        }
 
         var run = new AgentRun
         {
@@ -80,19 +103,40 @@ internal sealed partial class RunSubmitter(
             AssistantId = assistant.AssistantId,
             Status = AgentRunStatus.Pending,
             Metadata = request.Metadata.ToJsonString(),
-            Kwargs = request.Kwargs.ToJsonString(),
+            Kwargs = kwargs.ToJsonString(),
             MultitaskStrategy = request.MultitaskStrategy,
-            RecursionLimit = request.RecursionLimit,
+            RecursionLimit = recursionLimit,
             DeleteThreadOnCompletion = request.DeleteThreadOnCompletion,
+            StartAfter = request.StartDelay is { } delay ? now + delay : null,
             CreatedAt = now,
             UpdatedAt = now,
         };
         db.Runs.Add(run);
+
+        List<AgentRun> running = [];
+        if (request.MultitaskStrategy is "interrupt" or "rollback" && unfinished.Count > 0)
+        {
+            running = CancelUnfinished(unfinished, request.MultitaskStrategy, now);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["run_id"] = run.RunId, ["thread_id"] = run.ThreadId });
+        foreach (var old in running)
+        {
+            await publisher.Publish(
+                new CancelAgentRun { RunId = old.RunId, Action = request.MultitaskStrategy, RequestedAt = now }, CancellationToken.None);
+        }
+
+        if (run.StartAfter is not null)
+        {
+            // after_seconds: the worker's scheduler sends it when due; a worker never claims it before.
+            LogDelayed(logger, run.RunId, run.StartAfter.Value);
+            return (run, null);
+        }
+
         try
         {
             var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + (configuration[AgentRunQueues.RunsSettingKey] ?? AgentRunQueues.Runs)));
@@ -106,6 +150,34 @@ internal sealed partial class RunSubmitter(
         }
 
         return (run, null);
+    }
+
+    // Pending runs end here (interrupted, or deleted for rollback); running ones get the action recorded, and their
+    // worker, told by CancelAgentRun, stops them and then starts the next queued run (the new one).
+    private List<AgentRun> CancelUnfinished(List<AgentRun> unfinished, string action, DateTimeOffset now)
+    {
+        var running = new List<AgentRun>();
+        foreach (var old in unfinished)
+        {
+            if (old.Status == AgentRunStatus.Running)
+            {
+                old.CancelAction = action;
+                old.UpdatedAt = now;
+                running.Add(old);
+            }
+            else if (action == "rollback")
+            {
+                db.Runs.Remove(old);
+            }
+            else
+            {
+                old.Status = AgentRunStatus.Interrupted;
+                old.EndedAt = now;
+                old.UpdatedAt = now;
+            }
+        }
+
+        return running;
     }
 
     /// <summary>Finds an assistant by id, or a graph's system assistant by graph name.</summary>
@@ -124,6 +196,9 @@ internal sealed partial class RunSubmitter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} accepted on thread {ThreadId}")]
     private static partial void LogAccepted(ILogger logger, Guid runId, Guid threadId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} accepted; it may start at {StartAfter}")]
+    private static partial void LogDelayed(ILogger logger, Guid runId, DateTimeOffset startAfter);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} is committed but StartAgentRun could not be sent")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, Guid runId);

@@ -72,6 +72,12 @@ public sealed class AgentRun
     /// <summary>Gets or sets a value indicating whether the thread is deleted after the run (stateless <c>on_completion=delete</c>).</summary>
     public bool DeleteThreadOnCompletion { get; set; }
 
+    /// <summary>
+    /// Gets or sets the earliest time the run may start (UTC), from <c>after_seconds</c>; null when it may start at
+    /// once. A worker never claims a run before it; the worker's scheduler loop clears it and sends the run when due.
+    /// </summary>
+    public DateTimeOffset? StartAfter { get; set; }
+
     /// <summary>Gets or sets the creation time (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

@@ -33,6 +33,7 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.Property(r => r.Error).HasColumnName("error").HasColumnType("jsonb");
         builder.Property(r => r.CancelAction).HasColumnName("cancel_action").HasMaxLength(32);
         builder.Property(r => r.DeleteThreadOnCompletion).HasColumnName("delete_thread_on_completion");
+        builder.Property(r => r.StartAfter).HasColumnName("start_after");
         builder.Property(r => r.CreatedAt).HasColumnName("created_at");
         builder.Property(r => r.UpdatedAt).HasColumnName("updated_at");
         builder.Property(r => r.StartedAt).HasColumnName("started_at");

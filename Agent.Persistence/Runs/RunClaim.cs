@@ -19,6 +19,9 @@ public enum RunClaimOutcome
 
     /// <summary>An earlier run of the same thread is still pending or running (multitask <c>enqueue</c>).</summary>
     WaitingForThread,
+
+    /// <summary>The run may not start yet (<c>after_seconds</c>); the scheduler sends it again when it is due.</summary>
+    NotDue,
 }
 
 /// <summary>

@@ -50,6 +50,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddSingleton<RetrievalAgent>();
         services.AddScoped<AgentRunExecutor>();
         services.AddHostedService<WorkerReadyReporter>();
+        services.AddHostedService<DelayedRunReleaser>();
 
         var rabbitMq = new Uri(configuration.GetConnectionString("RabbitMq") ?? DefaultRabbitMq);
         services.AddMassTransit(bus =>

@@ -111,12 +111,20 @@ internal sealed partial class AgentRunExecutor(
         var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
         var model = Setting(kwargs, assistantConfig, "model");
         var systemPrompt = Setting(kwargs, assistantConfig, "system_prompt");
+        var tools = ToolsSetting(kwargs, assistantConfig);
 
         var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.TenantId == run.TenantId && c.ThreadId == run.ThreadId)
             .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
-        var messages = CheckpointFold.Fold(checkpoints);
-        run.ParentCheckpointId = checkpoints.Count > 0 ? checkpoints[^1].CheckpointId : null;
-        var ownSteps = checkpoints.Where(c => c.RunId == run.RunId).Select(c => c.Step).DefaultIfEmpty(-1).Max();
+        // The branch the run continues: its own last step when resuming; else the checkpoint it was asked to run from
+        // (checkpoint_id), else the thread's head.
+        var own = checkpoints.LastOrDefault(c => c.RunId == run.RunId);
+        var head = own?.CheckpointId
+                   ?? (kwargs["checkpoint_id"] is JsonValue fork && Guid.TryParse(fork.GetValue<string>(), out var forkId) ? forkId : (Guid?)null)
+                   ?? CheckpointFold.Head(checkpoints)?.CheckpointId;
+        var messages = CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, head));
+        run.ParentCheckpointId = head;
+        run.LastSequence = row.LastEventSequence;
+        var ownSteps = own?.Step ?? -1;
         run.NextStep = ownSteps + 1;
         run.StepCount = row.StepCount;
 
@@ -166,13 +174,32 @@ internal sealed partial class AgentRunExecutor(
             JsonArray delta;
             if (node == AgentNode.Agent)
             {
-                var step = await agent.CallModelAsync(messages, $"run-{run.RunId:N}-{run.NextStep}", model, systemPrompt, cancellationToken);
+                var messageId = $"run-{run.RunId:N}-{run.NextStep}";
+                ModelStep step;
+                // Tokens go out as they stream; the publisher is flushed before the step commits, so they precede it.
+                await using (var tokens = new TokenStreamPublisher(publisher, timeProvider, logger, new AgentRunTokenStreamed
+                {
+                    RunId = run.RunId,
+                    ThreadId = run.ThreadId,
+                    AfterSequence = run.LastSequence,
+                    Step = run.NextStep,
+                    Node = node,
+                    MessageId = messageId,
+                    Offset = 0,
+                    Text = string.Empty,
+                    CreatedAt = timeProvider.GetUtcNow(),
+                }))
+                {
+                    step = await agent.CallModelAsync(messages, messageId, model, systemPrompt, tools, tokens.OnUpdateAsync, cancellationToken);
+                }
+
                 delta = [step.Message];
                 await CommitAsync(run, node, delta, step, toolCalls: null, cancellationToken);
             }
             else
             {
-                (JsonArray results, JsonArray calls) = await agent.RunToolsAsync((JsonObject)messages[^1]!, run.RunId, run.NextStep, cancellationToken);
+                (JsonArray results, JsonArray calls) = await agent.RunToolsAsync(
+                    (JsonObject)messages[^1]!, run.RunId, run.NextStep, tools, cancellationToken);
                 delta = results;
                 await CommitAsync(run, node, delta, modelStep: null, calls, cancellationToken);
             }
@@ -256,6 +283,7 @@ internal sealed partial class AgentRunExecutor(
         }
 
         run.ParentCheckpointId = checkpointId;
+        run.LastSequence = committed.Events[^1].Sequence;
         run.NextStep++;
         run.StepCount += commit.StepsAdded;
         LogStepCommitted(logger, run.RunId, commit.Checkpoint.Step, node);
@@ -301,8 +329,22 @@ internal sealed partial class AgentRunExecutor(
     {
         if (action == "rollback")
         {
-            // Rollback: the run and its checkpoints and events go (cascade), as if it never happened.
+            // Rollback: the run, its checkpoints and its events (cascade) go, as if it never happened.
+            // Checkpoints first: deleting the run would only unlink them (run_id set null). Both are fenced by the epoch.
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await db.Checkpoints
+                .Where(c => c.RunId == run.RunId && db.Runs.Any(r => r.RunId == run.RunId && r.LeaseEpoch == run.Epoch))
+                .ExecuteDeleteAsync();
             var deleted = await db.Runs.Where(r => r.RunId == run.RunId && r.LeaseEpoch == run.Epoch).ExecuteDeleteAsync();
+            if (deleted == 1)
+            {
+                await transaction.CommitAsync();
+            }
+            else
+            {
+                await transaction.RollbackAsync();
+            }
+
             run.Ended = deleted == 1;
             LogRunEnded(logger, run.RunId, "rolled back", run.StepCount);
             return;
@@ -341,6 +383,21 @@ internal sealed partial class AgentRunExecutor(
                 new StartAgentRun { RunId = runId, ThreadId = run.ThreadId, RequestedAt = timeProvider.GetUtcNow() },
                 cancellationToken);
         }
+    }
+
+    // The tools the model is offered: config.configurable.tools of the run, else of its assistant; null means all.
+    private static HashSet<string>? ToolsSetting(JsonObject kwargs, JsonNode? assistantConfig)
+    {
+        foreach (var candidate in new[] { kwargs["config"]?["configurable"]?["tools"], assistantConfig?["configurable"]?["tools"] })
+        {
+            if (candidate is JsonArray list)
+            {
+                return list.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var name) ? name : null)
+                    .OfType<string>().ToHashSet(StringComparer.Ordinal);
+            }
+        }
+
+        return null;
     }
 
     private static string? Setting(JsonObject kwargs, JsonNode? assistantConfig, string key)
@@ -386,6 +443,8 @@ internal sealed partial class AgentRunExecutor(
         public long Epoch { get; } = epoch;
 
         public Guid? ParentCheckpointId { get; set; }
+
+        public long LastSequence { get; set; }
 
         public int NextStep { get; set; }
 

@@ -29,6 +29,12 @@ public sealed class AgentWorkerOptions
     /// <summary>Gets or sets the run queue's name. Default is <c>agent-runs</c>; set through <c>Messaging:RunQueue</c>.</summary>
     public string RunQueue { get; set; } = AgentRunQueues.Runs;
 
+    /// <summary>
+    /// Gets or sets how often the scheduler loops look for due work (delayed runs, cron ticks), in ms. Default is 1,000.
+    /// </summary>
+    [Range(50, 60_000)]
+    public int SchedulerIntervalMs { get; set; } = 1000;
+
     /// <summary>Gets the lease length.</summary>
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
 
