@@ -16,7 +16,7 @@ namespace Agent.Api.Runs;
 /// send never loses an accepted run.
 /// </summary>
 internal sealed partial class RunSubmitter(
-    AgentDbContext db, ISendEndpointProvider sendEndpoints, IPublishEndpoint publisher, IConfiguration configuration,
+    AgentDbContext db, ISendEndpointProvider sendEndpoints, RunCanceller canceller, IConfiguration configuration,
     TimeProvider timeProvider, ILogger<RunSubmitter> logger)
 {
     /// <summary>The 409 detail of multitask <c>reject</c>, verbatim from LangGraph Server (<c>langgraph_api/models/run.py</c>).</summary>
@@ -31,8 +31,8 @@ internal sealed partial class RunSubmitter(
     /// <remarks>
     /// Multitask strategies (reference section 6): <c>reject</c> refuses while a run of the thread is pending or
     /// running (409); <c>enqueue</c> queues behind them (a worker starts a run only when no older run of its thread
-    /// is unfinished); <c>interrupt</c> and <c>rollback</c> queue the new run and cancel the unfinished ones with that
-    /// action in the same transaction: pending ones at once, running ones by their worker at its next await.
+    /// is unfinished); <c>interrupt</c> and <c>rollback</c> queue the new run and then cancel the unfinished ones with
+    /// that action: pending ones at once, running ones by their worker at its next await.
     /// </remarks>
     public async Task<(AgentRun? Run, IResult? Error)> SubmitAsync(Guid? threadId, RunRequest request, CancellationToken cancellationToken)
     {
@@ -70,7 +70,7 @@ internal sealed partial class RunSubmitter(
         }
         else
         {
-            unfinished = await db.Runs.Where(
+            unfinished = await db.Runs.AsNoTracking().Where(
                     r => r.ThreadId == thread.ThreadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running))
                 .OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken);
             if (unfinished.Count > 0 && request.MultitaskStrategy == "reject")
@@ -112,22 +112,21 @@ internal sealed partial class RunSubmitter(
             UpdatedAt = now,
         };
         db.Runs.Add(run);
-
-        List<AgentRun> running = [];
-        if (request.MultitaskStrategy is "interrupt" or "rollback" && unfinished.Count > 0)
-        {
-            running = CancelUnfinished(unfinished, request.MultitaskStrategy, now);
-        }
-
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["run_id"] = run.RunId, ["thread_id"] = run.ThreadId });
-        foreach (var old in running)
+        if (request.MultitaskStrategy is "interrupt" or "rollback")
         {
-            await publisher.Publish(
-                new CancelAgentRun { RunId = old.RunId, Action = request.MultitaskStrategy, RequestedAt = now }, CancellationToken.None);
+            // After the commit, not inside it: a worker committing a step locks its run row and then the thread's key,
+            // the reverse of this transaction's order, so cancelling in here could deadlock. Pending runs end at once
+            // (before the new run is sent, so its claim finds the thread free); running ones stop at their worker's
+            // next await, and that worker then starts the next queued run, this one.
+            foreach (var old in unfinished)
+            {
+                await canceller.CancelAsync(old, request.MultitaskStrategy, CancellationToken.None);
+            }
         }
 
         if (run.StartAfter is not null)
@@ -150,34 +149,6 @@ internal sealed partial class RunSubmitter(
         }
 
         return (run, null);
-    }
-
-    // Pending runs end here (interrupted, or deleted for rollback); running ones get the action recorded, and their
-    // worker, told by CancelAgentRun, stops them and then starts the next queued run (the new one).
-    private List<AgentRun> CancelUnfinished(List<AgentRun> unfinished, string action, DateTimeOffset now)
-    {
-        var running = new List<AgentRun>();
-        foreach (var old in unfinished)
-        {
-            if (old.Status == AgentRunStatus.Running)
-            {
-                old.CancelAction = action;
-                old.UpdatedAt = now;
-                running.Add(old);
-            }
-            else if (action == "rollback")
-            {
-                db.Runs.Remove(old);
-            }
-            else
-            {
-                old.Status = AgentRunStatus.Interrupted;
-                old.EndedAt = now;
-                old.UpdatedAt = now;
-            }
-        }
-
-        return running;
     }
 
     /// <summary>Finds an assistant by id, or a graph's system assistant by graph name.</summary>

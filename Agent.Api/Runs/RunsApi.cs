@@ -180,7 +180,10 @@ internal static class RunsApi
             return error;
         }
 
-        var (modes, modeError) = StreamModes.ParseQuery(http.Request.Query["stream_mode"].ToArray());
+        // Without stream_mode a join streams the modes the run was created with (the SDKs reconnect without it).
+        var (modes, modeError) = http.Request.Query["stream_mode"].Count > 0
+            ? StreamModes.ParseQuery(http.Request.Query["stream_mode"].ToArray())
+            : StreamModes.Parse(JsonNode.Parse(run!.Kwargs)?["stream_mode"]);
         if (modeError is not null)
         {
             return ApiResults.Unprocessable(modeError);

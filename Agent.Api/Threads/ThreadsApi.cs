@@ -229,6 +229,9 @@ internal static class ThreadsApi
             await canceller.CancelAsync(run, "interrupt", CancellationToken.None);
         }
 
+        // Runs first, then the thread: the order a worker's step commit locks them in (run row, then the thread's key),
+        // so the two cannot deadlock.
+        await db.Runs.Where(r => r.ThreadId == thread!.ThreadId).ExecuteDeleteAsync(CancellationToken.None);
         await db.Threads.Where(t => t.ThreadId == thread!.ThreadId).ExecuteDeleteAsync(CancellationToken.None);
         return Results.NoContent();
     }
