@@ -1,5 +1,6 @@
 using Agent.Api.Assistants;
 using Agent.Api.Auth;
+using Agent.Api.Crons;
 using Agent.Api.Health;
 using Agent.Api.Hosting;
 using Agent.Api.Runs;
@@ -16,6 +17,7 @@ app.MapSystemApi();
 app.MapAssistantsApi();
 app.MapThreadsApi();
 app.MapRunsApi();
+app.MapCronsApi();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can host it.</summary>

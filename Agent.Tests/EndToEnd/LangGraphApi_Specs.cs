@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using static Agent.Tests.EndToEnd.EndToEndClient;
 
 namespace Agent.Tests.EndToEnd;
@@ -261,6 +262,44 @@ public sealed class When_the_LangGraph_API_is_used_over_http
             Assert.That(debugTypes, Is.EquivalentTo(new[] { "checkpoint", "task", "task_result" }));
             Assert.That(frames.Count(f => f.Event == "checkpoints"), Is.EqualTo(4));
             Assert.That(frames.Count(f => f.Event == "tasks"), Is.EqualTo(6));
+        }
+    }
+
+    [Test]
+    public async Task Should_fire_a_due_cron_once_on_its_thread_and_schedule_the_next_tick()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+        var cron = await PostJsonAsync(client, $"/threads/{threadId}/runs/crons",
+            AddFields(RunBody("What does VACUUM do?"), """{"schedule":"0 0 1 1 *","timezone":"Europe/Paris"}"""));
+        var cronId = Guid.Parse(cron["cron_id"]!.GetValue<string>());
+        // Make the tick due now instead of waiting for next New Year.
+        await using (var context = system.Database.CreateContext())
+        {
+            await context.Crons.Where(c => c.CronId == cronId)
+                .ExecuteUpdateAsync(u => u.SetProperty(c => c.NextRunDate, DateTimeOffset.UtcNow.AddSeconds(-1)));
+        }
+
+        JsonArray runs;
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        using (var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100)))
+        {
+            do
+            {
+                await poll.WaitForNextTickAsync(deadline.Token);
+                runs = (await GetJsonAsync(client, $"/threads/{threadId}/runs")).AsArray();
+            }
+            while (runs.Count == 0 || runs.Any(r => r!["status"]!.GetValue<string>() is "pending" or "running"));
+        }
+
+        var found = (await PostJsonAsync(client, "/runs/crons/search", $$"""{"thread_id":"{{threadId}}"}""")).AsArray();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(cron["next_run_date"]!.GetValue<DateTimeOffset>().UtcDateTime, Is.EqualTo(
+                new DateTime(DateTime.UtcNow.Year + 1, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddHours(-1)), "midnight in Paris is 23:00 UTC");
+            Assert.That(runs, Has.Count.EqualTo(1), "the tick fired once");
+            Assert.That(runs[0]!["status"]!.GetValue<string>(), Is.EqualTo("success"));
+            Assert.That(found.Single()!["next_run_date"]!.GetValue<DateTimeOffset>(), Is.GreaterThan(DateTimeOffset.UtcNow));
         }
     }
 

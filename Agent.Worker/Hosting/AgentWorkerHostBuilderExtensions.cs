@@ -1,4 +1,5 @@
 using Agent.Contracts.Runs;
+using Agent.Worker.Crons;
 using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
@@ -51,6 +52,8 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddScoped<AgentRunExecutor>();
         services.AddHostedService<WorkerReadyReporter>();
         services.AddHostedService<DelayedRunReleaser>();
+        services.AddHostedService<CronScheduler>();
+        services.AddScoped<CronFirer>();
 
         var rabbitMq = new Uri(configuration.GetConnectionString("RabbitMq") ?? DefaultRabbitMq);
         services.AddMassTransit(bus =>
