@@ -1,4 +1,6 @@
+using Agent.Api.Assistants;
 using Agent.Api.Auth;
+using Agent.Api.Crons;
 using Agent.Api.Health;
 using Agent.Api.Hosting;
 using Agent.Api.Runs;
@@ -20,8 +22,10 @@ app.UseAgentSecurity();
 app.MapSystemApi();
 app.MapAgentHealthChecks(deep: false);
 app.MapPrometheusMetrics();
+app.MapAssistantsApi();
 app.MapThreadsApi();
 app.MapRunsApi();
+app.MapCronsApi();
 app.MapUsageApi();
 app.MapApiKeysApi();
 await app.RunAsync();

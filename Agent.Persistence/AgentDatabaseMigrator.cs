@@ -27,9 +27,9 @@ public sealed class AgentDatabaseMigrator(AgentDbContext context, TimeProvider t
             var id = SystemAssistants.IdFor(graphId);
             // INSERT ... ON CONFLICT keeps concurrent migrators (several pods starting at once) from failing.
             await context.Database.ExecuteSqlAsync($"""
-                INSERT INTO agent.assistants (assistant_id, graph_id, name, description, config, metadata, version, created_at, updated_at)
+                INSERT INTO agent.assistants (assistant_id, graph_id, name, description, config, context, metadata, version, created_at, updated_at)
                 VALUES ({id}, {graphId}, {graphId}, {"Retrieval agent over the ingested documents (system assistant)."},
-                        {"{}"}::jsonb, {SystemMetadata}::jsonb, 1, {now}, {now})
+                        {"{}"}::jsonb, {"{}"}::jsonb, {SystemMetadata}::jsonb, 1, {now}, {now})
                 ON CONFLICT (assistant_id) DO NOTHING
                 """, cancellationToken);
         }

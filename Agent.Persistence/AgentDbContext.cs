@@ -1,6 +1,7 @@
 using Agent.Persistence.ApiKeys;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Crons;
 using Agent.Persistence.Documents;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.RunEvents;
@@ -20,10 +21,11 @@ namespace Agent.Persistence;
 /// <c>AgentDbContextModelSnapshot</c> must match this model, which a test checks with
 /// <c>Database.HasPendingModelChanges()</c>.
 /// <para>
-/// Tenancy: global query filters scope assistants, threads, runs, checkpoints and API keys to <see cref="TenantId"/>, so every
-/// LINQ query, <c>ExecuteUpdate</c> and <c>ExecuteDelete</c> of a scoped context sees only its tenant's rows (plus
-/// the shared system assistants); raw SQL must add <c>tenant_id</c> itself. Rows added through a scoped context are
-/// stamped with its tenant by <see cref="SaveChangesAsync(bool, CancellationToken)"/>.
+/// Tenancy: global query filters scope assistants (and their versions), threads, runs, checkpoints, crons, model calls
+/// and API keys to <see cref="TenantId"/>, so every LINQ query, <c>ExecuteUpdate</c> and <c>ExecuteDelete</c> of a
+/// scoped context sees only its tenant's rows (plus the shared system assistants); raw SQL must add <c>tenant_id</c>
+/// itself. Rows added through a scoped context are stamped with its tenant by
+/// <see cref="SaveChangesAsync(bool, CancellationToken)"/>.
 /// </para>
 /// </remarks>
 /// <param name="options">The options built by <c>AddAgentPersistence</c>.</param>
@@ -45,6 +47,12 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
 
     /// <summary>Gets the assistants.</summary>
     public DbSet<Assistant> Assistants => Set<Assistant>();
+
+    /// <summary>Gets the assistants' versions.</summary>
+    public DbSet<AssistantVersion> AssistantVersions => Set<AssistantVersion>();
+
+    /// <summary>Gets the cron jobs.</summary>
+    public DbSet<Cron> Crons => Set<Cron>();
 
     /// <summary>Gets the threads.</summary>
     public DbSet<AgentThread> Threads => Set<AgentThread>();
@@ -83,6 +91,8 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
         modelBuilder.Entity<Checkpoint>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
         modelBuilder.Entity<ModelCall>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
         modelBuilder.Entity<ApiKey>().HasQueryFilter(k => TenantId == null || k.TenantId == TenantId);
+        modelBuilder.Entity<AssistantVersion>().HasQueryFilter(v => TenantId == null || v.TenantId == null || v.TenantId == TenantId);
+        modelBuilder.Entity<Cron>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
     }
 
     /// <inheritdoc />
@@ -127,8 +137,14 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
                 case ApiKey key:
                     key.TenantId = RequireTenant(key.TenantId);
                     break;
+                case Cron cron:
+                    cron.TenantId = RequireTenant(cron.TenantId);
+                    break;
                 case Assistant assistant when TenantId is not null:
                     assistant.TenantId = RequireTenant(assistant.TenantId);
+                    break;
+                case AssistantVersion version when TenantId is not null:
+                    version.TenantId = RequireTenant(version.TenantId);
                     break;
             }
         }

@@ -41,6 +41,7 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddScoped<RunStore>();
         services.AddSingleton<ProviderRateLimitStore>();
         services.AddScoped<ApiKeyStore>();
+        services.AddScoped<DelayedRunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
         return services;

@@ -21,7 +21,7 @@ internal static class SystemApi
         {
             ["version"] = typeof(SystemApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0",
             ["server"] = "agent-runtime-dotnet",
-            ["flags"] = new JsonObject { ["assistants"] = true, ["crons"] = false, ["langsmith"] = false },
+            ["flags"] = new JsonObject { ["assistants"] = true, ["crons"] = true, ["langsmith"] = false },
         })).WithTags("System").WithName("Info").AllowAnonymous();
         return app;
     }

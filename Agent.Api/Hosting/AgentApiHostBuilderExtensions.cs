@@ -59,6 +59,7 @@ internal static class AgentApiHostBuilderExtensions
         {
             bus.DisableUsageTelemetry();
             bus.AddConsumer<AgentRunEventRecordedConsumer>().ExcludeFromConfigureEndpoints();
+            bus.AddConsumer<AgentRunTokenStreamedConsumer>().ExcludeFromConfigureEndpoints();
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 // Publisher confirms (MassTransit's default, stated so it is not lost): StartAgentRun is sent once the
@@ -67,7 +68,14 @@ internal static class AgentApiHostBuilderExtensions
                 // Each replica has its own temporary queue, so every replica sees every run event (fan-out).
                 rabbit.ReceiveEndpoint(
                     new TemporaryEndpointDefinition("agent-api-events"),
-                    endpoint => endpoint.ConfigureConsumer<AgentRunEventRecordedConsumer>(context));
+                    endpoint =>
+                    {
+                        // One at a time keeps the queue's order, so a step's token deltas reach the relay before the step
+                        // (the consumers only hand messages to in-memory channels, so this costs nothing).
+                        endpoint.ConcurrentMessageLimit = 1;
+                        endpoint.ConfigureConsumer<AgentRunEventRecordedConsumer>(context);
+                        endpoint.ConfigureConsumer<AgentRunTokenStreamedConsumer>(context);
+                    });
             });
         });
         builder.Services.Configure<MassTransitHostOptions>(host => host.WaitUntilStarted = true);

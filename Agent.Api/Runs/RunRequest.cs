@@ -27,7 +27,16 @@ internal sealed record RunRequest
     /// <summary>Gets the step limit.</summary>
     public required int RecursionLimit { get; init; }
 
-    /// <summary>Gets the multitask strategy: <c>enqueue</c> (default) or <c>reject</c>.</summary>
+    /// <summary>Gets a value indicating whether the body set <c>config.recursion_limit</c> (else the assistant's applies).</summary>
+    public bool RecursionLimitGiven { get; init; }
+
+    /// <summary>Gets the checkpoint to run from (<c>checkpoint_id</c> or <c>checkpoint.checkpoint_id</c>), or null for the thread's head.</summary>
+    public Guid? CheckpointId { get; init; }
+
+    /// <summary>Gets the delay before the run may start (<c>after_seconds</c>), or null to start at once.</summary>
+    public TimeSpan? StartDelay { get; init; }
+
+    /// <summary>Gets the multitask strategy: <c>enqueue</c> (default), <c>reject</c>, <c>interrupt</c> or <c>rollback</c>.</summary>
     public required string MultitaskStrategy { get; init; }
 
     /// <summary>Gets whether a missing thread is created (<c>if_not_exists=create</c>) instead of a 404.</summary>
@@ -42,9 +51,13 @@ internal sealed record RunRequest
     /// <summary>Gets LangGraph's <c>kwargs</c>: what was submitted, as stored on the run.</summary>
     public required JsonObject Kwargs { get; init; }
 
+    /// <summary>The longest <c>after_seconds</c> accepted: 7 days.</summary>
+    public const double MaxAfterSeconds = 7 * 24 * 3600;
+
+    // command (resume) and interrupt_* need graph interrupts, which the agent graph does not have; feedback_keys and
+    // langsmith_tracer are LangSmith's.
     private static readonly string[] Unsupported =
-        ["command", "checkpoint", "checkpoint_id", "webhook", "after_seconds", "interrupt_before", "interrupt_after", "feedback_keys",
-         "langsmith_tracer"];
+        ["command", "webhook", "interrupt_before", "interrupt_after", "feedback_keys", "langsmith_tracer"];
 
     /// <summary>Validates a body.</summary>
     /// <param name="body">The JSON body.</param>
@@ -96,6 +109,7 @@ internal sealed record RunRequest
         }
 
         var recursionLimit = DefaultRecursionLimit;
+        var recursionLimitGiven = config?["recursion_limit"] is not null;
         if (config?["recursion_limit"] is { } limitNode)
         {
             if (limitNode is not JsonValue limitValue || !limitValue.TryGetValue<int>(out recursionLimit))
@@ -129,12 +143,7 @@ internal sealed record RunRequest
         }
 
         var strategy = Text(body, "multitask_strategy") ?? "enqueue";
-        if (strategy is "interrupt" or "rollback")
-        {
-            return (null, $"multitask_strategy '{strategy}' is not supported by this server yet; use 'enqueue' or 'reject'.");
-        }
-
-        if (strategy is not ("enqueue" or "reject"))
+        if (strategy is not ("enqueue" or "reject" or "interrupt" or "rollback"))
         {
             return (null, "multitask_strategy must be one of reject, enqueue, interrupt, rollback.");
         }
@@ -157,6 +166,47 @@ internal sealed record RunRequest
             return (null, "on_completion must be 'delete' or 'keep'.");
         }
 
+        var (checkpointId, checkpointError) = ReadCheckpoint(body);
+        if (checkpointError is not null)
+        {
+            return (null, checkpointError);
+        }
+
+        if (checkpointId is not null && stateless)
+        {
+            return (null, "checkpoint_id needs a thread: a stateless run starts on a new, empty thread.");
+        }
+
+        TimeSpan? startDelay = null;
+        if (body["after_seconds"] is { } afterNode)
+        {
+            if (afterNode is not JsonValue afterValue || !afterValue.TryGetValue<double>(out var seconds) || double.IsNaN(seconds)
+                || seconds < 0 || seconds > MaxAfterSeconds)
+            {
+                return (null, $"after_seconds must be a number of seconds from 0 to {MaxAfterSeconds}.");
+            }
+
+            startDelay = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
+        }
+
+        // Every step is checkpointed synchronously, which satisfies "sync" and "async"; "exit" (checkpoint only at the
+        // end) would be a weaker promise this server does not make.
+        var durability = Text(body, "durability");
+        if (body["durability"] is not null && durability is not ("sync" or "async"))
+        {
+            return (null, "durability must be 'sync' or 'async': this server checkpoints every step ('exit' is not supported).");
+        }
+
+        if (body["checkpoint_during"] is { } during && (during is not JsonValue dv || !dv.TryGetValue<bool>(out var checkpointDuring) || !checkpointDuring))
+        {
+            return (null, "checkpoint_during must be true: this server checkpoints every step.");
+        }
+
+        if (body["stream_resumable"] is { } resumable && (resumable is not JsonValue rv || !rv.TryGetValue<bool>(out _)))
+        {
+            return (null, "stream_resumable must be a boolean.");
+        }
+
         var kwargsConfig = config?.DeepClone() as JsonObject ?? [];
         kwargsConfig["recursion_limit"] = recursionLimit;
         var kwargs = new JsonObject
@@ -172,6 +222,19 @@ internal sealed record RunRequest
             kwargs["context"] = context.DeepClone();
         }
 
+        if (checkpointId is not null)
+        {
+            kwargs["checkpoint_id"] = checkpointId.ToString();
+        }
+
+        if (startDelay is not null)
+        {
+            kwargs["after_seconds"] = startDelay.Value.TotalSeconds;
+        }
+
+        // Every run's events are kept, so every stream is resumable; the flag is recorded as submitted.
+        kwargs["stream_resumable"] = body["stream_resumable"]?.GetValue<bool>() ?? false;
+
         return (new RunRequest
         {
             AssistantId = assistantId,
@@ -179,12 +242,46 @@ internal sealed record RunRequest
             Metadata = body["metadata"]?.DeepClone() as JsonObject ?? [],
             StreamModes = modes,
             RecursionLimit = recursionLimit,
+            RecursionLimitGiven = recursionLimitGiven,
+            CheckpointId = checkpointId,
+            StartDelay = startDelay,
             MultitaskStrategy = strategy,
             CreateThreadIfMissing = ifNotExists == "create",
             CancelOnDisconnect = onDisconnect == "cancel",
             DeleteThreadOnCompletion = stateless && onCompletion == "delete",
             Kwargs = kwargs,
         }, null);
+    }
+
+    private static (Guid? Id, string? Error) ReadCheckpoint(JsonObject body)
+    {
+        var text = Text(body, "checkpoint_id");
+        if (body["checkpoint_id"] is not null && text is null)
+        {
+            return (null, "checkpoint_id must be a checkpoint UUID.");
+        }
+
+        if (body["checkpoint"] is { } checkpoint)
+        {
+            if (checkpoint is not JsonObject reference || reference["checkpoint_id"] is not JsonValue id || !id.TryGetValue<string>(out var fromObject))
+            {
+                return (null, "checkpoint must be an object with a checkpoint_id.");
+            }
+
+            if (reference["checkpoint_ns"] is JsonValue ns && ns.TryGetValue<string>(out var space) && space.Length > 0)
+            {
+                return (null, "checkpoint.checkpoint_ns must be empty: the agent graph has no subgraphs.");
+            }
+
+            text ??= fromObject;
+        }
+
+        if (text is null)
+        {
+            return (null, null);
+        }
+
+        return Guid.TryParse(text, out var checkpointId) ? (checkpointId, null) : (null, "checkpoint_id must be a checkpoint UUID.");
     }
 
     private static string? Text(JsonObject body, string field) =>

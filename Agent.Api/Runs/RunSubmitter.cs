@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Contracts.Runs;
 using Agent.Persistence;
@@ -17,8 +18,8 @@ namespace Agent.Api.Runs;
 /// send never loses an accepted run.
 /// </summary>
 internal sealed partial class RunSubmitter(
-    AgentDbContext db, ISendEndpointProvider sendEndpoints, IConfiguration configuration, TimeProvider timeProvider,
-    IOptions<ApiLimits> limits, ILogger<RunSubmitter> logger)
+    AgentDbContext db, ISendEndpointProvider sendEndpoints, RunCanceller canceller, IConfiguration configuration,
+    TimeProvider timeProvider, IOptions<ApiLimits> limits, ILogger<RunSubmitter> logger)
 {
     /// <summary>
     /// The <c>Retry-After</c> of a submission refused by the concurrent-runs limit, in seconds: a guess at when a run
@@ -42,6 +43,12 @@ internal sealed partial class RunSubmitter(
     /// <param name="idempotencyKey">The client's <c>Idempotency-Key</c>, or null.</param>
     /// <param name="cancellationToken">Cancels the submission.</param>
     /// <returns>The run, or a 404/409 result (409 also when the key was used for a run on another thread).</returns>
+    /// <remarks>
+    /// Multitask strategies (reference section 6): <c>reject</c> refuses while a run of the thread is pending or
+    /// running (409); <c>enqueue</c> queues behind them (a worker starts a run only when no older run of its thread
+    /// is unfinished); <c>interrupt</c> and <c>rollback</c> queue the new run and then cancel the unfinished ones with
+    /// that action: pending ones at once, running ones by their worker at its next await.
+    /// </remarks>
     public async Task<(AgentRun? Run, IResult? Error)> SubmitAsync(
         Guid? threadId, RunRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -110,29 +117,45 @@ internal sealed partial class RunSubmitter(
             }
         }
 
+        if (request.CheckpointId is { } checkpointId
+            && (thread is null || !await db.Checkpoints.AnyAsync(c => c.ThreadId == thread.ThreadId && c.CheckpointId == checkpointId, cancellationToken)))
+        {
+            return (null, ApiResults.NotFound($"Checkpoint {checkpointId} not found on thread {threadId}."));
+        }
+
+        List<AgentRun> unfinished = [];
         if (thread is null)
         {
             thread = new AgentThread { ThreadId = threadId ?? Guid.CreateVersion7(), CreatedAt = now, UpdatedAt = now };
             db.Threads.Add(thread);
         }
-        else if (request.MultitaskStrategy == "reject")
+        else
         {
-            var inFlight = await db.Runs.AnyAsync(
-                r => r.ThreadId == thread.ThreadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running),
-                cancellationToken);
-            if (inFlight)
+            unfinished = await db.Runs.AsNoTracking().Where(
+                    r => r.ThreadId == thread.ThreadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running))
+                .OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken);
+            if (unfinished.Count > 0 && request.MultitaskStrategy == "reject")
             {
                 return (null, ApiResults.Problem(StatusCodes.Status409Conflict, ThreadBusyDetail));
             }
         }
 
         // LangGraph stamps graph_id and assistant_id on the thread; agent-chat-ui lists threads by them.
-        var metadata = System.Text.Json.Nodes.JsonNode.Parse(thread.Metadata) as System.Text.Json.Nodes.JsonObject ?? [];
+        var metadata = JsonNode.Parse(thread.Metadata) as JsonObject ?? [];
         metadata["graph_id"] = assistant.GraphId;
         metadata["assistant_id"] = assistant.AssistantId.ToString();
         thread.Metadata = metadata.ToJsonString();
         thread.Status = AgentThreadStatus.Busy;
         thread.UpdatedAt = now;
+
+        // The assistant's config is what its runs use: its recursion_limit unless the run sets one.
+        var recursionLimit = request.RecursionLimit;
+        var kwargs = (JsonObject)request.Kwargs.DeepClone();
+        if (!request.RecursionLimitGiven && JsonNode.Parse(assistant.Config)?["recursion_limit"] is JsonValue limit && limit.TryGetValue<int>(out var fromAssistant))
+        {
+            recursionLimit = fromAssistant;
+            kwargs["config"]!["recursion_limit"] = fromAssistant;
+        }
 
         var run = new AgentRun
         {
@@ -141,11 +164,12 @@ internal sealed partial class RunSubmitter(
             AssistantId = assistant.AssistantId,
             Status = AgentRunStatus.Pending,
             Metadata = request.Metadata.ToJsonString(),
-            Kwargs = request.Kwargs.ToJsonString(),
+            Kwargs = kwargs.ToJsonString(),
             MultitaskStrategy = request.MultitaskStrategy,
-            RecursionLimit = request.RecursionLimit,
+            RecursionLimit = recursionLimit,
             DeleteThreadOnCompletion = request.DeleteThreadOnCompletion,
             IdempotencyKey = idempotencyKey,
+            StartAfter = request.StartDelay is { } delay ? now + delay : null,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -155,6 +179,25 @@ internal sealed partial class RunSubmitter(
         db.ChangeTracker.Clear();
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["run_id"] = run.RunId, ["thread_id"] = run.ThreadId });
+        if (request.MultitaskStrategy is "interrupt" or "rollback")
+        {
+            // After the commit, not inside it: a worker committing a step locks its run row and then the thread's key,
+            // the reverse of this transaction's order, so cancelling in here could deadlock. Pending runs end at once
+            // (before the new run is sent, so its claim finds the thread free); running ones stop at their worker's
+            // next await, and that worker then starts the next queued run, this one.
+            foreach (var old in unfinished)
+            {
+                await canceller.CancelAsync(old, request.MultitaskStrategy, CancellationToken.None);
+            }
+        }
+
+        if (run.StartAfter is not null)
+        {
+            // after_seconds: the worker's scheduler sends it when due; a worker never claims it before.
+            LogDelayed(logger, run.RunId, run.StartAfter.Value);
+            return (run, null);
+        }
+
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -220,6 +263,9 @@ internal sealed partial class RunSubmitter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} accepted on thread {ThreadId}")]
     private static partial void LogAccepted(ILogger logger, Guid runId, Guid threadId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} accepted; it may start at {StartAfter}")]
+    private static partial void LogDelayed(ILogger logger, Guid runId, DateTimeOffset startAfter);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} is committed but StartAgentRun could not be sent")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, Guid runId);

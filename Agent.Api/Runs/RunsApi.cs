@@ -16,6 +16,9 @@ namespace Agent.Api.Runs;
 /// </summary>
 internal static class RunsApi
 {
+    /// <summary>The most runs one <c>POST /runs/batch</c> creates. Default is 100.</summary>
+    public const int MaxBatch = 100;
+
     /// <summary>Maps the endpoints.</summary>
     /// <param name="app">The route builder.</param>
     /// <returns>The route builder.</returns>
@@ -27,15 +30,18 @@ internal static class RunsApi
         thread.MapPost("/stream", (string thread_id, HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, AgentDbContext db) =>
                 StreamAsync(thread_id, http, submitter, relay, canceller, db))
             .WithName("StreamRun").WithSummary("Creates a run and streams its output as SSE.");
-        thread.MapPost("/wait", (string thread_id, HttpContext http, RunSubmitter submitter, RunWaiter waiter, AgentDbContext db) =>
-                WaitAsync(thread_id, http, submitter, waiter, db))
+        thread.MapPost("/wait", (string thread_id, HttpContext http, RunSubmitter submitter, RunWaiter waiter, RunCanceller canceller, AgentDbContext db) =>
+                WaitAsync(thread_id, http, submitter, waiter, canceller, db))
             .WithName("WaitRun").WithSummary("Creates a run and returns the thread's final values.");
         thread.MapGet("/", ListAsync).WithName("ListRuns").WithSummary("Lists a thread's runs, newest first.");
         thread.MapGet("/{run_id}", GetAsync).WithName("GetRun").WithSummary("Gets a run.");
-        thread.MapGet("/{run_id}/stream", JoinStreamAsync).WithName("JoinRunStream")
+        thread.MapGet("/{run_id}/stream", (string thread_id, string run_id, HttpContext http, RunStreamRelay relay, RunCanceller canceller, AgentDbContext db) =>
+                JoinStreamAsync(thread_id, run_id, http, relay, canceller, db))
+            .WithName("JoinRunStream")
             .WithSummary("Streams a run; with Last-Event-ID, replays from that event (-1: from the start).");
         thread.MapGet("/{run_id}/join", JoinAsync).WithName("JoinRun").WithSummary("Waits for a run and returns the thread's final values.");
         thread.MapPost("/{run_id}/cancel", CancelAsync).WithName("CancelRun").WithSummary("Cancels a run (action interrupt or rollback).");
+        thread.MapDelete("/{run_id}", DeleteAsync).WithName("DeleteRun").WithSummary("Deletes a finished run (its checkpoints stay).");
 
         var stateless = app.MapGroup("/runs").WithTags("Stateless Runs");
         stateless.MapPost("/", (HttpContext http, RunSubmitter submitter) => CreateAsync(null, http, submitter))
@@ -43,9 +49,14 @@ internal static class RunsApi
         stateless.MapPost("/stream", (HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, AgentDbContext db) =>
                 StreamAsync(null, http, submitter, relay, canceller, db))
             .WithName("StreamStatelessRun").WithSummary("Creates a run on a new thread and streams it.");
-        stateless.MapPost("/wait", (HttpContext http, RunSubmitter submitter, RunWaiter waiter, AgentDbContext db) =>
-                WaitAsync(null, http, submitter, waiter, db))
+        stateless.MapPost("/wait", (HttpContext http, RunSubmitter submitter, RunWaiter waiter, RunCanceller canceller, AgentDbContext db) =>
+                WaitAsync(null, http, submitter, waiter, canceller, db))
             .WithName("WaitStatelessRun").WithSummary("Creates a run on a new thread and returns its final values.");
+        stateless.MapPost("/batch", BatchAsync).WithName("CreateRunBatch").WithSummary("Creates several stateless background runs.");
+        stateless.MapPost("/cancel", CancelManyAsync).WithName("CancelRuns").WithSummary("Cancels runs by ids, thread or status.");
+        stateless.MapGet("/{run_id}/stream", (string run_id, HttpContext http, RunStreamRelay relay, RunCanceller canceller, AgentDbContext db) =>
+                JoinStreamAsync(null, run_id, http, relay, canceller, db))
+            .WithName("JoinStatelessRunStream").WithSummary("Streams a run by id (the Location of a stateless stream).");
         return app;
     }
 
@@ -136,7 +147,7 @@ internal static class RunsApi
         }
 
         RunStreamRelay.SetStreamHeaders(http.Response, run!, stateless: threadId is null);
-        var ended = await relay.StreamAsync(http.Response, run!, lastEventId: 0, request!.StreamModes, http.RequestAborted);
+        var ended = await relay.StreamAsync(http.Response, run!, RunStreamRelay.StreamPosition.Start, request!.StreamModes, http.RequestAborted);
         if (!ended && request.CancelOnDisconnect)
         {
             await canceller.CancelAsync(run!, "interrupt", CancellationToken.None);
@@ -150,7 +161,8 @@ internal static class RunsApi
         return Results.Empty;
     }
 
-    private static async Task<IResult> WaitAsync(string? threadId, HttpContext http, RunSubmitter submitter, RunWaiter waiter, AgentDbContext db)
+    private static async Task<IResult> WaitAsync(
+        string? threadId, HttpContext http, RunSubmitter submitter, RunWaiter waiter, RunCanceller canceller, AgentDbContext db)
     {
         var (run, request, error) = await SubmitAsync(threadId, http, submitter);
         if (error is not null)
@@ -159,8 +171,15 @@ internal static class RunsApi
         }
 
         http.Response.Headers.ContentLocation = RunStreamRelay.RunPath(run!, stateless: threadId is null);
-        await WriteFinalValuesAsync(http, run!, waiter, db);
-        if (request!.DeleteThreadOnCompletion && !http.RequestAborted.IsCancellationRequested)
+        // The Python SDK reconnects a dropped wait through Location (the join).
+        http.Response.Headers.Location = RunStreamRelay.RunPath(run!, stateless: false) + "/join";
+        var ended = await WriteFinalValuesAsync(http, run!, waiter, db);
+        if (!ended && request!.CancelOnDisconnect)
+        {
+            await CancelIfUnfinishedAsync(run!, canceller, db);
+        }
+
+        if (ended && request!.DeleteThreadOnCompletion)
         {
             await DeleteThreadAsync(db, run!.ThreadId);
         }
@@ -168,7 +187,7 @@ internal static class RunsApi
         return Results.Empty;
     }
 
-    private static async Task<IResult> JoinAsync(string thread_id, string run_id, HttpContext http, RunWaiter waiter, AgentDbContext db)
+    private static async Task<IResult> JoinAsync(string thread_id, string run_id, HttpContext http, RunWaiter waiter, RunCanceller canceller, AgentDbContext db)
     {
         var (run, error) = await FindRunAsync(thread_id, run_id, db, http.RequestAborted);
         if (error is not null)
@@ -176,11 +195,17 @@ internal static class RunsApi
             return error;
         }
 
-        await WriteFinalValuesAsync(http, run!, waiter, db);
+        var ended = await WriteFinalValuesAsync(http, run!, waiter, db);
+        if (!ended && CancelOnDisconnect(http.Request))
+        {
+            await CancelIfUnfinishedAsync(run!, canceller, db);
+        }
+
         return Results.Empty;
     }
 
-    private static async Task<IResult> JoinStreamAsync(string thread_id, string run_id, HttpContext http, RunStreamRelay relay, AgentDbContext db)
+    private static async Task<IResult> JoinStreamAsync(
+        string? thread_id, string run_id, HttpContext http, RunStreamRelay relay, RunCanceller canceller, AgentDbContext db)
     {
         var (run, error) = await FindRunAsync(thread_id, run_id, db, http.RequestAborted);
         if (error is not null)
@@ -188,26 +213,34 @@ internal static class RunsApi
             return error;
         }
 
-        var (modes, modeError) = StreamModes.ParseQuery(http.Request.Query["stream_mode"].ToArray());
+        // Without stream_mode a join streams the modes the run was created with (the SDKs reconnect without it).
+        var (modes, modeError) = http.Request.Query["stream_mode"].Count > 0
+            ? StreamModes.ParseQuery(http.Request.Query["stream_mode"].ToArray())
+            : StreamModes.Parse(JsonNode.Parse(run!.Kwargs)?["stream_mode"]);
         if (modeError is not null)
         {
             return ApiResults.Unprocessable(modeError);
         }
 
         // Without Last-Event-ID a join sees only what happens from now on; "-1" (what useStream sends) replays all.
-        long lastEventId = run!.LastEventSequence;
+        var position = new RunStreamRelay.StreamPosition(run!.LastEventSequence, 0, 0, null);
         if (http.Request.Headers.TryGetValue("Last-Event-ID", out var header) && !string.IsNullOrWhiteSpace(header))
         {
-            if (!long.TryParse(header.ToString(), out lastEventId) || lastEventId < -1)
+            if (RunStreamRelay.ParseLastEventId(header.ToString()) is not { } parsed)
             {
                 return ApiResults.Problem(StatusCodes.Status400BadRequest, "Last-Event-ID must be an event id from this stream, or -1.");
             }
 
-            lastEventId = Math.Max(lastEventId, 0);
+            position = parsed;
         }
 
-        RunStreamRelay.SetStreamHeaders(http.Response, run, stateless: false);
-        await relay.StreamAsync(http.Response, run, lastEventId, modes, http.RequestAborted);
+        RunStreamRelay.SetStreamHeaders(http.Response, run, stateless: thread_id is null);
+        var ended = await relay.StreamAsync(http.Response, run, position, modes, http.RequestAborted);
+        if (!ended && CancelOnDisconnect(http.Request))
+        {
+            await CancelIfUnfinishedAsync(run, canceller, db);
+        }
+
         return Results.Empty;
     }
 
@@ -280,12 +313,18 @@ internal static class RunsApi
     }
 
     private static async Task<(AgentRun? Run, IResult? Error)> FindRunAsync(
-        string threadIdText, string runIdText, AgentDbContext db, CancellationToken cancellationToken)
+        string? threadIdText, string runIdText, AgentDbContext db, CancellationToken cancellationToken)
     {
-        var (threadId, threadError) = ApiRequest.ParseId(threadIdText, "thread_id");
-        if (threadError is not null)
+        Guid? threadId = null;
+        if (threadIdText is not null)
         {
-            return (null, threadError);
+            var (id, threadError) = ApiRequest.ParseId(threadIdText, "thread_id");
+            if (threadError is not null)
+            {
+                return (null, threadError);
+            }
+
+            threadId = id;
         }
 
         var (runId, runError) = ApiRequest.ParseId(runIdText, "run_id");
@@ -294,27 +333,209 @@ internal static class RunsApi
             return (null, runError);
         }
 
-        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId && r.ThreadId == threadId, cancellationToken);
-        return run is null ? (null, ApiResults.NotFound($"Run {runId} not found on thread {threadId}.")) : (run, null);
+        var run = await db.Runs.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.RunId == runId && (threadId == null || r.ThreadId == threadId), cancellationToken);
+        return run is null
+            ? (null, ApiResults.NotFound(threadId is null ? $"Run {runId} not found." : $"Run {runId} not found on thread {threadId}."))
+            : (run, null);
+    }
+
+    private static async Task<IResult> DeleteAsync(string thread_id, string run_id, AgentDbContext db, CancellationToken cancellationToken)
+    {
+        var (run, error) = await FindRunAsync(thread_id, run_id, db, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (!AgentRunStatus.IsTerminal(run!.Status))
+        {
+            return ApiResults.Problem(StatusCodes.Status409Conflict, $"Run {run.RunId} is {run.Status}; cancel it before deleting it.");
+        }
+
+        await db.Runs.Where(r => r.RunId == run.RunId).ExecuteDeleteAsync(cancellationToken);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> BatchAsync(HttpContext http, RunSubmitter submitter)
+    {
+        JsonArray? payloads;
+        try
+        {
+            payloads = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted) as JsonArray;
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            return ApiResults.Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON: " + ex.Message);
+        }
+
+        if (payloads is null)
+        {
+            return ApiResults.Unprocessable("The request body must be a list of run payloads.");
+        }
+
+        if (payloads.Count > MaxBatch)
+        {
+            return ApiResults.Unprocessable($"A batch holds at most {MaxBatch} runs; got {payloads.Count}.");
+        }
+
+        // Every payload is validated before any run is created, so a bad one creates none.
+        var requests = new List<RunRequest>(payloads.Count);
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            if (payloads[i] is not JsonObject payload)
+            {
+                return ApiResults.Unprocessable($"[{i}] must be a run payload object.");
+            }
+
+            var (request, invalid) = RunRequest.Parse(payload, stateless: true);
+            if (invalid is not null)
+            {
+                return ApiResults.Unprocessable($"[{i}]: {invalid}");
+            }
+
+            requests.Add(request!);
+        }
+
+        var runs = new JsonArray();
+        foreach (var request in requests)
+        {
+            var (run, error) = await submitter.SubmitAsync(null, request, idempotencyKey: null, CancellationToken.None);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            runs.Add(RunJson.From(run!));
+        }
+
+        return ApiResults.Json(runs);
+    }
+
+    /// <summary>
+    /// Cancels runs (<c>POST /runs/cancel?action=</c>): the <c>run_ids</c> given (of <c>thread_id</c> when given), or
+    /// every unfinished run of <c>thread_id</c>, or every run of the tenant with <c>status</c> (<c>pending</c>,
+    /// <c>running</c> or <c>all</c>). Finished runs among <c>run_ids</c> are left as they are.
+    /// </summary>
+    private static async Task<IResult> CancelManyAsync(HttpRequest request, RunCanceller canceller, AgentDbContext db, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var action = request.Query["action"].ToString() is { Length: > 0 } a ? a : "interrupt";
+        if (action is not ("interrupt" or "rollback"))
+        {
+            return ApiResults.Unprocessable("action must be 'interrupt' or 'rollback'.");
+        }
+
+        var query = db.Runs.AsNoTracking().Where(r => r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running);
+        var filtered = false;
+        if (body!["thread_id"] is not null)
+        {
+            var (threadId, threadError) = ApiRequest.ParseId(ApiRequest.Text(body, "thread_id"), "thread_id");
+            if (threadError is not null)
+            {
+                return threadError;
+            }
+
+            query = query.Where(r => r.ThreadId == threadId);
+            filtered = true;
+        }
+
+        var (runIds, runIdsError) = ApiRequest.StringList(body, "run_ids");
+        if (runIdsError is not null)
+        {
+            return ApiResults.Unprocessable(runIdsError);
+        }
+
+        if (runIds is not null)
+        {
+            var ids = new List<Guid>();
+            foreach (var text in runIds)
+            {
+                var (id, idError) = ApiRequest.ParseId(text, "run_ids");
+                if (idError is not null)
+                {
+                    return idError;
+                }
+
+                ids.Add(id);
+            }
+
+            query = query.Where(r => ids.Contains(r.RunId));
+            filtered = true;
+        }
+
+        if (body["status"] is not null)
+        {
+            var status = ApiRequest.Text(body, "status");
+            if (status is not ("pending" or "running" or "all"))
+            {
+                return ApiResults.Unprocessable("status must be 'pending', 'running' or 'all'.");
+            }
+
+            if (status != "all")
+            {
+                query = query.Where(r => r.Status == status);
+            }
+
+            filtered = true;
+        }
+
+        if (!filtered)
+        {
+            return ApiResults.Unprocessable("Name the runs to cancel: run_ids, thread_id or status.");
+        }
+
+        foreach (var run in await query.ToListAsync(cancellationToken))
+        {
+            await canceller.CancelAsync(run, action, CancellationToken.None);
+        }
+
+        return Results.NoContent();
+    }
+
+    private static bool CancelOnDisconnect(HttpRequest request) =>
+        request.Query["cancel_on_disconnect"].ToString() is "1" or "true" or "yes";
+
+    // The client left before the run ended: cancel it, unless it ended meanwhile.
+    private static async Task CancelIfUnfinishedAsync(AgentRun run, RunCanceller canceller, AgentDbContext db)
+    {
+        var current = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == run.RunId, CancellationToken.None);
+        if (current is not null && !AgentRunStatus.IsTerminal(current.Status))
+        {
+            await canceller.CancelAsync(current, "interrupt", CancellationToken.None);
+        }
     }
 
     /// <summary>
     /// Waits for the run and writes the thread's final values (or <c>{"__error__": ...}</c>), sending a newline
     /// every quiet heartbeat interval to keep proxies from closing the connection (leading whitespace is valid JSON).
     /// </summary>
-    private static async Task WriteFinalValuesAsync(HttpContext http, AgentRun run, RunWaiter waiter, AgentDbContext db)
+    private static async Task<bool> WriteFinalValuesAsync(HttpContext http, AgentRun run, RunWaiter waiter, AgentDbContext db)
     {
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
-        var ended = await waiter.WaitAsync(
-            run,
-            async () =>
-            {
-                await response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
-                await response.Body.FlushAsync(http.RequestAborted);
-            },
-            http.RequestAborted);
+        AgentRun? ended;
+        try
+        {
+            ended = await waiter.WaitAsync(
+                run,
+                async () =>
+                {
+                    await response.Body.WriteAsync("\n"u8.ToArray(), http.RequestAborted);
+                    await response.Body.FlushAsync(http.RequestAborted);
+                },
+                http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && http.RequestAborted.IsCancellationRequested)
+        {
+            return false;
+        }
 
         JsonNode result;
         if (ended?.Error is { } runError && ended.Status is AgentRunStatus.Error or AgentRunStatus.Timeout)
@@ -324,10 +545,11 @@ internal static class RunsApi
         else
         {
             var checkpoints = await ThreadJson.LoadCheckpointsAsync(db, run.ThreadId, http.RequestAborted);
-            result = new JsonObject { ["messages"] = CheckpointFold.Fold(checkpoints) };
+            result = new JsonObject { ["messages"] = CheckpointFold.FoldHead(checkpoints) };
         }
 
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes(result.ToJsonString()), http.RequestAborted);
+        return true;
     }
 
     private static Task<int> DeleteThreadAsync(AgentDbContext db, Guid threadId) =>

@@ -17,3 +17,17 @@ internal sealed class AgentRunEventRecordedConsumer(RunEventBroker broker) : ICo
         return Task.CompletedTask;
     }
 }
+
+/// <summary>
+/// Receives every token delta on this replica's temporary queue and hands it to the <see cref="RunEventBroker"/>.
+/// </summary>
+/// <param name="broker">The broker.</param>
+internal sealed class AgentRunTokenStreamedConsumer(RunEventBroker broker) : IConsumer<AgentRunTokenStreamed>
+{
+    /// <inheritdoc />
+    public Task Consume(ConsumeContext<AgentRunTokenStreamed> context)
+    {
+        broker.Publish(context.Message);
+        return Task.CompletedTask;
+    }
+}

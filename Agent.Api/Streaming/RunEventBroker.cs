@@ -5,8 +5,20 @@ using Agent.Contracts.Runs;
 namespace Agent.Api.Streaming;
 
 /// <summary>
-/// Fans run events received from RabbitMQ out to the SSE streams of this API replica that follow the run.
-/// Best effort by design: a subscriber that falls behind loses events and fills the gap from <c>run_events</c>.
+/// One live message about a run: a committed event, or a token delta of a model call in flight.
+/// </summary>
+/// <param name="Recorded">The committed event, or null.</param>
+/// <param name="Token">The token delta, or null.</param>
+internal readonly record struct LiveRunEvent(AgentRunEventRecorded? Recorded, AgentRunTokenStreamed? Token)
+{
+    /// <summary>Gets a value indicating whether this is the run's terminal event.</summary>
+    public bool IsTerminal => Recorded?.IsTerminal == true;
+}
+
+/// <summary>
+/// Fans run events and token deltas received from RabbitMQ out to the SSE streams of this API replica that follow
+/// the run. Best effort by design: a subscriber that falls behind loses events and fills the gap from
+/// <c>run_events</c> (a lost token delta is covered by its committed step).
 /// </summary>
 internal sealed class RunEventBroker
 {
@@ -27,13 +39,19 @@ internal sealed class RunEventBroker
 
     /// <summary>Delivers an event to every stream of this replica that follows its run.</summary>
     /// <param name="runEvent">The event.</param>
-    public void Publish(AgentRunEventRecorded runEvent)
+    public void Publish(AgentRunEventRecorded runEvent) => Publish(runEvent.RunId, new LiveRunEvent(runEvent, null));
+
+    /// <summary>Delivers a token delta to every stream of this replica that follows its run.</summary>
+    /// <param name="token">The delta.</param>
+    public void Publish(AgentRunTokenStreamed token) => Publish(token.RunId, new LiveRunEvent(null, token));
+
+    private void Publish(Guid runId, LiveRunEvent live)
     {
-        if (subscribers.TryGetValue(runEvent.RunId, out var streams))
+        if (subscribers.TryGetValue(runId, out var streams))
         {
             foreach (var stream in streams.Keys)
             {
-                stream.Channel.Writer.TryWrite(runEvent);
+                stream.Channel.Writer.TryWrite(live);
             }
         }
     }
@@ -64,7 +82,7 @@ internal sealed class RunEventBroker
         {
             this.broker = broker;
             RunId = runId;
-            Channel = System.Threading.Channels.Channel.CreateBounded<AgentRunEventRecorded>(
+            Channel = System.Threading.Channels.Channel.CreateBounded<LiveRunEvent>(
                 new BoundedChannelOptions(SubscriberCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         }
 
@@ -72,7 +90,7 @@ internal sealed class RunEventBroker
         public Guid RunId { get; }
 
         /// <summary>Gets the channel the events arrive on.</summary>
-        public Channel<AgentRunEventRecorded> Channel { get; }
+        public Channel<LiveRunEvent> Channel { get; }
 
         /// <inheritdoc />
         public void Dispose() => broker.Unsubscribe(this);

@@ -1,18 +1,32 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Agent.Contracts.Runs;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.RunEvents;
 
 namespace Agent.Api.Streaming;
 
 /// <summary>
-/// Turns a run's stored events into the SSE events of the requested stream modes (reference/langgraph-server-api.md
-/// section 3.2): a step becomes <c>updates</c> <c>{node: {messages}}</c>, <c>values</c> (the folded state),
-/// <c>messages</c> tuples and <c>custom</c> usage; a failed run becomes <c>error</c> <c>{error, message}</c>.
+/// Turns a run's stored events and live token deltas into the SSE events of the requested stream modes
+/// (reference/langgraph-server-api.md section 3.2): a step becomes <c>updates</c> <c>{node: {messages}}</c>,
+/// <c>values</c> (the folded state), <c>messages</c> tuples, legacy <c>messages/*</c>, <c>custom</c> usage,
+/// <c>debug</c>, <c>tasks</c> and <c>checkpoints</c>; a token delta becomes a <c>messages</c> chunk (or
+/// <c>messages/partial</c>); a failed run becomes <c>error</c> <c>{error, message}</c>.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Events store only each step's delta, so <c>values</c> is rebuilt here: the thread's messages before the run
 /// (loaded once, lazily) plus the deltas of the run's steps in sequence order. Render every event from the first,
 /// even those not emitted, so the fold is right on replay.
+/// </para>
+/// <para>
+/// Token chunks are concatenated by message id in the SDKs (<c>MessageTupleManager</c>), so a message whose tokens
+/// were streamed is never sent whole again: when its step commits, only what the client has not seen yet (a lost
+/// delta, or the rest after a reconnect) goes out as a final chunk. A token event's id is
+/// <c>{sequence}.{characters}.{tool calls}</c>: the last committed event and how much of the streaming message the
+/// client has; <see cref="ResumeAfter"/> reads it back from <c>Last-Event-ID</c>.
+/// </para>
 /// </remarks>
 /// <param name="modes">The requested stream modes.</param>
 /// <param name="runId">The run.</param>
@@ -21,15 +35,97 @@ namespace Agent.Api.Streaming;
 internal sealed class RunEventRenderer(
     IReadOnlyList<string> modes, Guid runId, Guid threadId, Func<CancellationToken, Task<JsonArray>> loadPriorMessages)
 {
-    private readonly bool wantsValues = modes.Contains(StreamModes.Values);
+    private readonly bool wantsState = modes.Any(m => m is StreamModes.Values or StreamModes.Debug or StreamModes.Checkpoints);
+    private readonly bool wantsTokens = modes.Any(m => m is StreamModes.MessagesTuple or StreamModes.Messages);
+    private readonly Dictionary<string, StreamedMessage> streamed = new(StringComparer.Ordinal);
+    private StreamedMessage? resume;
     private JsonArray? state;
+
+    /// <summary>
+    /// Continues a stream whose client already has part of the message that was streaming after the event it resumes
+    /// from (a token event id <c>{sequence}.{characters}.{tool calls}</c>): the next model step sends only the rest.
+    /// </summary>
+    /// <param name="characters">Content characters the client has.</param>
+    /// <param name="toolCalls">Tool calls the client has.</param>
+    public void ResumeAfter(int characters, int toolCalls) => resume = new StreamedMessage { Characters = characters, ToolCalls = toolCalls };
+
+    /// <summary>Renders one live token delta.</summary>
+    /// <param name="token">The delta.</param>
+    /// <returns>SSE events as pairs of name and JSON data, and the event id to send with them.</returns>
+    public (IReadOnlyList<(string Event, string Data)> Events, string Id) RenderToken(AgentRunTokenStreamed token)
+    {
+        var output = new List<(string, string)>();
+        var id = $"{token.AfterSequence}.0.0";
+        if (!wantsTokens)
+        {
+            return (output, id);
+        }
+
+        if (!streamed.TryGetValue(token.MessageId, out var message))
+        {
+            message = resume ?? new StreamedMessage();
+            resume = null;
+            streamed[token.MessageId] = message;
+        }
+
+        // Overlap (already sent) is cut; a gap (a lost delta) stops the token relay for this message, and the committed
+        // step sends the rest from where the client is.
+        var text = token.Text;
+        if (token.Offset < message.Characters)
+        {
+            text = message.Characters - token.Offset >= text.Length ? string.Empty : text[(message.Characters - token.Offset)..];
+        }
+        else if (token.Offset > message.Characters)
+        {
+            message.Broken = true;
+        }
+
+        var calls = token.ToolCalls is null ? new JsonArray() : JsonNode.Parse(token.ToolCalls) as JsonArray ?? [];
+        var newCalls = calls.Skip(Math.Max(0, message.ToolCalls - token.ToolCallOffset)).Select(c => c!.DeepClone()).ToList();
+        if (token.ToolCallOffset > message.ToolCalls)
+        {
+            message.Broken = true;
+        }
+
+        if (message.Broken || (text.Length == 0 && newCalls.Count == 0))
+        {
+            return (output, $"{token.AfterSequence}.{message.Characters}.{message.ToolCalls}");
+        }
+
+        var metadata = Metadata(token.Node, JsonValue.Create(token.Step));
+        foreach (var mode in modes)
+        {
+            if (mode == StreamModes.MessagesTuple)
+            {
+                output.Add(("messages", new JsonArray(Chunk(token.MessageId, text, newCalls), metadata.DeepClone()).ToJsonString()));
+            }
+            else if (mode == StreamModes.Messages)
+            {
+                if (!message.MetadataSent)
+                {
+                    output.Add(("messages/metadata", new JsonObject { [token.MessageId] = new JsonObject { ["metadata"] = metadata.DeepClone() } }.ToJsonString()));
+                    message.MetadataSent = true;
+                }
+
+                message.Partial.Append(text);
+                message.PartialCalls.AddRange(newCalls.Select(c => c!.DeepClone()));
+                output.Add(("messages/partial", new JsonArray(Partial(token.MessageId, message)).ToJsonString()));
+            }
+        }
+
+        message.Characters += text.Length;
+        message.ToolCalls += newCalls.Count;
+        return (output, $"{token.AfterSequence}.{message.Characters}.{message.ToolCalls}");
+    }
 
     /// <summary>Renders one stored event.</summary>
     /// <param name="kind">The event kind (<see cref="RunEventKinds"/>).</param>
     /// <param name="data">The event data (JSON text).</param>
+    /// <param name="createdAt">When the event was committed (the <c>debug</c> timestamp).</param>
     /// <param name="cancellationToken">Cancels loading the prior state.</param>
     /// <returns>SSE events as pairs of name and single-line JSON data, in order.</returns>
-    public async Task<IReadOnlyList<(string Event, string Data)>> RenderAsync(string kind, string data, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(string Event, string Data)>> RenderAsync(
+        string kind, string data, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
         var output = new List<(string, string)>();
         if (JsonNode.Parse(data) is not JsonObject payload)
@@ -49,47 +145,253 @@ internal sealed class RunEventRenderer(
 
         var node = payload["node"]?.GetValue<string>() ?? "agent";
         var messages = payload["messages"] as JsonArray ?? [];
-        if (wantsValues)
+        if (wantsState)
         {
             state ??= await loadPriorMessages(cancellationToken);
             CheckpointFold.Apply(state, messages);
         }
 
+        var step = payload["step"];
+        var isInput = node == "__start__";
         foreach (var mode in modes)
         {
             switch (mode)
             {
-                case StreamModes.Updates when node != "__start__":
+                case StreamModes.Updates when !isInput:
                     output.Add(("updates", new JsonObject { [node] = new JsonObject { ["messages"] = messages.DeepClone() } }.ToJsonString()));
                     break;
                 case StreamModes.Values:
                     output.Add(("values", new JsonObject { ["messages"] = state!.DeepClone() }.ToJsonString()));
                     break;
-                case StreamModes.MessagesTuple when node != "__start__":
+                case StreamModes.MessagesTuple when !isInput:
                     foreach (var message in messages.OfType<JsonObject>())
                     {
-                        var metadata = new JsonObject
+                        var sent = Streamed(message, node);
+                        var body = sent is null ? message.DeepClone() : Remainder(message, sent);
+                        if (body is not null)
                         {
-                            ["langgraph_node"] = node,
-                            ["langgraph_step"] = payload["step"]?.DeepClone(),
-                            ["run_id"] = runId.ToString(),
-                            ["thread_id"] = threadId.ToString(),
-                        };
-                        output.Add(("messages", new JsonArray(message.DeepClone(), metadata).ToJsonString()));
+                            output.Add(("messages", new JsonArray(body, Metadata(node, step)).ToJsonString()));
+                        }
+                    }
+
+                    break;
+                case StreamModes.Messages when !isInput:
+                    foreach (var message in messages.OfType<JsonObject>())
+                    {
+                        if (Streamed(message, node) is not { MetadataSent: true })
+                        {
+                            var id = message["id"]?.GetValue<string>() ?? string.Empty;
+                            output.Add(("messages/metadata", new JsonObject { [id] = new JsonObject { ["metadata"] = Metadata(node, step) } }.ToJsonString()));
+                        }
+
+                        output.Add(("messages/complete", new JsonArray(message.DeepClone()).ToJsonString()));
                     }
 
                     break;
                 case StreamModes.Custom when payload["model_call"] is JsonObject call:
                     var usage = (JsonObject)call.DeepClone();
                     usage["type"] = "model_call";
-                    usage["step"] = payload["step"]?.DeepClone();
+                    usage["step"] = step?.DeepClone();
                     output.Add(("custom", usage.ToJsonString()));
+                    break;
+                case StreamModes.Debug:
+                    if (!isInput)
+                    {
+                        output.Add(("debug", Debug("task", step, createdAt, TaskPayload(payload, node)).ToJsonString()));
+                        output.Add(("debug", Debug("task_result", step, createdAt, TaskResult(payload, node, messages)).ToJsonString()));
+                    }
+
+                    output.Add(("debug", Debug("checkpoint", step, createdAt, CheckpointPayload(payload, node)).ToJsonString()));
+                    break;
+                case StreamModes.Tasks when !isInput:
+                    output.Add(("tasks", TaskPayload(payload, node).ToJsonString()));
+                    output.Add(("tasks", TaskResult(payload, node, messages).ToJsonString()));
+                    break;
+                case StreamModes.Checkpoints:
+                    output.Add(("checkpoints", CheckpointPayload(payload, node).ToJsonString()));
                     break;
                 default:
                     break;
             }
         }
 
+        // Once committed, a message's tokens are history; a resume offset applies only to the first model step.
+        foreach (var message in messages.OfType<JsonObject>())
+        {
+            if (message["id"]?.GetValue<string>() is { } id)
+            {
+                streamed.Remove(id);
+            }
+        }
+
+        if (node == "agent")
+        {
+            resume = null;
+        }
+
         return output;
+    }
+
+    private static JsonObject Chunk(string id, string text, IReadOnlyList<JsonNode?> toolCallChunks) => new()
+    {
+        ["content"] = text,
+        ["additional_kwargs"] = new JsonObject(),
+        ["response_metadata"] = new JsonObject(),
+        ["type"] = "AIMessageChunk",
+        ["name"] = null,
+        ["id"] = id,
+        ["tool_calls"] = new JsonArray(),
+        ["invalid_tool_calls"] = new JsonArray(),
+        ["tool_call_chunks"] = new JsonArray(toolCallChunks.ToArray()),
+        ["usage_metadata"] = null,
+    };
+
+    private static JsonObject Partial(string id, StreamedMessage message)
+    {
+        var calls = new JsonArray();
+        foreach (var chunk in message.PartialCalls.OfType<JsonObject>())
+        {
+            JsonNode? args;
+            try
+            {
+                args = JsonNode.Parse(chunk["args"]?.GetValue<string>() ?? "{}");
+            }
+            catch (JsonException)
+            {
+                args = new JsonObject();
+            }
+
+            calls.Add(new JsonObject { ["name"] = chunk["name"]?.DeepClone(), ["args"] = args, ["id"] = chunk["id"]?.DeepClone(), ["type"] = "tool_call" });
+        }
+
+        return new JsonObject
+        {
+            ["content"] = message.Partial.ToString(),
+            ["additional_kwargs"] = new JsonObject(),
+            ["response_metadata"] = new JsonObject(),
+            ["type"] = "ai",
+            ["name"] = null,
+            ["id"] = id,
+            ["tool_calls"] = calls,
+            ["invalid_tool_calls"] = new JsonArray(),
+        };
+    }
+
+    // What the client has of a committed message: its streamed tokens, or the resume offset for the first model step.
+    private StreamedMessage? Streamed(JsonObject message, string node)
+    {
+        var id = message["id"]?.GetValue<string>();
+        if (id is not null && streamed.TryGetValue(id, out var sent))
+        {
+            return sent;
+        }
+
+        return node == "agent" && message["type"]?.GetValue<string>() == "ai" ? resume : null;
+    }
+
+    // The part of a committed ai message the client has not seen, as one last chunk; null when it has all of it.
+    private static JsonObject? Remainder(JsonObject message, StreamedMessage sent)
+    {
+        var content = message["content"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : string.Empty;
+        var rest = sent.Characters < content.Length ? content[sent.Characters..] : string.Empty;
+        var calls = (message["tool_calls"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var restCalls = calls.Skip(sent.ToolCalls).Select((call, i) => (JsonNode?)new JsonObject
+        {
+            ["name"] = call["name"]?.DeepClone(),
+            ["args"] = call["args"]?.ToJsonString() ?? "{}",
+            ["id"] = call["id"]?.DeepClone(),
+            ["index"] = sent.ToolCalls + i,
+            ["type"] = "tool_call_chunk",
+        }).ToList();
+        if (rest.Length == 0 && restCalls.Count == 0)
+        {
+            return null;
+        }
+
+        var chunk = Chunk(message["id"]!.GetValue<string>(), rest, restCalls);
+        chunk["response_metadata"] = message["response_metadata"]?.DeepClone() ?? new JsonObject();
+        chunk["usage_metadata"] = message["usage_metadata"]?.DeepClone();
+        return chunk;
+    }
+
+    private JsonObject Metadata(string node, JsonNode? step) => new()
+    {
+        ["langgraph_node"] = node,
+        ["langgraph_step"] = step?.DeepClone(),
+        ["langgraph_checkpoint_ns"] = string.Empty,
+        ["run_id"] = runId.ToString(),
+        ["thread_id"] = threadId.ToString(),
+    };
+
+    private static JsonObject Debug(string type, JsonNode? step, DateTimeOffset at, JsonObject payload) => new()
+    {
+        ["type"] = type,
+        ["timestamp"] = at.ToUniversalTime().ToString("O"),
+        ["step"] = step?.DeepClone(),
+        ["payload"] = payload,
+    };
+
+    private static JsonObject TaskPayload(JsonObject step, string node) => new()
+    {
+        ["id"] = step["checkpoint_id"]?.DeepClone(),
+        ["name"] = node,
+        ["input"] = null,
+        ["triggers"] = new JsonArray(node == "tools" ? "branch:agent:tools" : "tools"),
+    };
+
+    private static JsonObject TaskResult(JsonObject step, string node, JsonArray messages) => new()
+    {
+        ["id"] = step["checkpoint_id"]?.DeepClone(),
+        ["name"] = node,
+        ["error"] = null,
+        ["result"] = new JsonArray(new JsonArray("messages", messages.DeepClone())),
+        ["interrupts"] = new JsonArray(),
+    };
+
+    private JsonObject CheckpointPayload(JsonObject step, string node)
+    {
+        var last = state?.Count > 0 ? state[^1] as JsonObject : null;
+        var next = last is null || last["type"]?.GetValue<string>() != "ai" ? "agent"
+            : last["tool_calls"] is JsonArray { Count: > 0 } ? "tools" : null;
+        return new JsonObject
+        {
+            ["config"] = Config(step["checkpoint_id"]),
+            ["parent_config"] = step["parent_checkpoint_id"] is JsonValue parent ? Config(parent) : null,
+            ["values"] = new JsonObject { ["messages"] = state?.DeepClone() ?? new JsonArray() },
+            ["metadata"] = new JsonObject
+            {
+                ["source"] = node == "__start__" ? "input" : "loop",
+                ["step"] = step["step"]?.DeepClone(),
+                ["run_id"] = runId.ToString(),
+                ["thread_id"] = threadId.ToString(),
+            },
+            ["next"] = next is null ? new JsonArray() : new JsonArray(next),
+            ["tasks"] = new JsonArray(),
+        };
+    }
+
+    private JsonObject Config(JsonNode? checkpointId) => new()
+    {
+        ["configurable"] = new JsonObject
+        {
+            ["thread_id"] = threadId.ToString(),
+            ["checkpoint_ns"] = string.Empty,
+            ["checkpoint_id"] = checkpointId?.DeepClone(),
+        },
+    };
+
+    private sealed class StreamedMessage
+    {
+        public int Characters { get; set; }
+
+        public int ToolCalls { get; set; }
+
+        public bool Broken { get; set; }
+
+        public bool MetadataSent { get; set; }
+
+        public StringBuilder Partial { get; } = new();
+
+        public List<JsonNode?> PartialCalls { get; } = [];
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Agent.Contracts.Runs;
 using Agent.Persistence;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.RunEvents;
@@ -59,27 +58,60 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
         }
     }
 
+    /// <summary>
+    /// Reads a <c>Last-Event-ID</c>: an event sequence (<c>N</c>; <c>-1</c> for "everything", what <c>useStream</c>
+    /// sends), or a token event id <c>N.characters.toolcalls</c> (see <see cref="RunEventRenderer"/>).
+    /// </summary>
+    /// <param name="header">The header value.</param>
+    /// <returns>The position, or null when the value is not one of this server's ids.</returns>
+    public static StreamPosition? ParseLastEventId(string header)
+    {
+        var parts = header.Trim().Split('.');
+        if (!long.TryParse(parts[0], out var sequence) || sequence < -1)
+        {
+            return null;
+        }
+
+        if (parts.Length == 1)
+        {
+            return new StreamPosition(Math.Max(sequence, 0), 0, 0, header.Trim());
+        }
+
+        return parts.Length == 3 && int.TryParse(parts[1], out var characters) && int.TryParse(parts[2], out var toolCalls)
+               && characters >= 0 && toolCalls >= 0 && sequence >= 0
+            ? new StreamPosition(sequence, characters, toolCalls, header.Trim())
+            : null;
+    }
+
     /// <summary>Streams the run until it ends or the client goes away.</summary>
     /// <param name="response">The response, headers already set with <see cref="SetStreamHeaders"/>.</param>
     /// <param name="run">The run, as found through the request's tenant-scoped context (see <see cref="RequireSameTenant"/>).</param>
-    /// <param name="lastEventId">The last sequence the client has; 0 replays everything.</param>
+    /// <param name="position">What the client has: the last event sequence (0 replays everything) and any partial message.</param>
     /// <param name="modes">The stream modes.</param>
     /// <param name="cancellationToken">The request's abort token.</param>
     /// <returns>True when the run ended while streaming; false when the client left first.</returns>
     /// <exception cref="InvalidOperationException">The run belongs to another tenant than the context's (a bug).</exception>
     public async Task<bool> StreamAsync(
-        HttpResponse response, AgentRun run, long lastEventId, IReadOnlyList<string> modes, CancellationToken cancellationToken)
+        HttpResponse response, AgentRun run, StreamPosition position, IReadOnlyList<string> modes, CancellationToken cancellationToken)
     {
         RequireSameTenant(db, run);
         using var subscription = broker.Subscribe(run.RunId);
         var writer = new SseWriter(response.Body);
         var renderer = new RunEventRenderer(modes, run.RunId, run.ThreadId, ct => LoadPriorMessagesAsync(run, ct));
-        var cursor = new Cursor(lastEventId, modes.Contains(StreamModes.Values) ? 0 : lastEventId);
+        if (position.Characters > 0 || position.ToolCalls > 0)
+        {
+            renderer.ResumeAfter(position.Characters, position.ToolCalls);
+        }
+
+        var lastEventId = position.Sequence;
+        // Every event is rendered from the first when the state is needed (values are a fold), else from the client's.
+        var fromStart = modes.Any(m => m is StreamModes.Values or StreamModes.Debug or StreamModes.Checkpoints);
+        var cursor = new Cursor(lastEventId, fromStart ? 0 : lastEventId);
 
         try
         {
             var metadata = new JsonObject { ["run_id"] = run.RunId.ToString(), ["attempt"] = Math.Max(run.Attempt, 1) };
-            await writer.WriteEventAsync("metadata", metadata.ToJsonString(), lastEventId.ToString(), cancellationToken);
+            await writer.WriteEventAsync("metadata", metadata.ToJsonString(), position.Id ?? lastEventId.ToString(), cancellationToken);
 
             var ended = await CatchUpAsync(run.RunId, cursor, renderer, writer, cancellationToken)
                         || await HasEndedAsync(run.RunId, cursor, cancellationToken);
@@ -121,8 +153,29 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
     }
 
     private async Task<bool> OnLiveEventAsync(
-        Guid runId, AgentRunEventRecorded live, Cursor cursor, RunEventRenderer renderer, SseWriter writer, CancellationToken cancellationToken)
+        Guid runId, LiveRunEvent message, Cursor cursor, RunEventRenderer renderer, SseWriter writer, CancellationToken cancellationToken)
     {
+        if (message.Token is { } token)
+        {
+            if (token.AfterSequence > cursor.Rendered && await CatchUpAsync(runId, cursor, renderer, writer, cancellationToken))
+            {
+                return true;
+            }
+
+            // Tokens of a step already sent (or of one this client has not reached) are dropped.
+            if (token.AfterSequence == cursor.Rendered && cursor.ClientHas == cursor.Rendered)
+            {
+                var (events, id) = renderer.RenderToken(token);
+                foreach (var (name, json) in events)
+                {
+                    await writer.WriteEventAsync(name, json, id, cancellationToken);
+                }
+            }
+
+            return false;
+        }
+
+        var live = message.Recorded!;
         if (live.Sequence <= cursor.Rendered)
         {
             return false;
@@ -134,7 +187,7 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
             return await CatchUpAsync(runId, cursor, renderer, writer, cancellationToken);
         }
 
-        return await EmitAsync(live.Sequence, live.Kind, live.Data, cursor, renderer, writer, cancellationToken);
+        return await EmitAsync(live.Sequence, live.Kind, live.Data, live.CreatedAt, cursor, renderer, writer, cancellationToken);
     }
 
     private async Task<bool> CatchUpAsync(
@@ -143,11 +196,11 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
         var events = await db.RunEvents.AsNoTracking()
             .Where(e => e.RunId == runId && e.Sequence > cursor.Rendered)
             .OrderBy(e => e.Sequence)
-            .Select(e => new { e.Sequence, e.Kind, e.Data })
+            .Select(e => new { e.Sequence, e.Kind, e.Data, e.CreatedAt })
             .ToListAsync(cancellationToken);
         foreach (var e in events)
         {
-            if (await EmitAsync(e.Sequence, e.Kind, e.Data, cursor, renderer, writer, cancellationToken))
+            if (await EmitAsync(e.Sequence, e.Kind, e.Data, e.CreatedAt, cursor, renderer, writer, cancellationToken))
             {
                 return true;
             }
@@ -157,9 +210,10 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
     }
 
     private static async Task<bool> EmitAsync(
-        long sequence, string kind, string data, Cursor cursor, RunEventRenderer renderer, SseWriter writer, CancellationToken cancellationToken)
+        long sequence, string kind, string data, DateTimeOffset createdAt, Cursor cursor, RunEventRenderer renderer, SseWriter writer,
+        CancellationToken cancellationToken)
     {
-        var rendered = await renderer.RenderAsync(kind, data, cancellationToken);
+        var rendered = await renderer.RenderAsync(kind, data, createdAt, cancellationToken);
         cursor.Rendered = sequence;
         if (sequence > cursor.ClientHas)
         {
@@ -182,18 +236,32 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
         return run is null || (AgentRunStatus.IsTerminal(run.Status) && cursor.Rendered >= run.LastEventSequence);
     }
 
+    // The state before the run: the branch its first step was written on (the thread's head when it started, or the
+    // checkpoint it was asked to run from).
     private async Task<JsonArray> LoadPriorMessagesAsync(AgentRun run, CancellationToken cancellationToken)
     {
-        var firstOwn = await db.Checkpoints.AsNoTracking().Where(c => c.RunId == run.RunId)
-            .MinAsync(c => (long?)c.Sequence, cancellationToken) ?? long.MaxValue;
-        var prior = await db.Checkpoints.AsNoTracking()
-            .Where(c => c.ThreadId == run.ThreadId && c.RunId != run.RunId && c.Sequence < firstOwn)
+        var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.ThreadId == run.ThreadId)
             .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
-        return CheckpointFold.Fold(prior);
+        var firstOwn = checkpoints.FirstOrDefault(c => c.RunId == run.RunId);
+        var parent = firstOwn is not null
+            ? firstOwn.ParentCheckpointId
+            : CheckpointFold.Head(checkpoints.Where(c => c.RunId != run.RunId).ToList())?.CheckpointId;
+        return CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, parent));
     }
 
     private static bool IsTerminal(string data) =>
         JsonNode.Parse(data)?["status"]?.GetValue<string>() is { } status && AgentRunStatus.IsTerminal(status);
+
+    /// <summary>Where a client is in a run's stream.</summary>
+    /// <param name="Sequence">The last committed event the client has (0: none).</param>
+    /// <param name="Characters">Content characters it has of the message streaming after that event.</param>
+    /// <param name="ToolCalls">Tool calls it has of that message.</param>
+    /// <param name="Id">The id as the client sent it, echoed on the first event, or null.</param>
+    internal sealed record StreamPosition(long Sequence, int Characters, int ToolCalls, string? Id)
+    {
+        /// <summary>Gets the position of a client that has nothing yet.</summary>
+        public static StreamPosition Start { get; } = new(0, 0, 0, null);
+    }
 
     private sealed class Cursor(long clientHas, long rendered)
     {

@@ -15,14 +15,32 @@ internal static class StreamModes
     /// <summary>Each node's update, <c>{"node": {"messages": [...]}}</c>.</summary>
     public const string Updates = "updates";
 
-    /// <summary>Messages as <c>[message, metadata]</c> tuples, SSE event <c>messages</c>.</summary>
+    /// <summary>
+    /// Messages as <c>[chunk, metadata]</c> tuples, SSE event <c>messages</c>: model output as token chunks
+    /// (<c>AIMessageChunk</c>, one stable id per message), other messages whole.
+    /// </summary>
     public const string MessagesTuple = "messages-tuple";
+
+    /// <summary>Legacy messages: <c>messages/metadata</c>, <c>messages/partial</c> (the message so far), <c>messages/complete</c>.</summary>
+    public const string Messages = "messages";
 
     /// <summary>Our usage events: one <c>{"type": "model_call", ...}</c> per model call.</summary>
     public const string Custom = "custom";
 
-    /// <summary>Gets the modes this server streams. Others are refused with 422 rather than silently ignored.</summary>
-    public static IReadOnlyList<string> Supported { get; } = [Values, Updates, MessagesTuple, Custom];
+    /// <summary>LangGraph debug events: <c>{type: task | task_result | checkpoint, timestamp, step, payload}</c>.</summary>
+    public const string Debug = "debug";
+
+    /// <summary>Task start and result payloads (the <c>task</c> and <c>task_result</c> payloads of <see cref="Debug"/>).</summary>
+    public const string Tasks = "tasks";
+
+    /// <summary>Checkpoint payloads: <c>{config, parent_config, values, metadata, next, tasks}</c>.</summary>
+    public const string Checkpoints = "checkpoints";
+
+    /// <summary>
+    /// Gets the modes this server streams. Others (<c>events</c>: LangChain callback events) are refused with 422 rather
+    /// than silently ignored.
+    /// </summary>
+    public static IReadOnlyList<string> Supported { get; } = [Values, Updates, MessagesTuple, Messages, Custom, Debug, Tasks, Checkpoints];
 
     /// <summary>Reads <c>stream_mode</c> from a body. Absent or null means <c>["values"]</c>.</summary>
     /// <param name="node">The field's value.</param>

@@ -8,11 +8,15 @@ namespace Agent.Api.Threads;
 
 /// <summary>
 /// Builds the LangGraph Server's <c>Thread</c> and <c>ThreadState</c> objects (reference section 2.3) from the
-/// thread row and the fold of its checkpoints.
+/// thread row and the fold of its checkpoints along the branch that ends at the thread's head.
 /// </summary>
 internal static class ThreadJson
 {
-    /// <summary>Loads a thread's checkpoints in fold order.</summary>
+    /// <summary>The fields of a thread, for <c>select</c>.</summary>
+    public static readonly string[] Fields =
+        ["thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "status", "values", "interrupts"];
+
+    /// <summary>Loads a thread's checkpoints in fold order (by sequence).</summary>
     /// <param name="db">The database context.</param>
     /// <param name="threadId">The thread.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
@@ -22,7 +26,7 @@ internal static class ThreadJson
 
     /// <summary>Builds <c>Thread</c>: <c>{thread_id, created_at, updated_at, metadata, status, values, interrupts}</c>.</summary>
     /// <param name="thread">The thread.</param>
-    /// <param name="checkpoints">Its checkpoints in fold order.</param>
+    /// <param name="checkpoints">Its checkpoints in sequence order.</param>
     /// <returns>The object.</returns>
     public static JsonObject Thread(AgentThread thread, IReadOnlyList<Checkpoint> checkpoints) => new()
     {
@@ -32,36 +36,88 @@ internal static class ThreadJson
         ["state_updated_at"] = checkpoints.Count > 0 ? checkpoints[^1].CreatedAt : thread.CreatedAt,
         ["metadata"] = JsonNode.Parse(thread.Metadata),
         ["status"] = thread.Status,
-        ["values"] = new JsonObject { ["messages"] = CheckpointFold.Fold(checkpoints) },
+        ["values"] = new JsonObject { ["messages"] = CheckpointFold.FoldHead(checkpoints) },
         ["interrupts"] = new JsonObject(),
     };
 
     /// <summary>
-    /// Builds <c>ThreadState</c>: <c>{values, next, tasks, checkpoint, metadata, created_at, parent_checkpoint, interrupts}</c>.
+    /// Builds <c>ThreadState</c> at a checkpoint: <c>{values, next, tasks, checkpoint, metadata, created_at,
+    /// parent_checkpoint, interrupts}</c>; <c>next</c> names the node the graph would run from there (<c>agent</c>
+    /// after input or tool results, <c>tools</c> after tool calls, none after an answer).
     /// </summary>
     /// <param name="threadId">The thread.</param>
-    /// <param name="checkpoints">Its checkpoints in fold order.</param>
-    /// <returns>The object (with null checkpoint fields for an empty thread).</returns>
-    public static JsonObject State(Guid threadId, IReadOnlyList<Checkpoint> checkpoints)
+    /// <param name="checkpoints">The thread's checkpoints (any order).</param>
+    /// <param name="at">The checkpoint, or null for an empty thread (null checkpoint fields).</param>
+    /// <returns>The object.</returns>
+    public static JsonObject State(Guid threadId, IReadOnlyList<Checkpoint> checkpoints, Checkpoint? at)
     {
-        var last = checkpoints.Count > 0 ? checkpoints[^1] : null;
+        var messages = at is null ? [] : CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, at.CheckpointId));
         return new JsonObject
         {
-            ["values"] = new JsonObject { ["messages"] = CheckpointFold.Fold(checkpoints) },
-            ["next"] = new JsonArray(),
+            ["values"] = new JsonObject { ["messages"] = messages },
+            ["next"] = new JsonArray(NextNodes(messages).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
             ["tasks"] = new JsonArray(),
-            ["checkpoint"] = CheckpointRef(threadId, last?.CheckpointId),
-            ["metadata"] = last is null ? new JsonObject() : JsonNode.Parse(last.Metadata),
-            ["created_at"] = last?.CreatedAt,
-            ["parent_checkpoint"] = last?.ParentCheckpointId is { } parent ? CheckpointRef(threadId, parent) : null,
+            ["checkpoint"] = CheckpointRef(threadId, at?.CheckpointId),
+            ["metadata"] = at is null ? new JsonObject() : JsonNode.Parse(at.Metadata),
+            ["created_at"] = at?.CreatedAt,
+            ["parent_checkpoint"] = at?.ParentCheckpointId is { } parent ? CheckpointRef(threadId, parent) : null,
             ["interrupts"] = new JsonArray(),
         };
     }
 
-    private static JsonObject CheckpointRef(Guid threadId, Guid? checkpointId) => new()
+    /// <summary>Builds a checkpoint reference, <c>{thread_id, checkpoint_ns, checkpoint_id}</c> (LangGraph <c>Checkpoint</c>).</summary>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="checkpointId">The checkpoint, or null.</param>
+    /// <returns>The object.</returns>
+    public static JsonObject CheckpointRef(Guid threadId, Guid? checkpointId) => new()
     {
         ["thread_id"] = threadId.ToString(),
         ["checkpoint_ns"] = string.Empty,
         ["checkpoint_id"] = checkpointId?.ToString(),
     };
+
+    /// <summary>
+    /// Reads a checkpoint id from the shapes clients send: a string, <c>{checkpoint_id}</c>, or a config
+    /// <c>{configurable: {checkpoint_id}}</c>.
+    /// </summary>
+    /// <param name="node">The value.</param>
+    /// <param name="field">The field name, for the error.</param>
+    /// <returns>The id (null when absent), or a 422 detail.</returns>
+    public static (Guid? Id, string? Error) ReadCheckpointId(JsonNode? node, string field)
+    {
+        var text = node switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonObject o when o["checkpoint_id"] is JsonValue id && id.TryGetValue<string>(out var s) => s,
+            JsonObject o when o["configurable"]?["checkpoint_id"] is JsonValue id && id.TryGetValue<string>(out var s) => s,
+            JsonObject o when o["checkpoint_id"] is null && o["configurable"]?["checkpoint_id"] is null => null,
+            _ => "",
+        };
+        if (text is null)
+        {
+            return (null, null);
+        }
+
+        return Guid.TryParse(text, out var checkpointId)
+            ? (checkpointId, null)
+            : (null, $"{field} must name a checkpoint: a checkpoint_id UUID, {{\"checkpoint_id\": ...}} or {{\"configurable\": {{\"checkpoint_id\": ...}}}}.");
+    }
+
+    private static IEnumerable<string> NextNodes(JsonArray messages)
+    {
+        if (messages.Count == 0 || messages[^1] is not JsonObject last)
+        {
+            yield break;
+        }
+
+        if (last["type"]?.GetValue<string>() != "ai")
+        {
+            yield return "agent";
+        }
+        else if (last["tool_calls"] is JsonArray { Count: > 0 })
+        {
+            yield return "tools";
+        }
+    }
 }

@@ -26,6 +26,9 @@ public sealed class Assistant
     /// <summary>Gets or sets the LangGraph <c>config</c> object as JSON text (jsonb). Default is <c>{}</c>.</summary>
     public string Config { get; set; } = "{}";
 
+    /// <summary>Gets or sets the LangGraph <c>context</c> object (static run context) as JSON text (jsonb). Default is <c>{}</c>.</summary>
+    public string Context { get; set; } = "{}";
+
     /// <summary>Gets or sets the metadata object as JSON text (jsonb). Default is <c>{}</c>.</summary>
     public string Metadata { get; set; } = "{}";
 

@@ -16,6 +16,7 @@ internal sealed class AssistantConfiguration : IEntityTypeConfiguration<Assistan
         builder.Property(a => a.Name).HasColumnName("name").HasMaxLength(200);
         builder.Property(a => a.Description).HasColumnName("description");
         builder.Property(a => a.Config).HasColumnName("config").HasColumnType("jsonb");
+        builder.Property(a => a.Context).HasColumnName("context").HasColumnType("jsonb");
         builder.Property(a => a.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
         builder.Property(a => a.Version).HasColumnName("version");
         builder.Property(a => a.CreatedAt).HasColumnName("created_at");

@@ -21,6 +21,12 @@ public static class SystemAssistants
     public static IReadOnlyList<string> GraphIds { get; } = [AgentGraphId];
 
     /// <summary>
+    /// Gets the tools the <c>agent</c> graph can offer its model (registered by the worker): an assistant's
+    /// <c>config.configurable.tools</c> chooses among them; absent means all.
+    /// </summary>
+    public static IReadOnlyList<string> AgentTools { get; } = ["search_documents", "read_document"];
+
+    /// <summary>
     /// Computes the system assistant id for a graph: RFC 4122 uuid5 (SHA-1) of <paramref name="graphId"/> in
     /// <see cref="GraphNamespace"/>. For <c>agent</c> it is <c>fe096781-5601-53d2-b2f6-0d3403f7e9ca</c>.
     /// </summary>

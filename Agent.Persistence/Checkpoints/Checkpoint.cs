@@ -18,8 +18,11 @@ public sealed class Checkpoint
     /// <summary>Gets or sets the tenant that owns the checkpoint (the tenant of its thread and run).</summary>
     public string TenantId { get; set; } = "";
 
-    /// <summary>Gets or sets the run that wrote the checkpoint.</summary>
-    public Guid RunId { get; set; }
+    /// <summary>
+    /// Gets or sets the run that wrote the checkpoint, or null for a state update (<c>POST /threads/{id}/state</c>),
+    /// a thread copy, or a run deleted since (the checkpoint stays part of the thread's state).
+    /// </summary>
+    public Guid? RunId { get; set; }
 
     /// <summary>Gets or sets the previous checkpoint of the thread, or null for the first one.</summary>
     public Guid? ParentCheckpointId { get; set; }

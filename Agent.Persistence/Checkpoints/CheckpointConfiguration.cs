@@ -25,7 +25,9 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
         builder.Property(c => c.CreatedAt).HasColumnName("created_at");
 
         builder.HasOne<AgentThread>().WithMany().HasForeignKey(c => new { c.TenantId, c.ThreadId }).OnDelete(DeleteBehavior.Cascade);
-        builder.HasOne<AgentRun>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        // Deleting a run keeps the thread's state (LangGraph: runs are records, state belongs to the thread); rollback
+        // deletes the run's checkpoints explicitly.
+        builder.HasOne<AgentRun>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.SetNull);
         // A step is committed at most once per run: the second writer of a step fails on this index.
         builder.HasIndex(c => new { c.RunId, c.Step }).IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
         builder.HasIndex(c => new { c.TenantId, c.ThreadId, c.Sequence }).HasDatabaseName("ix_checkpoints_tenant_id_thread_id_sequence");

@@ -60,6 +60,42 @@ public static class CheckpointFold
         return messages;
     }
 
+    /// <summary>
+    /// Gets the checkpoints on the path from the thread's root to <paramref name="headId"/> (inclusive), in fold order,
+    /// following <see cref="Checkpoint.ParentCheckpointId"/>. A thread whose runs forked from an earlier checkpoint
+    /// (<c>checkpoint_id</c> on a run, or a state update on a checkpoint) has several branches; its state is the fold of
+    /// one branch, not of every checkpoint.
+    /// </summary>
+    /// <param name="checkpoints">The thread's checkpoints (any order).</param>
+    /// <param name="headId">The last checkpoint of the branch, or null for none.</param>
+    /// <returns>The branch, root first; empty when <paramref name="headId"/> is null or unknown.</returns>
+    public static List<Checkpoint> Lineage(IReadOnlyList<Checkpoint> checkpoints, Guid? headId)
+    {
+        var byId = checkpoints.ToDictionary(c => c.CheckpointId);
+        var chain = new List<Checkpoint>();
+        var id = headId;
+        // The count guard stops a (corrupt) cycle from looping forever.
+        while (id is { } current && byId.TryGetValue(current, out var checkpoint) && chain.Count <= checkpoints.Count)
+        {
+            chain.Add(checkpoint);
+            id = checkpoint.ParentCheckpointId;
+        }
+
+        chain.Reverse();
+        return chain;
+    }
+
+    /// <summary>Gets the thread's head: its most recent checkpoint (the one its state is read from).</summary>
+    /// <param name="checkpoints">The thread's checkpoints, ordered by <see cref="Checkpoint.Sequence"/>.</param>
+    /// <returns>The head, or null for an empty thread.</returns>
+    public static Checkpoint? Head(IReadOnlyList<Checkpoint> checkpoints) => checkpoints.Count > 0 ? checkpoints[^1] : null;
+
+    /// <summary>Folds the branch that ends at the thread's head: the thread's current messages.</summary>
+    /// <param name="checkpoints">The thread's checkpoints, ordered by <see cref="Checkpoint.Sequence"/>.</param>
+    /// <returns>The messages.</returns>
+    public static JsonArray FoldHead(IReadOnlyList<Checkpoint> checkpoints) =>
+        Fold(Lineage(checkpoints, Head(checkpoints)?.CheckpointId));
+
     private static int IndexOf(JsonArray messages, string id)
     {
         for (var i = 0; i < messages.Count; i++)

@@ -41,6 +41,7 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
         {
             b.Property<Guid>("AssistantId").HasColumnType("uuid").HasColumnName("assistant_id");
             b.Property<string>("Config").IsRequired().HasColumnType("jsonb").HasColumnName("config");
+            b.Property<string>("Context").IsRequired().HasColumnType("jsonb").HasColumnName("context");
             b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
             b.Property<string>("Description").HasColumnType("text").HasColumnName("description");
             b.Property<string>("GraphId").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("graph_id");
@@ -54,6 +55,22 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.ToTable("assistants", "agent");
         });
 
+        modelBuilder.Entity("Agent.Persistence.Assistants.AssistantVersion", b =>
+        {
+            b.Property<Guid>("AssistantId").HasColumnType("uuid").HasColumnName("assistant_id");
+            b.Property<int>("Version").HasColumnType("integer").HasColumnName("version");
+            b.Property<string>("Config").IsRequired().HasColumnType("jsonb").HasColumnName("config");
+            b.Property<string>("Context").IsRequired().HasColumnType("jsonb").HasColumnName("context");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<string>("Description").HasColumnType("text").HasColumnName("description");
+            b.Property<string>("GraphId").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("graph_id");
+            b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
+            b.Property<string>("Name").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("name");
+            b.Property<string>("TenantId").HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("tenant_id");
+            b.HasKey("AssistantId", "Version");
+            b.ToTable("assistant_versions", "agent");
+        });
+
         modelBuilder.Entity("Agent.Persistence.Checkpoints.Checkpoint", b =>
         {
             b.Property<Guid>("CheckpointId").HasColumnType("uuid").HasColumnName("checkpoint_id");
@@ -62,7 +79,7 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
             b.Property<string>("Node").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("node");
             b.Property<Guid?>("ParentCheckpointId").HasColumnType("uuid").HasColumnName("parent_checkpoint_id");
-            b.Property<Guid>("RunId").HasColumnType("uuid").HasColumnName("run_id");
+            b.Property<Guid?>("RunId").HasColumnType("uuid").HasColumnName("run_id");
             b.Property<long>("Sequence").ValueGeneratedOnAdd().HasColumnType("bigint").HasColumnName("sequence");
             NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Sequence"));
             b.Property<int>("Step").HasColumnType("integer").HasColumnName("step");
@@ -72,6 +89,30 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.HasIndex("RunId", "Step").IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
             b.HasIndex("TenantId", "ThreadId", "Sequence").HasDatabaseName("ix_checkpoints_tenant_id_thread_id_sequence");
             b.ToTable("checkpoints", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Crons.Cron", b =>
+        {
+            b.Property<Guid>("CronId").HasColumnType("uuid").HasColumnName("cron_id");
+            b.Property<Guid>("AssistantId").HasColumnType("uuid").HasColumnName("assistant_id");
+            b.Property<DateTimeOffset>("CreatedAt").HasColumnType("timestamp with time zone").HasColumnName("created_at");
+            b.Property<bool>("Enabled").HasColumnType("boolean").HasColumnName("enabled");
+            b.Property<DateTimeOffset?>("EndTime").HasColumnType("timestamp with time zone").HasColumnName("end_time");
+            b.Property<string>("Metadata").IsRequired().HasColumnType("jsonb").HasColumnName("metadata");
+            b.Property<DateTimeOffset?>("NextRunDate").HasColumnType("timestamp with time zone").HasColumnName("next_run_date");
+            b.Property<string>("OnRunCompleted").IsRequired().HasMaxLength(16).HasColumnType("character varying(16)").HasColumnName("on_run_completed");
+            b.Property<string>("Payload").IsRequired().HasColumnType("jsonb").HasColumnName("payload");
+            b.Property<string>("Schedule").IsRequired().HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("schedule");
+            b.Property<string>("TenantId").IsRequired().HasMaxLength(64).HasColumnType("character varying(64)").HasColumnName("tenant_id");
+            b.Property<Guid?>("ThreadId").HasColumnType("uuid").HasColumnName("thread_id");
+            b.Property<string>("Timezone").IsRequired().HasMaxLength(100).HasColumnType("character varying(100)").HasColumnName("timezone");
+            b.Property<DateTimeOffset>("UpdatedAt").HasColumnType("timestamp with time zone").HasColumnName("updated_at");
+            b.HasKey("CronId");
+            b.HasIndex("AssistantId");
+            b.HasIndex("TenantId", "ThreadId");
+            b.HasIndex("Enabled", "NextRunDate").HasDatabaseName("ix_crons_enabled_next_run_date");
+            b.HasIndex("TenantId", "AssistantId").HasDatabaseName("ix_crons_tenant_id_assistant_id");
+            b.ToTable("crons", "agent");
         });
 
         modelBuilder.Entity("Agent.Persistence.Documents.Chunk", b =>
@@ -152,6 +193,7 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<long>("OutputTokens").HasColumnType("bigint").HasColumnName("output_tokens");
             b.Property<int>("RecursionLimit").HasColumnType("integer").HasColumnName("recursion_limit");
             b.Property<int>("RetryCount").HasColumnType("integer").HasColumnName("retry_count");
+            b.Property<DateTimeOffset?>("StartAfter").HasColumnType("timestamp with time zone").HasColumnName("start_after");
             b.Property<DateTimeOffset?>("StartedAt").HasColumnType("timestamp with time zone").HasColumnName("started_at");
             b.Property<string>("Status").IsRequired().HasMaxLength(32).HasColumnType("character varying(32)").HasColumnName("status");
             b.Property<int>("StepCount").HasColumnType("integer").HasColumnName("step_count");
@@ -204,12 +246,26 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.ToTable("threads", "agent");
         });
 
+        modelBuilder.Entity("Agent.Persistence.Assistants.AssistantVersion", b =>
+        {
+            b.HasOne("Agent.Persistence.Assistants.Assistant", null).WithMany().HasForeignKey("AssistantId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+        });
+
         modelBuilder.Entity("Agent.Persistence.Checkpoints.Checkpoint", b =>
         {
             b.HasOne("Agent.Persistence.Runs.AgentRun", null).WithMany().HasForeignKey("RunId")
-                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+                .OnDelete(DeleteBehavior.SetNull);
             b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("TenantId", "ThreadId")
                 .OnDelete(DeleteBehavior.Cascade).IsRequired();
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Crons.Cron", b =>
+        {
+            b.HasOne("Agent.Persistence.Assistants.Assistant", null).WithMany().HasForeignKey("AssistantId")
+                .OnDelete(DeleteBehavior.Cascade).IsRequired();
+            b.HasOne("Agent.Persistence.Threads.AgentThread", null).WithMany().HasForeignKey("TenantId", "ThreadId")
+                .OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity("Agent.Persistence.Documents.Chunk", b =>

@@ -98,6 +98,12 @@ public sealed class AgentRun
     /// </summary>
     public string? IdempotencyKey { get; set; }
 
+    /// <summary>
+    /// Gets or sets the earliest time the run may start (UTC), from <c>after_seconds</c>; null when it may start at
+    /// once. A worker never claims a run before it; the worker's scheduler loop clears it and sends the run when due.
+    /// </summary>
+    public DateTimeOffset? StartAfter { get; set; }
+
     /// <summary>Gets or sets the creation time (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

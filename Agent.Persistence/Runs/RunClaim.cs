@@ -20,7 +20,10 @@ public enum RunClaimOutcome
     /// <summary>An earlier run of the same thread is still pending or running (multitask <c>enqueue</c>).</summary>
     WaitingForThread,
 
-    /// <summary>The run waits out a transient failure until its <c>next_attempt_at</c>; the sweeper sends it when due.</summary>
+    /// <summary>
+    /// The run may not start yet: it waits out a transient failure until its <c>next_attempt_at</c> (the sweeper sends
+    /// it when due), or its <c>after_seconds</c> delay (the scheduler sends it when due).
+    /// </summary>
     NotDue,
 }
 

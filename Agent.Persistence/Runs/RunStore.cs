@@ -48,6 +48,7 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
                AND r.status IN ('pending', 'running')
                AND (r.lease_owner IS NULL OR r.lease_expires_at < {now} OR r.lease_owner = {owner} OR {takeOver})
                AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= {now})
+               AND (r.start_after IS NULL OR r.start_after <= {now})
                AND NOT EXISTS (SELECT 1 FROM agent.runs o
                                 WHERE o.tenant_id = r.tenant_id AND o.thread_id = r.thread_id AND o.run_id <> r.run_id
                                   AND o.status IN ('pending', 'running') AND o.created_at < r.created_at)
@@ -59,7 +60,7 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
         }
 
         var run = await context.Runs.AsNoTracking().Where(r => r.RunId == runId)
-            .Select(r => new { r.Status, r.TenantId, r.ThreadId, r.CreatedAt, r.NextAttemptAt }).FirstOrDefaultAsync(cancellationToken);
+            .Select(r => new { r.Status, r.TenantId, r.ThreadId, r.CreatedAt, r.NextAttemptAt, r.StartAfter }).FirstOrDefaultAsync(cancellationToken);
         if (run is null)
         {
             return new RunClaim(RunClaimOutcome.NotFound);
@@ -70,7 +71,7 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
             return new RunClaim(RunClaimOutcome.AlreadyEnded);
         }
 
-        if (run.NextAttemptAt > now)
+        if (run.NextAttemptAt > now || run.StartAfter > now)
         {
             return new RunClaim(RunClaimOutcome.NotDue);
         }

@@ -26,8 +26,9 @@ public sealed class When_the_agent_loop_runs_with_a_scripted_model
         {
             visited.Add(node);
             JsonArray delta = node == AgentNode.Agent
-                ? [(await agent.CallModelAsync(messages, $"ai-{step}", model: null, systemPrompt: null, CancellationToken.None)).Message]
-                : (await agent.RunToolsAsync((JsonObject)messages[^1]!, RunId, step, CancellationToken.None)).Messages;
+                ? [(await agent.CallModelAsync(
+                    messages, $"ai-{step}", model: null, systemPrompt: null, allowedTools: null, onUpdate: null, CancellationToken.None)).Message]
+                : (await agent.RunToolsAsync((JsonObject)messages[^1]!, RunId, step, allowedTools: null, CancellationToken.None)).Messages;
             CheckpointFold.Apply(messages, delta);
         }
 
@@ -53,9 +54,9 @@ public sealed class When_the_agent_loop_runs_with_a_scripted_model
         var agent = new RetrievalAgent(model, [new EchoTool()], TimeProvider.System);
         var messages = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = "vacuum?", ["id"] = "h1" });
 
-        CheckpointFold.Apply(messages, new JsonArray((await agent.CallModelAsync(messages, "ai-1", "m", null, CancellationToken.None)).Message));
-        CheckpointFold.Apply(messages, (await agent.RunToolsAsync((JsonObject)messages[^1]!, RunId, 2, CancellationToken.None)).Messages);
-        await agent.CallModelAsync(messages, "ai-3", "m", "be brief", CancellationToken.None);
+        CheckpointFold.Apply(messages, new JsonArray((await agent.CallModelAsync(messages, "ai-1", "m", null, null, null, CancellationToken.None)).Message));
+        CheckpointFold.Apply(messages, (await agent.RunToolsAsync((JsonObject)messages[^1]!, RunId, 2, null, CancellationToken.None)).Messages);
+        await agent.CallModelAsync(messages, "ai-3", "m", "be brief", null, null, CancellationToken.None);
 
         var second = model.Calls[1];
         using (Assert.EnterMultipleScope())
@@ -83,7 +84,7 @@ public sealed class When_the_agent_loop_runs_with_a_scripted_model
             ["tool_calls"] = new JsonArray(new JsonObject { ["name"] = "drop_database", ["args"] = new JsonObject(), ["id"] = "c9" }),
         };
 
-        var (results, calls) = await agent.RunToolsAsync(ai, RunId, 2, CancellationToken.None);
+        var (results, calls) = await agent.RunToolsAsync(ai, RunId, 2, null, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {

@@ -27,8 +27,8 @@ public sealed class When_run_events_are_rendered_for_stream_modes
         var prior = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = "earlier", ["id"] = "p1" });
         var renderer = new RunEventRenderer(["values"], RunId, ThreadId, _ => Task.FromResult(prior));
 
-        await renderer.RenderAsync(RunEventKinds.Step, Step(0, "__start__", "question"), CancellationToken.None);
-        var second = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "answer"), CancellationToken.None);
+        await renderer.RenderAsync(RunEventKinds.Step, Step(0, "__start__", "question"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var second = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "answer"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
         var values = JsonNode.Parse(second.Single().Data)!["messages"]!.AsArray();
         Assert.That(values.Select(m => m!["content"]!.GetValue<string>()), Is.EqualTo(new[] { "earlier", "question", "answer" }));
@@ -39,8 +39,8 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     {
         var renderer = new RunEventRenderer(["updates"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
 
-        var input = await renderer.RenderAsync(RunEventKinds.Step, Step(0, "__start__", "q"), CancellationToken.None);
-        var agent = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "a"), CancellationToken.None);
+        var input = await renderer.RenderAsync(RunEventKinds.Step, Step(0, "__start__", "q"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var agent = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "a"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {
@@ -55,7 +55,7 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     {
         var renderer = new RunEventRenderer(["messages-tuple", "custom"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
 
-        var events = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "a"), CancellationToken.None);
+        var events = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "a"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {
@@ -74,8 +74,8 @@ public sealed class When_run_events_are_rendered_for_stream_modes
         var renderer = new RunEventRenderer(["values"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
 
         var failed = await renderer.RenderAsync(
-            RunEventKinds.Status, """{"status":"error","error":{"error":"Boom","message":"it broke"}}""", CancellationToken.None);
-        var succeeded = await renderer.RenderAsync(RunEventKinds.Status, """{"status":"success"}""", CancellationToken.None);
+            RunEventKinds.Status, """{"status":"error","error":{"error":"Boom","message":"it broke"}}""", DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var succeeded = await renderer.RenderAsync(RunEventKinds.Status, """{"status":"success"}""", DateTimeOffset.UnixEpoch, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {

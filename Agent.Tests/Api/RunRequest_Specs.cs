@@ -40,7 +40,7 @@ public sealed class When_a_run_request_is_validated
     [TestCase("""{"assistant_id":"agent","stream_mode":"tokens"}""", "stream_mode 'tokens' is not supported")]
     [TestCase("""{"assistant_id":"agent","stream_mode":[1]}""", "stream_mode must be a string or a list")]
     [TestCase("""{"assistant_id":"agent","multitask_strategy":"chaos"}""", "multitask_strategy must be one of")]
-    [TestCase("""{"assistant_id":"agent","webhook":"http://example.com"}""", "webhook is not supported")]
+    [TestCase("""{"assistant_id":"agent","command":{"resume":1}}""", "command is not supported")]
     [TestCase("""{"assistant_id":"agent","metadata":[1]}""", "metadata must be an object")]
     public void Should_refuse_a_bad_field_with_a_reason(string json, string reason)
     {

@@ -29,6 +29,7 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
     private TaskCompletionSource _requestArrived = NewSignal();
     private volatile Func<FakeChatRequest, FakeChatReply> _script;
     private long _latencyTicks;
+    private long _chunkDelayTicks;
     private long _lastId;
 
     private FakeOpenAIServer(WebApplication app, Func<FakeChatRequest, FakeChatReply> script)
@@ -59,6 +60,13 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         set => Interlocked.Exchange(ref _latencyTicks, value.Ticks);
     }
 
+    /// <summary>Gets or sets the time a streamed reply waits before each content word and tool call. Default is zero.</summary>
+    public TimeSpan ChunkDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _chunkDelayTicks));
+        set => Interlocked.Exchange(ref _chunkDelayTicks, value.Ticks);
+    }
+
     /// <summary>Starts a server on an ephemeral loopback port.</summary>
     /// <param name="script">Decides replies when the queue is empty; default is <see cref="SearchThenAnswer"/>.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -72,6 +80,22 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeOpenAIServer(app, script ?? SearchThenAnswer);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        // Test control for clients outside this process (the JS SDK suite): {"latency_ms", "chunk_delay_ms"}.
+        app.MapPost("/_control", async (HttpContext context) =>
+        {
+            var control = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            if (control?["latency_ms"] is JsonValue latency)
+            {
+                server.Latency = TimeSpan.FromMilliseconds(latency.GetValue<double>());
+            }
+
+            if (control?["chunk_delay_ms"] is JsonValue chunkDelay)
+            {
+                server.ChunkDelay = TimeSpan.FromMilliseconds(chunkDelay.GetValue<double>());
+            }
+
+            return Results.NoContent();
+        });
         await app.StartAsync(cancellationToken);
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
@@ -189,7 +213,7 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
 
         if (request.Stream)
         {
-            await WriteStreamAsync(context.Response, request, reply, completion, aborted);
+            await WriteStreamAsync(context.Response, request, reply, completion, ChunkDelay, aborted);
         }
         else
         {
@@ -222,7 +246,8 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
     }
 
     private static async Task WriteStreamAsync(
-        HttpResponse response, FakeChatRequest request, FakeChatReply reply, Completion completion, CancellationToken cancellationToken)
+        HttpResponse response, FakeChatRequest request, FakeChatReply reply, Completion completion, TimeSpan chunkDelay,
+        CancellationToken cancellationToken)
     {
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -255,6 +280,11 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         var first = true;
         foreach (var piece in Words(reply.Content ?? string.Empty))
         {
+            if (chunkDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(chunkDelay, cancellationToken);
+            }
+
             await SendAsync(Chunk(new JsonObject { ["content"] = piece }));
             if (first && reply.MidStreamGate is not null)
             {

@@ -85,7 +85,7 @@ public sealed class When_tool_arguments_are_checked_against_the_tools_schema
             ["tool_calls"] = new JsonArray(new JsonObject { ["name"] = "search_documents", ["args"] = new JsonObject { ["query"] = 7 }, ["id"] = "c1" }),
         };
 
-        var (messages, calls) = await agent.RunToolsAsync(ai, Guid.NewGuid(), 2, CancellationToken.None);
+        var (messages, calls) = await agent.RunToolsAsync(ai, Guid.NewGuid(), 2, allowedTools: null, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Agent.Telemetry.Metrics;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 
 namespace Agent.Tests.Telemetry;
@@ -17,7 +16,7 @@ public sealed class When_metrics_are_scraped_in_the_Prometheus_text_format
     {
         meter = new Meter("Agent.Tests.Prometheus." + Guid.NewGuid().ToString("N"));
         exporter = new PrometheusTextExporter();
-        provider = Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddReader(exporter.Reader).Build();
+        provider = OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddReader(exporter.Reader).Build();
     }
 
     [TearDown]

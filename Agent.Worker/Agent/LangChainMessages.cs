@@ -11,12 +11,20 @@ namespace Agent.Worker.Agent;
 /// </summary>
 internal static class LangChainMessages
 {
+    /// <summary>The result given to the model for a tool call whose run was interrupted before the tool returned.</summary>
+    public const string InterruptedToolResult = "Error: this tool call was interrupted before it returned (its run was cancelled).";
+
     /// <summary>Converts state messages to chat messages for a model call.</summary>
     /// <param name="messages">The thread's messages.</param>
     /// <returns>The chat messages, in order.</returns>
     public static List<ChatMessage> ToChatMessages(JsonArray messages)
     {
         var result = new List<ChatMessage>(messages.Count);
+        var answered = messages.OfType<JsonObject>()
+            .Where(m => m["type"]?.GetValue<string>() == "tool")
+            .Select(m => m["tool_call_id"]?.GetValue<string>())
+            .OfType<string>()
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var node in messages)
         {
             if (node is not JsonObject message)
@@ -47,6 +55,14 @@ internal static class LangChainMessages
                     }
 
                     result.Add(new ChatMessage(ChatRole.Assistant, contents));
+
+                    // A run cancelled between a tool call and its result (multitask interrupt) leaves the call
+                    // unanswered; providers refuse such a conversation, so it is answered as interrupted.
+                    foreach (var call in ToolCalls(message).Where(c => !answered.Contains(c.Id)))
+                    {
+                        result.Add(new ChatMessage(ChatRole.Tool, [new FunctionResultContent(call.Id, InterruptedToolResult)]));
+                    }
+
                     break;
                 case "tool":
                     var callId = message["tool_call_id"]?.GetValue<string>() ?? string.Empty;

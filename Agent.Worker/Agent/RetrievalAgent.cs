@@ -46,10 +46,13 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
     /// <param name="messageId">The id to give the <c>ai</c> message (stable for the step).</param>
     /// <param name="model">The model to ask for, or null for the provider's default.</param>
     /// <param name="systemPrompt">The system prompt, or null for <see cref="DefaultSystemPrompt"/>.</param>
+    /// <param name="allowedTools">The tools offered (an assistant's <c>configurable.tools</c>), or null for all.</param>
+    /// <param name="onUpdate">Called with each streaming update as it arrives (token relay), or null.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The model step.</returns>
     public async Task<ModelStep> CallModelAsync(
-        JsonArray messages, string messageId, string? model, string? systemPrompt, CancellationToken cancellationToken)
+        JsonArray messages, string messageId, string? model, string? systemPrompt, IReadOnlyCollection<string>? allowedTools,
+        Func<ChatResponseUpdate, ValueTask>? onUpdate, CancellationToken cancellationToken)
     {
         var chatMessages = new List<ChatMessage> { new(ChatRole.System, systemPrompt ?? DefaultSystemPrompt) };
         chatMessages.AddRange(LangChainMessages.ToChatMessages(messages));
@@ -58,6 +61,7 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
             ModelId = model,
             ToolMode = ChatToolMode.Auto,
             Tools = toolsByName.Values
+                .Where(t => allowedTools is null || allowedTools.Contains(t.Name))
                 .Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Description, t.ParametersSchema))
                 .ToList(),
         };
@@ -67,6 +71,10 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
         await foreach (var update in chatClient.GetStreamingResponseAsync(chatMessages, options, cancellationToken))
         {
             updates.Add(update);
+            if (onUpdate is not null)
+            {
+                await onUpdate(update);
+            }
         }
 
         var response = updates.ToChatResponse();
@@ -92,11 +100,12 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
     /// <param name="aiMessage">The <c>ai</c> message with <c>tool_calls</c>.</param>
     /// <param name="runId">The run.</param>
     /// <param name="step">The step index, part of each call's idempotency key.</param>
+    /// <param name="allowedTools">The tools the model was offered, or null for all; a call of another is an error result.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
     /// <returns>One <c>tool</c> message per call, in call order, and each call's latency in ms.</returns>
     public Task<(JsonArray Messages, JsonArray Calls)> RunToolsAsync(
-        JsonObject aiMessage, Guid runId, int step, CancellationToken cancellationToken) =>
-        RunToolsAsync(aiMessage, runId, step, guard: null, cancellationToken);
+        JsonObject aiMessage, Guid runId, int step, IReadOnlyCollection<string>? allowedTools, CancellationToken cancellationToken) =>
+        RunToolsAsync(aiMessage, runId, step, allowedTools, guard: null, cancellationToken);
 
     /// <summary>
     /// Runs every tool call of the last <c>ai</c> message, each through <paramref name="guard"/> (the run executor's
@@ -106,6 +115,7 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
     /// <param name="aiMessage">The <c>ai</c> message with <c>tool_calls</c>.</param>
     /// <param name="runId">The run.</param>
     /// <param name="step">The step index, part of each call's idempotency key.</param>
+    /// <param name="allowedTools">The tools the model was offered, or null for all; a call of another is an error result.</param>
     /// <param name="guard">Runs one tool call (given a token), or null to call the tool directly.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
     /// <returns>One <c>tool</c> message per call, in call order, and each call's latency in ms.</returns>
@@ -113,6 +123,7 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
         JsonObject aiMessage,
         Guid runId,
         int step,
+        IReadOnlyCollection<string>? allowedTools,
         Func<Func<CancellationToken, Task<string>>, CancellationToken, Task<string>>? guard,
         CancellationToken cancellationToken)
     {
@@ -123,9 +134,10 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
             var started = timeProvider.GetTimestamp();
             string content;
             var isError = false;
-            if (!toolsByName.TryGetValue(name, out var tool))
+            if (!toolsByName.TryGetValue(name, out var tool) || (allowedTools is not null && !allowedTools.Contains(name)))
             {
-                content = $"Error: there is no tool named '{name}'. Available tools: {string.Join(", ", toolsByName.Keys)}.";
+                var available = toolsByName.Keys.Where(t => allowedTools is null || allowedTools.Contains(t));
+                content = $"Error: there is no tool named '{name}'. Available tools: {string.Join(", ", available)}.";
                 isError = true;
             }
             else

@@ -1,4 +1,5 @@
 using Agent.Contracts.Runs;
+using Agent.Worker.Crons;
 using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
@@ -58,6 +59,9 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddSingleton<WorkerDrain>();
         services.AddHostedService<WorkerReadyReporter>();
         services.AddHostedService<RunSweeper>();
+        services.AddHostedService<DelayedRunReleaser>();
+        services.AddHostedService<CronScheduler>();
+        services.AddScoped<CronFirer>();
 
         services.AddMassTransit(bus =>
         {

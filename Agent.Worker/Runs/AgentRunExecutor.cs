@@ -209,15 +209,21 @@ internal sealed partial class AgentRunExecutor(
             return;
         }
 
-
+        var tools = ToolsSetting(kwargs, assistantConfig);
         var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.TenantId == run.TenantId && c.ThreadId == run.ThreadId)
             .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
-        var messages = CheckpointFold.Fold(checkpoints);
-        // The run's own messages come last (its thread's earlier runs ended before it started): loop detection
-        // counts only those.
-        var firstOwnMessage = CheckpointFold.Fold(checkpoints.Where(c => c.RunId != run.RunId)).Count;
-        run.ParentCheckpointId = checkpoints.Count > 0 ? checkpoints[^1].CheckpointId : null;
-        var ownSteps = checkpoints.Where(c => c.RunId == run.RunId).Select(c => c.Step).DefaultIfEmpty(-1).Max();
+        // The branch the run continues: its own last step when resuming; else the checkpoint it was asked to run from
+        // (checkpoint_id), else the thread's head.
+        var own = checkpoints.LastOrDefault(c => c.RunId == run.RunId);
+        var head = own?.CheckpointId
+                   ?? (kwargs["checkpoint_id"] is JsonValue fork && Guid.TryParse(fork.GetValue<string>(), out var forkId) ? forkId : (Guid?)null)
+                   ?? CheckpointFold.Head(checkpoints)?.CheckpointId;
+        var lineage = CheckpointFold.Lineage(checkpoints, head);
+        var messages = CheckpointFold.Fold(lineage);
+        // The run's own messages come last on its branch: loop detection counts only those.
+        var firstOwnMessage = CheckpointFold.Fold(lineage.Where(c => c.RunId != run.RunId)).Count;
+        run.ParentCheckpointId = head;
+        var ownSteps = own?.Step ?? -1;
         run.NextStep = ownSteps + 1;
         run.StepCount = row.StepCount;
 
@@ -290,9 +296,27 @@ internal sealed partial class AgentRunExecutor(
                     return;
                 }
 
-                var step = await retries.CallModelAsync(
-                    token => agent.CallModelAsync(messages, $"run-{run.RunId:N}-{run.NextStep}", stepModel, systemPrompt, token),
-                    cancellationToken);
+                var messageId = $"run-{run.RunId:N}-{run.NextStep}";
+                ModelStep step;
+                // Tokens go out as they stream; the publisher is flushed before the step commits, so they precede it.
+                await using (var tokens = new TokenStreamPublisher(publisher, timeProvider, logger, new AgentRunTokenStreamed
+                {
+                    RunId = run.RunId,
+                    ThreadId = run.ThreadId,
+                    AfterSequence = run.LastSequence,
+                    Step = run.NextStep,
+                    Node = node,
+                    MessageId = messageId,
+                    Offset = 0,
+                    Text = string.Empty,
+                    CreatedAt = timeProvider.GetUtcNow(),
+                }))
+                {
+                    step = await retries.CallModelAsync(
+                        token => agent.CallModelAsync(messages, messageId, stepModel, systemPrompt, tools, tokens.OnUpdateAsync, token),
+                        cancellationToken);
+                }
+
                 delta = [step.Message];
                 await CommitAsync(run, node, delta, step, toolCalls: null, cancellationToken);
                 if (BudgetGuard.AfterModelCall(budget, run.Spend) is { } actual)
@@ -311,7 +335,7 @@ internal sealed partial class AgentRunExecutor(
                 }
 
                 (JsonArray results, JsonArray calls) = await agent.RunToolsAsync(
-                    (JsonObject)messages[^1]!, run.RunId, run.NextStep, retries.CallToolAsync, cancellationToken);
+                    (JsonObject)messages[^1]!, run.RunId, run.NextStep, tools, retries.CallToolAsync, cancellationToken);
                 delta = results;
                 await CommitAsync(run, node, delta, modelStep: null, calls, cancellationToken);
             }
@@ -408,6 +432,7 @@ internal sealed partial class AgentRunExecutor(
         }
 
         run.ParentCheckpointId = checkpointId;
+        run.LastSequence = committed.Events[^1].Sequence;
         run.NextStep++;
         run.StepCount += commit.StepsAdded;
         run.Spend = new RunSpend(
@@ -583,8 +608,22 @@ internal sealed partial class AgentRunExecutor(
     {
         if (action == "rollback")
         {
-            // Rollback: the run and its checkpoints and events go (cascade), as if it never happened.
+            // Rollback: the run, its checkpoints and its events (cascade) go, as if it never happened.
+            // Checkpoints first: deleting the run would only unlink them (run_id set null). Both are fenced by the epoch.
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await db.Checkpoints
+                .Where(c => c.RunId == run.RunId && db.Runs.Any(r => r.RunId == run.RunId && r.LeaseEpoch == run.Epoch))
+                .ExecuteDeleteAsync();
             var deleted = await db.Runs.Where(r => r.RunId == run.RunId && r.LeaseEpoch == run.Epoch).ExecuteDeleteAsync();
+            if (deleted == 1)
+            {
+                await transaction.CommitAsync();
+            }
+            else
+            {
+                await transaction.RollbackAsync();
+            }
+
             run.Ended = deleted == 1;
             LogRunEnded(logger, run.RunId, "rolled back", run.StepCount);
             return;
@@ -639,6 +678,21 @@ internal sealed partial class AgentRunExecutor(
                 new StartAgentRun { RunId = runId, ThreadId = run.ThreadId, RequestedAt = timeProvider.GetUtcNow() },
                 cancellationToken);
         }
+    }
+
+    // The tools the model is offered: config.configurable.tools of the run, else of its assistant; null means all.
+    private static HashSet<string>? ToolsSetting(JsonObject kwargs, JsonNode? assistantConfig)
+    {
+        foreach (var candidate in new[] { kwargs["config"]?["configurable"]?["tools"], assistantConfig?["configurable"]?["tools"] })
+        {
+            if (candidate is JsonArray list)
+            {
+                return list.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var name) ? name : null)
+                    .OfType<string>().ToHashSet(StringComparer.Ordinal);
+            }
+        }
+
+        return null;
     }
 
     private static string? Setting(JsonObject kwargs, JsonNode? assistantConfig, string key)
@@ -703,6 +757,8 @@ internal sealed partial class AgentRunExecutor(
 
         public Guid? ParentCheckpointId { get; set; }
 
+        public long LastSequence { get; set; }
+
         public int NextStep { get; set; }
 
         public int StepCount { get; set; }
@@ -714,8 +770,6 @@ internal sealed partial class AgentRunExecutor(
         public bool Ended { get; set; }
 
         public bool HandBack { get; set; }
-
-        public long LastSequence { get; set; }
 
         public int RetryCount { get; set; }
 

@@ -123,6 +123,20 @@ public sealed class AgentWorkerOptions
     /// <summary>Gets or sets the run queue's name. Default is <c>agent-runs</c>; set through <c>Messaging:RunQueue</c>.</summary>
     public string RunQueue { get; set; } = AgentRunQueues.Runs;
 
+    /// <summary>
+    /// Gets or sets how often the scheduler loops look for due work (delayed runs, cron ticks), in ms. Default is 1,000.
+    /// </summary>
+    [Range(50, 60_000)]
+    public int SchedulerIntervalMs { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets how long the thread of a finished stateless run with <c>on_completion</c> (or a cron's
+    /// <c>on_run_completed</c>) <c>delete</c> is kept before the scheduler deletes it, in seconds, so joins and webhooks
+    /// can still read it. Default is 300.
+    /// </summary>
+    [Range(0, 7 * 24 * 3600)]
+    public int StatelessThreadRetentionSeconds { get; set; } = 300;
+
     /// <summary>Gets the lease length.</summary>
     public TimeSpan LeaseDuration => TimeSpan.FromSeconds(LeaseSeconds);
 

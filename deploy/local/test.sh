@@ -14,6 +14,32 @@ set -euo pipefail
 bash "$AGENT_ROOT/deploy/local/services.sh"
 require_dotnet
 
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else die "needs root to install $*"; fi
+}
+
+# The LangGraph JS SDK suite (Agent.Tests/Sdk) runs the pinned @langchain/langgraph-sdk under Node.js >= 20.
+# Debian 12 packages Node 18, so an older node gets Node 20 from the npm registry (the "node" package carries the
+# official binary) in .local/node, put first on PATH for the test run.
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "installing nodejs and npm (Debian packages) for the LangGraph JS SDK suite"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then
+    if [ ! -x "$AGENT_LOCAL/node/node_modules/.bin/node" ]; then
+      log "node $(node --version) is older than 20; installing Node 20 from the npm registry into .local/node"
+      npm install --prefix "$AGENT_LOCAL/node" --no-audit --no-fund --loglevel=error node@20 >/dev/null || die "could not install Node 20"
+    fi
+    export PATH="$AGENT_LOCAL/node/node_modules/.bin:$PATH"
+  fi
+  log "node $(node --version), npm $(npm --version)"
+}
+ensure_node
+
 export AGENT_TEST_POSTGRES="${AGENT_TEST_POSTGRES:-Host=localhost;Username=$AGENT_PG_USER;Password=$AGENT_PG_PASSWORD}"
 export AGENT_TEST_RABBITMQ="${AGENT_TEST_RABBITMQ:-amqp://guest:guest@localhost:5672/}"
 

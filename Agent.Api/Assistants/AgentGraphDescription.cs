@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+using Agent.Persistence.Assistants;
+
+namespace Agent.Api.Assistants;
+
+/// <summary>
+/// Describes the graphs this server runs for <c>GET /assistants/{id}/graph</c> and <c>/schemas</c>: the retrieval
+/// agent is LangGraph's prebuilt ReAct shape, <c>__start__ → agent ⇄ tools</c>, <c>agent → __end__</c>, over a
+/// state of one channel, <c>messages</c>.
+/// </summary>
+internal static class AgentGraphDescription
+{
+    /// <summary>Builds the drawable graph (<c>{nodes: [{id, name, data, metadata}], edges: [{source, target, conditional}]}</c>).</summary>
+    /// <returns>The graph.</returns>
+    public static JsonObject Graph() => new()
+    {
+        ["nodes"] = new JsonArray(Node("__start__"), Node("agent"), Node("tools"), Node("__end__")),
+        ["edges"] = new JsonArray(
+            Edge("__start__", "agent", conditional: false),
+            Edge("agent", "tools", conditional: true),
+            Edge("agent", "__end__", conditional: true),
+            Edge("tools", "agent", conditional: false)),
+    };
+
+    /// <summary>
+    /// Builds <c>GraphSchema</c>: <c>{graph_id, input_schema, output_schema, state_schema, config_schema, context_schema}</c>
+    /// as JSON Schema.
+    /// </summary>
+    /// <param name="graphId">The graph id.</param>
+    /// <returns>The schemas.</returns>
+    public static JsonObject Schemas(string graphId) => new()
+    {
+        ["graph_id"] = graphId,
+        ["input_schema"] = StateSchema("InputState"),
+        ["output_schema"] = StateSchema("OutputState"),
+        ["state_schema"] = StateSchema("State"),
+        ["config_schema"] = new JsonObject
+        {
+            ["title"] = "Configurable",
+            ["type"] = "object",
+            ["properties"] = new JsonObject
+            {
+                ["model"] = new JsonObject { ["type"] = "string", ["description"] = "The model to call; default: the worker's AGENT_MODEL." },
+                ["system_prompt"] = new JsonObject { ["type"] = "string", ["description"] = "The system prompt." },
+                ["tools"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["items"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(SystemAssistants.AgentTools.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()) },
+                    ["description"] = "The tools offered to the model; default: all.",
+                },
+            },
+        },
+        ["context_schema"] = new JsonObject { ["title"] = "Context", ["type"] = "object", ["properties"] = new JsonObject() },
+    };
+
+    private static JsonObject StateSchema(string title) => new()
+    {
+        ["title"] = title,
+        ["type"] = "object",
+        ["properties"] = new JsonObject
+        {
+            ["messages"] = new JsonObject
+            {
+                ["title"] = "Messages",
+                ["type"] = "array",
+                ["items"] = new JsonObject { ["type"] = "object", ["description"] = "A LangChain message: type, content, id, tool_calls ..." },
+            },
+        },
+        ["required"] = new JsonArray("messages"),
+    };
+
+    private static JsonObject Node(string id) => new()
+    {
+        ["id"] = id,
+        ["name"] = id,
+        ["type"] = id.StartsWith("__", StringComparison.Ordinal) ? "schema" : "runnable",
+        ["data"] = id,
+        ["metadata"] = new JsonObject(),
+    };
+
+    private static JsonObject Edge(string source, string target, bool conditional) => new()
+    {
+        ["source"] = source,
+        ["target"] = target,
+        ["conditional"] = conditional,
+    };
+}

@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using Agent.Api.Http;
+using Agent.Persistence.Assistants;
+
+namespace Agent.Api.Assistants;
+
+/// <summary>
+/// Validates an assistant's <c>config</c>: what its runs use (the worker reads it at every run). Known keys are
+/// <c>recursion_limit</c> (the step budget of its runs unless a run sets its own, 1 to 1,000), <c>tags</c> (strings,
+/// stored) and <c>configurable</c>, whose <c>model</c> (string), <c>system_prompt</c> (string, at most 100,000
+/// characters) and <c>tools</c> (names from <see cref="SystemAssistants.AgentTools"/>) the agent graph reads;
+/// other <c>configurable</c> keys are kept for the client, as LangGraph keeps them.
+/// </summary>
+internal static class AssistantConfig
+{
+    /// <summary>The longest system prompt accepted, in characters. Default is 100,000.</summary>
+    public const int MaxSystemPromptLength = 100_000;
+
+    /// <summary>Validates a <c>config</c> value.</summary>
+    /// <param name="node">The value (null reads as <c>{}</c>).</param>
+    /// <returns>The config, or a 422 detail naming the field at fault.</returns>
+    public static (JsonObject? Config, string? Error) Validate(JsonNode? node)
+    {
+        if (node is null)
+        {
+            return ([], null);
+        }
+
+        if (node is not JsonObject config)
+        {
+            return (null, "config must be an object.");
+        }
+
+        foreach (var (key, value) in config)
+        {
+            switch (key)
+            {
+                case "recursion_limit":
+                    if (value is not JsonValue v || !v.TryGetValue<int>(out var limit) || limit < 1 || limit > ApiLimits.Default.MaxRecursionLimit)
+                    {
+                        return (null, $"config.recursion_limit must be an integer between 1 and {ApiLimits.Default.MaxRecursionLimit}.");
+                    }
+
+                    break;
+                case "tags":
+                    if (value is not null && (value is not JsonArray tags || tags.Any(t => t is not JsonValue tv || !tv.TryGetValue<string>(out _))))
+                    {
+                        return (null, "config.tags must be a list of strings.");
+                    }
+
+                    break;
+                case "configurable":
+                    var error = ValidateConfigurable(value);
+                    if (error is not null)
+                    {
+                        return (null, error);
+                    }
+
+                    break;
+                default:
+                    return (null, $"config.{key} is not supported; config takes recursion_limit, tags and configurable.");
+            }
+        }
+
+        return ((JsonObject)config.DeepClone(), null);
+    }
+
+    private static string? ValidateConfigurable(JsonNode? node)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is not JsonObject configurable)
+        {
+            return "config.configurable must be an object.";
+        }
+
+        foreach (var key in new[] { "model", "system_prompt" })
+        {
+            if (configurable[key] is { } value && (value is not JsonValue v || !v.TryGetValue<string>(out _)))
+            {
+                return $"config.configurable.{key} must be a string.";
+            }
+        }
+
+        if (configurable["system_prompt"]?.GetValue<string>() is { Length: > MaxSystemPromptLength })
+        {
+            return $"config.configurable.system_prompt is longer than {MaxSystemPromptLength} characters.";
+        }
+
+        if (configurable["tools"] is { } tools)
+        {
+            if (tools is not JsonArray list || list.Any(t => t is not JsonValue tv || !tv.TryGetValue<string>(out _)))
+            {
+                return "config.configurable.tools must be a list of tool names.";
+            }
+
+            var unknown = list.Select(t => t!.GetValue<string>()).FirstOrDefault(t => !SystemAssistants.AgentTools.Contains(t));
+            if (unknown is not null)
+            {
+                return $"config.configurable.tools names an unknown tool '{Http.ApiRequest.Truncate(unknown)}'; " +
+                       $"tools: {string.Join(", ", SystemAssistants.AgentTools)}.";
+            }
+        }
+
+        return null;
+    }
+}

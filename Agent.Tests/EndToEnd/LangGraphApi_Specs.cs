@@ -1,0 +1,330 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Agent.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using static Agent.Tests.EndToEnd.EndToEndClient;
+
+namespace Agent.Tests.EndToEnd;
+
+[TestFixture]
+[Category("Integration")]
+[NonParallelizable]
+public sealed class When_the_LangGraph_API_is_used_over_http
+{
+    private const string SystemAssistantId = "fe096781-5601-53d2-b2f6-0d3403f7e9ca";
+    private AgentSystem system = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => system = await AgentSystem.StartAsync(
+        apiCount: 1, new Dictionary<string, string?> { ["AgentWorker__SchedulerIntervalMs"] = "200" });
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await system.DisposeAsync();
+
+    [TearDown]
+    public void ShowLogsOnFailure()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+        {
+            TestContext.Out.WriteLine(system.Logs());
+        }
+    }
+
+    [Test]
+    public async Task Should_create_version_search_and_delete_an_assistant_whose_config_its_runs_use()
+    {
+        using var client = system.Client();
+        var created = await PostJsonAsync(client, "/assistants", """
+            {"graph_id":"agent","name":"one step","config":{"recursion_limit":1,"configurable":{"tools":["search_documents"]}},
+             "metadata":{"team":"docs-e2e"}}
+            """);
+        var id = created["assistant_id"]!.GetValue<string>();
+
+        var patched = await SendJsonAsync(client, HttpMethod.Patch, $"/assistants/{id}", """{"name":"one step v2","metadata":{"tier":"gold"}}""");
+        var found = (await PostJsonAsync(client, "/assistants/search", """{"metadata":{"team":"docs-e2e"}}""")).AsArray();
+        var count = await PostJsonAsync(client, "/assistants/count", """{"graph_id":"agent"}""");
+        var versions = (await PostJsonAsync(client, $"/assistants/{id}/versions", "{}")).AsArray();
+        var restored = await PostJsonAsync(client, $"/assistants/{id}/latest", """{"version":1}""");
+        var result = await PostJsonAsync(client, "/runs/wait", RunBody(GinQuestion).Replace("\"agent\"", $"\"{id}\"", StringComparison.Ordinal));
+        using var systemPatch = await SendAsync(client, HttpMethod.Patch, $"/assistants/{SystemAssistantId}", """{"name":"mine"}""");
+        using var deleted = await SendAsync(client, HttpMethod.Delete, $"/assistants/{id}", null);
+        using var gone = await client.GetAsync(new Uri($"/assistants/{id}", UriKind.Relative));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(created["version"]!.GetValue<int>(), Is.EqualTo(1));
+            Assert.That(patched["version"]!.GetValue<int>(), Is.EqualTo(2));
+            Assert.That(patched["metadata"]!.ToJsonString(), Does.Contain("docs-e2e").And.Contain("gold"), "metadata is merged");
+            Assert.That(found.Select(a => a!["assistant_id"]!.GetValue<string>()), Is.EqualTo(new[] { id }));
+            Assert.That(count.GetValue<int>(), Is.GreaterThanOrEqualTo(2), "the system assistant and the new one");
+            Assert.That(versions.Select(v => v!["version"]!.GetValue<int>()), Is.EqualTo(new[] { 2, 1 }));
+            Assert.That(restored["name"]!.GetValue<string>(), Is.EqualTo("one step"));
+            Assert.That(result["__error__"]?["error"]?.GetValue<string>(), Is.EqualTo("GraphRecursionError"),
+                "the assistant's recursion_limit of 1 stops the run after one step");
+            Assert.That(systemPatch.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+            Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+            Assert.That(gone.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        }
+    }
+
+    [TestCase("""{"graph_id":"agent","config":{"configurable":{"tools":["rm_rf"]}}}""", "config.configurable.tools")]
+    [TestCase("""{"graph_id":"agent","config":{"temperature":2}}""", "config.temperature")]
+    [TestCase("""{"graph_id":"nope"}""", "Graph 'nope' not found")]
+    public async Task Should_refuse_a_bad_assistant_with_a_detail_naming_the_field(string body, string detail)
+    {
+        using var client = system.Client();
+
+        using var response = await PostAsync(client, "/assistants", body);
+
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((int)response.StatusCode, Is.InRange(400, 499));
+            Assert.That(problem["detail"]!.GetValue<string>(), Does.Contain(detail));
+        }
+    }
+
+    [Test]
+    public async Task Should_search_count_patch_copy_and_delete_threads_stamped_by_their_runs()
+    {
+        using var client = system.Client();
+        var threadId = (await PostJsonAsync(client, "/threads", """{"metadata":{"user":"thread-e2e"}}"""))["thread_id"]!.GetValue<string>();
+        await PostJsonAsync(client, $"/threads/{threadId}/runs/wait", RunBody("What does VACUUM do?"));
+
+        var byMetadata = (await PostJsonAsync(client, "/threads/search", """{"metadata":{"graph_id":"agent","user":"thread-e2e"}}""")).AsArray();
+        var byStatus = (await PostJsonAsync(client, "/threads/search", $$"""{"ids":["{{threadId}}"],"status":"idle","select":["thread_id","status"]}""")).AsArray();
+        var counted = await PostJsonAsync(client, "/threads/count", """{"metadata":{"user":"thread-e2e"}}""");
+        var patched = await SendJsonAsync(client, HttpMethod.Patch, $"/threads/{threadId}", """{"metadata":{"label":"x"}}""");
+        var copy = await PostJsonAsync(client, $"/threads/{threadId}/copy", "{}");
+        using var deleted = await SendAsync(client, HttpMethod.Delete, $"/threads/{threadId}", null);
+        using var gone = await client.GetAsync(new Uri($"/threads/{threadId}", UriKind.Relative));
+        var copied = await GetJsonAsync(client, $"/threads/{copy["thread_id"]!.GetValue<string>()}/state");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(byMetadata.Single()!["metadata"]!["assistant_id"]!.GetValue<string>(), Is.EqualTo(SystemAssistantId));
+            Assert.That(byMetadata.Single()!["values"]!["messages"]!.AsArray(), Has.Count.EqualTo(4));
+            Assert.That(byStatus.Single()!.AsObject().Select(p => p.Key), Is.EqualTo(new[] { "thread_id", "status" }));
+            Assert.That(counted.GetValue<int>(), Is.EqualTo(1));
+            Assert.That(patched["metadata"]!["user"]!.GetValue<string>(), Is.EqualTo("thread-e2e"), "metadata is merged");
+            Assert.That(patched["metadata"]!["label"]!.GetValue<string>(), Is.EqualTo("x"));
+            Assert.That(copy["thread_id"]!.GetValue<string>(), Is.Not.EqualTo(threadId));
+            Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+            Assert.That(gone.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+            Assert.That(copied["values"]!["messages"]!.AsArray().Select(m => m!["type"]!.GetValue<string>()),
+                Is.EqualTo(new[] { "human", "ai", "tool", "ai" }), "the copy keeps the state after the original is gone");
+        }
+    }
+
+    [Test]
+    public async Task Should_list_history_newest_first_update_state_and_run_again_from_an_earlier_checkpoint()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+        await PostJsonAsync(client, $"/threads/{threadId}/runs/wait", RunBody(GinQuestion));
+
+        var history = (await PostJsonAsync(client, $"/threads/{threadId}/history", """{"limit":10}""")).AsArray();
+        var input = history[^1]!["checkpoint"]!["checkpoint_id"]!.GetValue<string>();
+        var newest = history[0]!["checkpoint"]!["checkpoint_id"]!.GetValue<string>();
+        var older = (await PostJsonAsync(client, $"/threads/{threadId}/history", new JsonObject
+        {
+            ["before"] = new JsonObject { ["checkpoint_id"] = newest },
+        }.ToJsonString())).AsArray();
+        var update = await PostJsonAsync(client, $"/threads/{threadId}/state", """{"values":{"messages":[{"role":"user","content":"a note"}]}}""");
+        var afterUpdate = await GetJsonAsync(client, $"/threads/{threadId}/state");
+        // Regenerate: run again from the input checkpoint, without new input; the answer replaces the old branch.
+        var forked = await PostJsonAsync(client, $"/threads/{threadId}/runs/wait", $$"""{"assistant_id":"agent","checkpoint_id":"{{input}}"}""");
+        var finalHistory = (await GetJsonAsync(client, $"/threads/{threadId}/history?limit=100")).AsArray();
+        var finalState = await GetJsonAsync(client, $"/threads/{threadId}/state");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(history, Has.Count.EqualTo(4));
+            Assert.That(history.Select(s => s!["values"]!["messages"]!.AsArray().Count), Is.EqualTo(new[] { 4, 3, 2, 1 }), "newest first");
+            for (var i = 0; i < history.Count - 1; i++)
+            {
+                Assert.That(history[i]!["parent_checkpoint"]!["checkpoint_id"]!.GetValue<string>(),
+                    Is.EqualTo(history[i + 1]!["checkpoint"]!["checkpoint_id"]!.GetValue<string>()));
+            }
+
+            Assert.That(history[0]!["next"]!.AsArray(), Is.Empty);
+            Assert.That(history[1]!["next"]!.AsArray().Single()!.GetValue<string>(), Is.EqualTo("agent"));
+            Assert.That(older, Has.Count.EqualTo(3));
+            Assert.That(afterUpdate["checkpoint"]!["checkpoint_id"]!.GetValue<string>(),
+                Is.EqualTo(update["checkpoint"]!["checkpoint_id"]!.GetValue<string>()));
+            Assert.That(afterUpdate["values"]!["messages"]!.AsArray()[^1]!["content"]!.GetValue<string>(), Is.EqualTo("a note"));
+            Assert.That(forked["messages"]!.AsArray().Select(m => m!["type"]!.GetValue<string>()), Is.EqualTo(new[] { "human", "ai", "tool", "ai" }),
+                "the new branch starts at the input: neither the old answer nor the note is in it");
+            Assert.That(finalHistory, Has.Count.EqualTo(8), "history keeps every branch");
+            Assert.That(finalState["values"]!.ToJsonString(), Is.EqualTo(forked.ToJsonString()));
+        }
+    }
+
+    [Test]
+    public async Task Should_start_a_delayed_run_only_when_it_is_due()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+
+        var run = await PostJsonAsync(client, $"/threads/{threadId}/runs", AddFields(RunBody("What does VACUUM do?"), """{"after_seconds":1}"""));
+        var runId = run["run_id"]!.GetValue<string>();
+        await GetJsonAsync(client, $"/threads/{threadId}/runs/{runId}/join");
+        var ended = await GetJsonAsync(client, $"/threads/{threadId}/runs/{runId}");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run["status"]!.GetValue<string>(), Is.EqualTo("pending"));
+            Assert.That(ended["status"]!.GetValue<string>(), Is.EqualTo("success"));
+            Assert.That(ended["started_at"]!.GetValue<DateTimeOffset>(),
+                Is.GreaterThanOrEqualTo(ended["created_at"]!.GetValue<DateTimeOffset>().AddSeconds(1)), "not claimed before it was due");
+        }
+    }
+
+    [Test]
+    public async Task Should_apply_reject_interrupt_and_rollback_to_a_pending_run_and_delete_only_finished_runs()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+        var later = AddFields(RunBody("What does VACUUM do?"), """{"after_seconds":600}""");
+
+        var first = (await PostJsonAsync(client, $"/threads/{threadId}/runs", later))["run_id"]!.GetValue<string>();
+        using var rejected = await PostAsync(client, $"/threads/{threadId}/runs", AddFields(RunBody("x"), """{"multitask_strategy":"reject"}"""));
+        using var deletePending = await SendAsync(client, HttpMethod.Delete, $"/threads/{threadId}/runs/{first}", null);
+        var second = (await PostJsonAsync(client, $"/threads/{threadId}/runs", AddFields(later, """{"multitask_strategy":"interrupt"}""")))["run_id"]!.GetValue<string>();
+        var firstAfterInterrupt = await GetJsonAsync(client, $"/threads/{threadId}/runs/{first}");
+        var third = (await PostJsonAsync(client, $"/threads/{threadId}/runs", AddFields(RunBody("What does VACUUM do?"), """{"multitask_strategy":"rollback"}""")))["run_id"]!.GetValue<string>();
+        using var secondAfterRollback = await client.GetAsync(new Uri($"/threads/{threadId}/runs/{second}", UriKind.Relative));
+        await GetJsonAsync(client, $"/threads/{threadId}/runs/{third}/join");
+        using var deleteFinished = await SendAsync(client, HttpMethod.Delete, $"/threads/{threadId}/runs/{third}", null);
+        var state = await GetJsonAsync(client, $"/threads/{threadId}/state");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(rejected.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+            Assert.That(await rejected.Content.ReadAsStringAsync(), Does.Contain("Thread is already running a task."));
+            Assert.That(deletePending.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+            Assert.That(firstAfterInterrupt["status"]!.GetValue<string>(), Is.EqualTo("interrupted"));
+            Assert.That(secondAfterRollback.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "rollback deletes the run");
+            Assert.That(deleteFinished.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+            Assert.That(state["values"]!["messages"]!.AsArray(), Has.Count.EqualTo(4), "a deleted run's checkpoints stay in the state");
+        }
+    }
+
+    [Test]
+    public async Task Should_create_a_batch_and_cancel_runs_by_thread()
+    {
+        using var client = system.Client();
+        var batch = (await PostJsonAsync(client, "/runs/batch", $"[{RunBody("What does VACUUM do?")},{RunBody("How do I create an index?")}]")).AsArray();
+        using var badBatch = await PostAsync(client, "/runs/batch", $"[{RunBody("x")},{{\"assistant_id\":\"agent\",\"stream_mode\":\"nope\"}}]");
+        var threadId = await CreateThreadAsync(client);
+        var pending = (await PostJsonAsync(client, $"/threads/{threadId}/runs", AddFields(RunBody("x"), """{"after_seconds":600}""")))["run_id"]!.GetValue<string>();
+        using var cancel = await PostAsync(client, "/runs/cancel", $$"""{"thread_id":"{{threadId}}"}""");
+        var cancelled = await GetJsonAsync(client, $"/threads/{threadId}/runs/{pending}");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(batch, Has.Count.EqualTo(2));
+            Assert.That(batch.Select(r => r!["thread_id"]!.GetValue<string>()).Distinct().Count(), Is.EqualTo(2), "each on its own thread");
+            Assert.That(badBatch.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+            Assert.That(await badBatch.Content.ReadAsStringAsync(), Does.Contain("[1]"));
+            Assert.That(cancel.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+            Assert.That(cancelled["status"]!.GetValue<string>(), Is.EqualTo("interrupted"));
+        }
+    }
+
+    [Test]
+    public async Task Should_stream_the_answer_as_token_chunks_of_one_message_plus_legacy_messages_and_debug()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+
+        var (_, frames) = await StreamRunAsync(client, threadId, RunBody(GinQuestion, """["messages-tuple","messages","debug","tasks","checkpoints"]"""));
+
+        var state = await GetJsonAsync(client, $"/threads/{threadId}/state");
+        var answer = state["values"]!["messages"]!.AsArray()[^1]!;
+        var answerId = answer["id"]!.GetValue<string>();
+        var tuples = frames.Where(f => f.Event == "messages").Select(f => JsonNode.Parse(f.Data)!.AsArray()).ToList();
+        var answerChunks = tuples.Where(t => t[0]!["id"]!.GetValue<string>() == answerId).ToList();
+        var complete = frames.Where(f => f.Event == "messages/complete").Select(f => JsonNode.Parse(f.Data)![0]!).ToList();
+        var debugTypes = frames.Where(f => f.Event == "debug").Select(f => JsonNode.Parse(f.Data)!["type"]!.GetValue<string>()).Distinct();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(answerChunks, Is.Not.Empty);
+            Assert.That(answerChunks.Select(t => t[0]!["type"]!.GetValue<string>()).Distinct(), Is.EqualTo(new[] { "AIMessageChunk" }),
+                "the answer is streamed as token chunks, never re-sent whole");
+            Assert.That(string.Concat(answerChunks.Select(t => t[0]!["content"]!.GetValue<string>())),
+                Is.EqualTo(answer["content"]!.GetValue<string>()), "the chunks add up to the answer");
+            Assert.That(answerChunks.Select(t => t[1]!["langgraph_node"]!.GetValue<string>()).Distinct(), Is.EqualTo(new[] { "agent" }));
+            Assert.That(tuples.Count(t => t[0]!["type"]!.GetValue<string>() == "tool"), Is.EqualTo(1), "the tool result comes whole");
+            Assert.That(frames.Any(f => f.Event == "messages/partial"), Is.True);
+            Assert.That(complete.Select(m => m["id"]!.GetValue<string>()), Does.Contain(answerId));
+            Assert.That(debugTypes, Is.EquivalentTo(new[] { "checkpoint", "task", "task_result" }));
+            Assert.That(frames.Count(f => f.Event == "checkpoints"), Is.EqualTo(4));
+            Assert.That(frames.Count(f => f.Event == "tasks"), Is.EqualTo(6));
+        }
+    }
+
+    [Test]
+    public async Task Should_fire_a_due_cron_once_on_its_thread_and_schedule_the_next_tick()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+        var cron = await PostJsonAsync(client, $"/threads/{threadId}/runs/crons",
+            AddFields(RunBody("What does VACUUM do?"), """{"schedule":"0 0 1 1 *","timezone":"Europe/Paris"}"""));
+        var cronId = Guid.Parse(cron["cron_id"]!.GetValue<string>());
+        // Make the tick due now instead of waiting for next New Year.
+        await using (var context = system.Database.CreateContext())
+        {
+            await context.Crons.Where(c => c.CronId == cronId)
+                .ExecuteUpdateAsync(u => u.SetProperty(c => c.NextRunDate, DateTimeOffset.UtcNow.AddSeconds(-1)));
+        }
+
+        JsonArray runs;
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        using (var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100)))
+        {
+            do
+            {
+                await poll.WaitForNextTickAsync(deadline.Token);
+                runs = (await GetJsonAsync(client, $"/threads/{threadId}/runs")).AsArray();
+            }
+            while (runs.Count == 0 || runs.Any(r => r!["status"]!.GetValue<string>() is "pending" or "running"));
+        }
+
+        var found = (await PostJsonAsync(client, "/runs/crons/search", $$"""{"thread_id":"{{threadId}}"}""")).AsArray();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(cron["next_run_date"]!.GetValue<DateTimeOffset>().UtcDateTime, Is.EqualTo(
+                new DateTime(DateTime.UtcNow.Year + 1, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddHours(-1)), "midnight in Paris is 23:00 UTC");
+            Assert.That(runs, Has.Count.EqualTo(1), "the tick fired once");
+            Assert.That(runs[0]!["status"]!.GetValue<string>(), Is.EqualTo("success"));
+            Assert.That(found.Single()!["next_run_date"]!.GetValue<DateTimeOffset>(), Is.GreaterThan(DateTimeOffset.UtcNow));
+        }
+    }
+
+    private static string AddFields(string body, string fields)
+    {
+        var merged = JsonNode.Parse(body)!.AsObject();
+        foreach (var (key, value) in JsonNode.Parse(fields)!.AsObject())
+        {
+            merged[key] = value?.DeepClone();
+        }
+
+        return merged.ToJsonString();
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? json) =>
+        await client.SendAsync(new HttpRequestMessage(method, new Uri(path, UriKind.Relative))
+        {
+            Content = json is null ? null : new StringContent(json, Encoding.UTF8, "application/json"),
+        });
+
+    private static async Task<JsonNode> SendJsonAsync(HttpClient client, HttpMethod method, string path, string json)
+    {
+        using var response = await SendAsync(client, method, path, json);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.IsSuccessStatusCode, Is.True, $"{method} {path} answered {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+}

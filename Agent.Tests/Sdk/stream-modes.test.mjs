@@ -1,0 +1,87 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { assemble, client, collect, question, withSlowModel, GRAPH } from "./lib.mjs";
+
+async function streamRun(streamMode, input = question("What does VACUUM do?")) {
+  const sdk = client();
+  const thread = await sdk.threads.create();
+  const parts = await collect(sdk.runs.stream(thread.thread_id, GRAPH, { input, streamMode }));
+  const state = await sdk.threads.getState(thread.thread_id);
+  return { parts, state, thread };
+}
+
+test("values: the whole state after every step", async () => {
+  const { parts, state } = await streamRun("values");
+  const values = parts.filter((p) => p.event === "values");
+  assert.deepEqual(values.map((p) => p.data.messages.length), [1, 2, 3, 4]);
+  assert.deepEqual(values.at(-1).data, state.values);
+});
+
+test("updates: each node's output", async () => {
+  const { parts } = await streamRun("updates");
+  assert.deepEqual(parts.filter((p) => p.event === "updates").map((p) => Object.keys(p.data)[0]), ["agent", "tools", "agent"]);
+});
+
+test("messages-tuple: the answer as token chunks of one message id, adding up to the answer", async () => {
+  await withSlowModel({ chunkDelayMs: 5 }, async () => {
+    const { parts, state } = await streamRun("messages-tuple");
+    const answer = state.values.messages.at(-1);
+    const messages = assemble(parts);
+    const streamed = messages.get(answer.id);
+
+    assert.ok(streamed.types.length > 1, "more than one chunk");
+    assert.deepEqual([...new Set(streamed.types)], ["AIMessageChunk"]);
+    assert.equal(streamed.content, answer.content);
+    assert.equal(streamed.metadata.langgraph_node, "agent");
+    const toolCall = messages.get(state.values.messages[1].id);
+    assert.equal(toolCall.toolCallChunks[0].name, "search_documents", "tool calls stream as tool_call_chunks");
+    assert.equal(messages.get(state.values.messages[2].id).types[0], "tool", "the tool result comes whole");
+  });
+});
+
+test("messages (legacy): metadata, partial and complete", async () => {
+  const { parts, state } = await streamRun("messages");
+  const answer = state.values.messages.at(-1);
+  const partials = parts.filter((p) => p.event === "messages/partial" && p.data[0].id === answer.id);
+  const complete = parts.find((p) => p.event === "messages/complete" && p.data[0].id === answer.id);
+
+  assert.ok(parts.some((p) => p.event === "messages/metadata" && p.data[answer.id]));
+  assert.ok(partials.length > 0);
+  assert.equal(partials.at(-1).data[0].content, answer.content);
+  assert.equal(complete.data[0].content, answer.content);
+});
+
+test("custom: one usage event per model call", async () => {
+  const { parts } = await streamRun("custom");
+  const usage = parts.filter((p) => p.event === "custom").map((p) => p.data);
+  assert.equal(usage.length, 2);
+  assert.ok(usage.every((u) => u.type === "model_call" && u.input_tokens > 0 && u.model === "gpt-4o-mini"));
+});
+
+test("debug, tasks and checkpoints", async () => {
+  const { parts } = await streamRun(["debug", "tasks", "checkpoints"]);
+  const debug = parts.filter((p) => p.event === "debug").map((p) => p.data);
+  const checkpoints = parts.filter((p) => p.event === "checkpoints").map((p) => p.data);
+  const tasks = parts.filter((p) => p.event === "tasks").map((p) => p.data);
+
+  assert.deepEqual([...new Set(debug.map((d) => d.type))].sort(), ["checkpoint", "task", "task_result"]);
+  assert.equal(checkpoints.length, 4);
+  assert.deepEqual(checkpoints.at(-1).next, []);
+  assert.equal(checkpoints[1].parent_config.configurable.checkpoint_id, checkpoints[0].config.configurable.checkpoint_id);
+  assert.deepEqual(tasks.filter((t) => "result" in t).map((t) => t.name), ["agent", "tools", "agent"]);
+});
+
+test("several modes at once, each event in its own mode", async () => {
+  const { parts } = await streamRun(["values", "updates", "messages-tuple", "custom"]);
+  const events = new Set(parts.map((p) => p.event));
+  assert.deepEqual([...events].sort(), ["custom", "messages", "metadata", "updates", "values"]);
+});
+
+test("a failing run ends the stream with an error event", async () => {
+  const sdk = client();
+  const assistant = await sdk.assistants.create({ graphId: GRAPH, config: { recursion_limit: 1 } });
+  const parts = await collect(sdk.runs.stream(null, assistant.assistant_id, { input: question("What does VACUUM do?") }));
+  assert.equal(parts.at(-1).event, "error");
+  assert.equal(parts.at(-1).data.error, "GraphRecursionError");
+  await sdk.assistants.delete(assistant.assistant_id);
+});

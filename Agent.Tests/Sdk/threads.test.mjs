@@ -1,0 +1,80 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { client, question, GRAPH, SYSTEM_ASSISTANT_ID } from "./lib.mjs";
+
+test("threads.create, then search finds the thread by the graph_id and assistant_id a run stamped on it", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create({ metadata: { suite: "sdk-threads" } });
+  const again = await sdk.threads.create({ threadId: thread.thread_id, ifExists: "do_nothing" });
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: question("What does VACUUM do?") });
+
+  const found = await sdk.threads.search({ metadata: { graph_id: GRAPH, suite: "sdk-threads" }, limit: 100 });
+  const idle = await sdk.threads.search({ ids: [thread.thread_id], status: "idle" });
+  const count = await sdk.threads.count({ metadata: { suite: "sdk-threads" } });
+
+  assert.equal(again.thread_id, thread.thread_id);
+  assert.deepEqual(found.map((t) => t.thread_id), [thread.thread_id]);
+  assert.equal(found[0].metadata.assistant_id, SYSTEM_ASSISTANT_ID);
+  assert.deepEqual(found[0].values.messages.map((m) => m.type), ["human", "ai", "tool", "ai"]);
+  assert.equal(idle.length, 1);
+  assert.equal(count, 1);
+});
+
+test("threads.create refuses an existing id unless ifExists is do_nothing", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create();
+  await assert.rejects(sdk.threads.create({ threadId: thread.thread_id }), (error) => error.status === 409);
+});
+
+test("threads.getState and getHistory: newest first, linked by parent_checkpoint, state at a checkpoint", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create();
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: question("How do I create a GIN index?") });
+
+  const state = await sdk.threads.getState(thread.thread_id);
+  const history = await sdk.threads.getHistory(thread.thread_id, { limit: 10 });
+  const atInput = await sdk.threads.getState(thread.thread_id, history.at(-1).checkpoint.checkpoint_id);
+  const before = await sdk.threads.getHistory(thread.thread_id, { before: { configurable: { checkpoint_id: history[0].checkpoint.checkpoint_id } } });
+
+  assert.equal(state.values.messages.length, 4);
+  assert.deepEqual(state.next, []);
+  assert.equal(state.checkpoint.checkpoint_id, history[0].checkpoint.checkpoint_id);
+  assert.deepEqual(history.map((s) => s.values.messages.length), [4, 3, 2, 1]);
+  for (let i = 0; i < history.length - 1; i++) {
+    assert.equal(history[i].parent_checkpoint.checkpoint_id, history[i + 1].checkpoint.checkpoint_id);
+  }
+  assert.deepEqual(atInput.values.messages.map((m) => m.type), ["human"]);
+  assert.deepEqual(atInput.next, ["agent"]);
+  assert.equal(before.length, 3);
+});
+
+test("threads.updateState adds messages; a run from an earlier checkpoint starts a new branch", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create();
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: question("What does VACUUM do?") });
+  const [, , , input] = await sdk.threads.getHistory(thread.thread_id);
+
+  const updated = await sdk.threads.updateState(thread.thread_id, { values: { messages: [{ role: "user", content: "a note" }] } });
+  const withNote = await sdk.threads.getState(thread.thread_id);
+  const regenerated = await sdk.runs.wait(thread.thread_id, GRAPH, { checkpointId: input.checkpoint.checkpoint_id });
+
+  assert.equal(updated.checkpoint.checkpoint_id, withNote.checkpoint.checkpoint_id);
+  assert.equal(withNote.values.messages.at(-1).content, "a note");
+  assert.deepEqual(regenerated.messages.map((m) => m.type), ["human", "ai", "tool", "ai"]);
+});
+
+test("threads.update merges metadata; copy keeps the state; delete removes the thread", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create({ metadata: { a: 1 } });
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: question("What does VACUUM do?") });
+
+  const updated = await sdk.threads.update(thread.thread_id, { metadata: { b: 2 } });
+  const copy = await sdk.threads.copy(thread.thread_id);
+  await sdk.threads.delete(thread.thread_id);
+
+  assert.equal(updated.metadata.a, 1);
+  assert.equal(updated.metadata.b, 2);
+  assert.notEqual(copy.thread_id, thread.thread_id);
+  assert.equal((await sdk.threads.getState(copy.thread_id)).values.messages.length, 4);
+  await assert.rejects(sdk.threads.get(thread.thread_id), (error) => error.status === 404);
+});
