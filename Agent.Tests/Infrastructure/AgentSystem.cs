@@ -47,8 +47,10 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// <summary>Starts a system.</summary>
     /// <param name="apiCount">How many API processes.</param>
     /// <param name="workerEnvironment">Extra environment for the worker (e.g. <c>OPENAI_BASE_URL</c>).</param>
+    /// <param name="apiEnvironment">Extra environment for the API processes.</param>
     /// <returns>The running system.</returns>
-    public static async Task<AgentSystem> StartAsync(int apiCount, IReadOnlyDictionary<string, string?>? workerEnvironment = null)
+    public static async Task<AgentSystem> StartAsync(
+        int apiCount, IReadOnlyDictionary<string, string?>? workerEnvironment = null, IReadOnlyDictionary<string, string?>? apiEnvironment = null)
     {
         if (!File.Exists(Path.Combine(ManualDirectory, ManualPages[0])))
         {
@@ -70,7 +72,7 @@ internal sealed class AgentSystem : IAsyncDisposable
             for (var i = 0; i < apiCount; i++)
             {
                 var url = new Uri($"http://127.0.0.1:{FreePort()}");
-                system.processes.Add(ServiceProcess.Start($"api-{i + 1}", "Agent.Api", ["--urls", url.ToString()], system.ProcessEnvironment(null)));
+                system.processes.Add(ServiceProcess.Start($"api-{i + 1}", "Agent.Api", ["--urls", url.ToString()], system.ProcessEnvironment(apiEnvironment)));
                 system.Apis.Add(url);
             }
 

@@ -7,6 +7,7 @@ using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
 using Agent.Worker.Agent;
 using Agent.Worker.Models;
+using Agent.Worker.Webhooks;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,7 @@ internal sealed partial class AgentRunExecutor(
     RetrievalAgent agent,
     ModelPriceTable prices,
     RunningRuns runningRuns,
+    WebhookDispatcher webhooks,
     IServiceScopeFactory scopes,
     IPublishEndpoint publisher,
     ISendEndpointProvider sendEndpoints,
@@ -99,6 +101,7 @@ internal sealed partial class AgentRunExecutor(
 
         if (run.Ended)
         {
+            webhooks.Enqueue(message.RunId);
             await StartNextQueuedRunAsync(run, stoppingToken);
         }
     }
