@@ -93,6 +93,11 @@ internal static class CronsApi
             return ApiResults.NotFound($"Assistant '{ApiRequest.Truncate(runRequest.AssistantId)}' not found.");
         }
 
+        if (await submitter.CheckWebhookAsync(runRequest, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
         var now = timeProvider.GetUtcNow();
         if (threadId is { } existing && !await db.Threads.AnyAsync(t => t.ThreadId == existing, cancellationToken))
         {
@@ -118,7 +123,8 @@ internal static class CronsApi
     }
 
     private static async Task<IResult> PatchAsync(
-        string cron_id, HttpRequest request, AgentDbContext db, TimeProvider timeProvider, CancellationToken cancellationToken)
+        string cron_id, HttpRequest request, AgentDbContext db, RunSubmitter submitter, TimeProvider timeProvider,
+        CancellationToken cancellationToken)
     {
         var (cron, error) = await FindAsync(cron_id, db, cancellationToken);
         if (error is not null)
@@ -158,6 +164,11 @@ internal static class CronsApi
             if (payloadError is not null)
             {
                 return ApiResults.Unprocessable(payloadError);
+            }
+
+            if (await submitter.CheckWebhookAsync(runRequest!, cancellationToken) is { } refused)
+            {
+                return refused;
             }
 
             cron.Payload = payload!.ToJsonString();

@@ -36,6 +36,9 @@ internal sealed record RunRequest
     /// <summary>Gets the delay before the run may start (<c>after_seconds</c>), or null to start at once.</summary>
     public TimeSpan? StartDelay { get; init; }
 
+    /// <summary>Gets the URL the worker POSTs the finished run to (<c>webhook</c>), or null.</summary>
+    public Uri? Webhook { get; init; }
+
     /// <summary>Gets the multitask strategy: <c>enqueue</c> (default), <c>reject</c>, <c>interrupt</c> or <c>rollback</c>.</summary>
     public required string MultitaskStrategy { get; init; }
 
@@ -57,7 +60,7 @@ internal sealed record RunRequest
     // command (resume) and interrupt_* need graph interrupts, which the agent graph does not have; feedback_keys and
     // langsmith_tracer are LangSmith's.
     private static readonly string[] Unsupported =
-        ["command", "webhook", "interrupt_before", "interrupt_after", "feedback_keys", "langsmith_tracer"];
+        ["command", "interrupt_before", "interrupt_after", "feedback_keys", "langsmith_tracer"];
 
     /// <summary>Validates a body.</summary>
     /// <param name="body">The JSON body.</param>
@@ -207,6 +210,18 @@ internal sealed record RunRequest
             return (null, "stream_resumable must be a boolean.");
         }
 
+        Uri? webhook = null;
+        if (body["webhook"] is not null)
+        {
+            (webhook, var webhookError) = Text(body, "webhook") is { } url
+                ? Persistence.Webhooks.WebhookAddresses.ParseUrl(url)
+                : (null, "webhook must be an absolute http(s) URL of at most 2048 characters.");
+            if (webhookError is not null)
+            {
+                return (null, webhookError);
+            }
+        }
+
         var kwargsConfig = config?.DeepClone() as JsonObject ?? [];
         kwargsConfig["recursion_limit"] = recursionLimit;
         var kwargs = new JsonObject
@@ -232,6 +247,11 @@ internal sealed record RunRequest
             kwargs["after_seconds"] = startDelay.Value.TotalSeconds;
         }
 
+        if (webhook is not null)
+        {
+            kwargs["webhook"] = webhook.ToString();
+        }
+
         // Every run's events are kept, so every stream is resumable; the flag is recorded as submitted.
         kwargs["stream_resumable"] = body["stream_resumable"]?.GetValue<bool>() ?? false;
 
@@ -245,6 +265,7 @@ internal sealed record RunRequest
             RecursionLimitGiven = recursionLimitGiven,
             CheckpointId = checkpointId,
             StartDelay = startDelay,
+            Webhook = webhook,
             MultitaskStrategy = strategy,
             CreateThreadIfMissing = ifNotExists == "create",
             CancelOnDisconnect = onDisconnect == "cancel",

@@ -5,6 +5,7 @@ using Agent.Persistence;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Webhooks;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -96,6 +97,11 @@ internal sealed partial class RunSubmitter(
         if (budgetError is not null)
         {
             return (null, ApiResults.Unprocessable(budgetError));
+        }
+
+        if (await CheckWebhookAsync(request, cancellationToken) is { } refused)
+        {
+            return (null, refused);
         }
 
         var now = timeProvider.GetUtcNow();
@@ -245,6 +251,25 @@ internal sealed partial class RunSubmitter(
         return ApiResults.TooManyRequests(
             $"This tenant has {unfinished} runs pending or running; at most {max} are allowed at once. Retry when some have ended.",
             ConcurrentRunsRetryAfterSeconds);
+    }
+
+    /// <summary>
+    /// Checks a request's webhook target: a host that is (or resolves to) a private, loopback or link-local address is
+    /// refused unless <c>Webhooks:AllowPrivateNetworks</c> is true (the worker checks again when it connects).
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="cancellationToken">Cancels the DNS resolution.</param>
+    /// <returns>A 422 result, or null when the webhook (if any) may be used.</returns>
+    public async Task<IResult?> CheckWebhookAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Webhook is null)
+        {
+            return null;
+        }
+
+        var allowPrivate = configuration.GetValue<bool>(WebhookAddresses.AllowPrivateNetworksKey);
+        var refused = await WebhookAddresses.CheckAsync(request.Webhook, allowPrivate, cancellationToken);
+        return refused is null ? null : ApiResults.Unprocessable(refused);
     }
 
     /// <summary>Finds an assistant by id, or a graph's system assistant by graph name.</summary>

@@ -270,8 +270,36 @@ internal static class RunsApi
             query = query.Where(r => r.Status == status);
         }
 
+        // select: the fields to return, as repeated parameters or a JSON list (what the JS SDK sends).
+        var select = new List<string>();
+        foreach (var value in request.Query["select"])
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                select.AddRange(value.StartsWith('[') ? JsonNode.Parse(value)!.AsArray().Select(f => f!.GetValue<string>()) : value.Split(','));
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+            {
+                return ApiResults.Unprocessable("select must be field names or a JSON list of them.");
+            }
+        }
+
         var runs = await query.OrderByDescending(r => r.CreatedAt).Skip(offset).Take(limit).ToListAsync(cancellationToken);
-        return ApiResults.Json(new JsonArray(runs.Select(r => (JsonNode)RunJson.From(r)).ToArray()));
+        var items = runs.Select(RunJson.From).ToList();
+        var unknown = select.FirstOrDefault(f => items.Count > 0 && !items[0].ContainsKey(f));
+        if (unknown is not null)
+        {
+            return ApiResults.Unprocessable($"select names an unknown run field '{ApiRequest.Truncate(unknown)}'.");
+        }
+
+        return ApiResults.Json(new JsonArray(items.Select(item => (JsonNode)(select.Count == 0
+            ? item
+            : new JsonObject(select.Select(f => KeyValuePair.Create(f, item[f]?.DeepClone()))))).ToArray()));
     }
 
     private static async Task<IResult> GetAsync(string thread_id, string run_id, AgentDbContext db, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Streaming;
+using Agent.Contracts.Runs;
 using Agent.Persistence.RunEvents;
 
 namespace Agent.Tests.Api;
@@ -83,5 +84,48 @@ public sealed class When_run_events_are_rendered_for_stream_modes
             Assert.That(failed.Single().Data, Is.EqualTo("""{"error":"Boom","message":"it broke"}"""));
             Assert.That(succeeded, Is.Empty);
         }
+    }
+
+    private static AgentRunTokenStreamed Token(int offset, string text) => new()
+    {
+        RunId = RunId,
+        ThreadId = ThreadId,
+        AfterSequence = 3,
+        Step = 1,
+        Node = "agent",
+        MessageId = "m1-0",
+        Offset = offset,
+        Text = text,
+        CreatedAt = DateTimeOffset.UnixEpoch,
+    };
+
+    [Test]
+    public async Task Should_stream_tokens_as_chunks_and_send_only_what_a_lost_delta_left_out_when_the_step_commits()
+    {
+        var renderer = new RunEventRenderer(["messages-tuple"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+
+        var first = renderer.RenderToken(Token(0, "Use "));
+        var gap = renderer.RenderToken(Token(9, "INDEX"));
+        var commit = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "Use CREATE INDEX"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+
+        var chunks = first.Events.Concat(commit).Select(e => JsonNode.Parse(e.Data)![0]!).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first.Id, Is.EqualTo("3.4.0"), "the id says how much of the message the client has");
+            Assert.That(gap.Events, Is.Empty, "after a lost delta the relay stops sending tokens of that message");
+            Assert.That(chunks.Select(c => c["type"]!.GetValue<string>()), Is.EqualTo(new[] { "AIMessageChunk", "AIMessageChunk" }));
+            Assert.That(string.Concat(chunks.Select(c => c["content"]!.GetValue<string>())), Is.EqualTo("Use CREATE INDEX"));
+        }
+    }
+
+    [Test]
+    public async Task Should_send_only_the_rest_of_a_message_to_a_client_that_resumes_inside_it()
+    {
+        var renderer = new RunEventRenderer(["messages-tuple"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+        renderer.ResumeAfter(characters: 4, toolCalls: 0);
+
+        var commit = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "Use CREATE INDEX"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+
+        Assert.That(JsonNode.Parse(commit.Single().Data)![0]!["content"]!.GetValue<string>(), Is.EqualTo("CREATE INDEX"));
     }
 }

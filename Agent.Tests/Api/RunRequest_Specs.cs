@@ -41,6 +41,10 @@ public sealed class When_a_run_request_is_validated
     [TestCase("""{"assistant_id":"agent","stream_mode":[1]}""", "stream_mode must be a string or a list")]
     [TestCase("""{"assistant_id":"agent","multitask_strategy":"chaos"}""", "multitask_strategy must be one of")]
     [TestCase("""{"assistant_id":"agent","command":{"resume":1}}""", "command is not supported")]
+    [TestCase("""{"assistant_id":"agent","webhook":"ftp://example.com/hook"}""", "webhook must be an absolute http(s) URL")]
+    [TestCase("""{"assistant_id":"agent","after_seconds":-1}""", "after_seconds must be a number")]
+    [TestCase("""{"assistant_id":"agent","checkpoint_id":"x"}""", "checkpoint_id must be a checkpoint UUID")]
+    [TestCase("""{"assistant_id":"agent","durability":"exit"}""", "durability must be")]
     [TestCase("""{"assistant_id":"agent","metadata":[1]}""", "metadata must be an object")]
     public void Should_refuse_a_bad_field_with_a_reason(string json, string reason)
     {

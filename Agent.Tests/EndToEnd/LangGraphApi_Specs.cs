@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Agent.Tests.Fakes;
 using Agent.Tests.Infrastructure;
+using Agent.Worker.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using static Agent.Tests.EndToEnd.EndToEndClient;
 
@@ -13,14 +15,33 @@ namespace Agent.Tests.EndToEnd;
 public sealed class When_the_LangGraph_API_is_used_over_http
 {
     private const string SystemAssistantId = "fe096781-5601-53d2-b2f6-0d3403f7e9ca";
+    private const string SigningSecret = "e2e-webhook-secret";
     private AgentSystem system = null!;
+    private WebhookReceiver receiver = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => system = await AgentSystem.StartAsync(
-        apiCount: 1, new Dictionary<string, string?> { ["AgentWorker__SchedulerIntervalMs"] = "200" });
+    public async Task StartAsync()
+    {
+        receiver = await WebhookReceiver.StartAsync();
+        // The receiver listens on loopback, which webhooks may reach only when configured so.
+        system = await AgentSystem.StartAsync(
+            apiCount: 1,
+            new Dictionary<string, string?>
+            {
+                ["AgentWorker__SchedulerIntervalMs"] = "200",
+                ["Webhooks__AllowPrivateNetworks"] = "true",
+                ["Webhooks__SigningSecret"] = SigningSecret,
+                ["Webhooks__RetryBaseDelayMs"] = "50",
+            },
+            new Dictionary<string, string?> { ["Webhooks__AllowPrivateNetworks"] = "true" });
+    }
 
     [OneTimeTearDown]
-    public async Task StopAsync() => await system.DisposeAsync();
+    public async Task StopAsync()
+    {
+        await system.DisposeAsync();
+        await receiver.DisposeAsync();
+    }
 
     [TearDown]
     public void ShowLogsOnFailure()
@@ -300,6 +321,35 @@ public sealed class When_the_LangGraph_API_is_used_over_http
             Assert.That(runs, Has.Count.EqualTo(1), "the tick fired once");
             Assert.That(runs[0]!["status"]!.GetValue<string>(), Is.EqualTo("success"));
             Assert.That(found.Single()!["next_run_date"]!.GetValue<DateTimeOffset>(), Is.GreaterThan(DateTimeOffset.UtcNow));
+        }
+    }
+
+    [Test]
+    public async Task Should_post_the_finished_run_to_its_webhook_signed_and_retried()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+        receiver.AnswerNext(503);
+        var before = receiver.Received.Count;
+
+        await PostJsonAsync(client, $"/threads/{threadId}/runs/wait",
+            AddFields(RunBody("What does VACUUM do?"), $$"""{"webhook":"{{receiver.Url}}"}"""));
+        var deliveries = (await receiver.WaitForAsync(before + 2, TimeSpan.FromSeconds(60))).Skip(before).ToList();
+
+        var (body, signature) = deliveries[^1];
+        var payload = JsonNode.Parse(body)!;
+        var timestamp = long.Parse(signature!.Split(',')[0]["t=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(deliveries, Has.Count.EqualTo(2), "the 503 was retried once");
+            Assert.That(payload["thread_id"]!.GetValue<string>(), Is.EqualTo(threadId));
+            Assert.That(payload["status"]!.GetValue<string>(), Is.EqualTo("success"));
+            Assert.That(payload["values"]!["messages"]!.AsArray(), Has.Count.EqualTo(4));
+            Assert.That(payload["kwargs"]!["webhook"]!.GetValue<string>(), Is.EqualTo(receiver.Url.ToString()));
+            Assert.That(payload["run_ended_at"]!.GetValue<DateTimeOffset>(), Is.GreaterThanOrEqualTo(payload["run_started_at"]!.GetValue<DateTimeOffset>()));
+            Assert.That(payload["webhook_sent_at"]!.GetValue<DateTimeOffset>(), Is.GreaterThanOrEqualTo(payload["run_ended_at"]!.GetValue<DateTimeOffset>()));
+            Assert.That(payload.AsObject().ContainsKey("error"), Is.True);
+            Assert.That(signature, Is.EqualTo(WebhookSignature.Compute(SigningSecret, timestamp, body)));
         }
     }
 

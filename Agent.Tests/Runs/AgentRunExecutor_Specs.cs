@@ -11,6 +11,7 @@ using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
 using Agent.Worker.Tools;
+using Agent.Worker.Webhooks;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
@@ -181,6 +182,8 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
         services.AddSingleton(tool);
         services.AddSingleton<ModelPriceTable>();
         services.AddSingleton<RunningRuns>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<RetrievalAgent>();
         services.AddScoped<AgentRunExecutor>();
         services.AddSingleton<StepRetries>();

@@ -15,6 +15,7 @@ test("runs.create returns a pending run at once; join waits for its values; get 
   const values = await sdk.runs.join(thread.thread_id, run.run_id);
   const ended = await sdk.runs.get(thread.thread_id, run.run_id);
   const listed = await sdk.runs.list(thread.thread_id);
+  const selected = await sdk.runs.list(thread.thread_id, { select: ["run_id", "status"] });
 
   assert.ok(["pending", "running"].includes(run.status));
   assert.deepEqual(created, { run_id: run.run_id, thread_id: thread.thread_id });
@@ -22,6 +23,7 @@ test("runs.create returns a pending run at once; join waits for its values; get 
   assert.equal(ended.status, "success");
   assert.equal(ended.metadata.suite, "sdk-runs");
   assert.deepEqual(listed.map((r) => r.run_id), [run.run_id]);
+  assert.deepEqual(selected, [{ run_id: run.run_id, status: "success" }]);
 });
 
 test("runs.wait returns the final values, on a thread and stateless", async () => {
@@ -109,4 +111,12 @@ test("POST /runs/cancel, runs.createBatch and runs.delete", async () => {
   await assert.rejects(sdk.runs.get(thread.thread_id, delayed.run_id), (error) => error.status === 404);
   assert.equal(batch.length, 2);
   assert.ok(results.every((values) => lastMessage(values).type === "ai"));
+});
+
+test("a webhook to a private or loopback address is refused with 422 naming the field", async () => {
+  const sdk = client();
+  await assert.rejects(
+    sdk.runs.create(null, GRAPH, { input: question("x"), webhook: "http://127.0.0.1:9/hook" }),
+    (error) => error.status === 422 && /webhook host/.test(error.message),
+  );
 });

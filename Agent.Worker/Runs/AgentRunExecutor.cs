@@ -10,6 +10,7 @@ using Agent.Worker.Agent;
 using Agent.Worker.Budgets;
 using Agent.Worker.Models;
 using Agent.Worker.Telemetry;
+using Agent.Worker.Webhooks;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,7 @@ internal sealed partial class AgentRunExecutor(
     RetrievalAgent agent,
     ModelPriceTable prices,
     RunningRuns runningRuns,
+    WebhookDispatcher webhooks,
     IServiceScopeFactory scopes,
     IPublishEndpoint publisher,
     ISendEndpointProvider sendEndpoints,
@@ -158,6 +160,7 @@ internal sealed partial class AgentRunExecutor(
 
         if (run.Ended)
         {
+            webhooks.Enqueue(message.RunId);
             await StartNextQueuedRunAsync(run, CancellationToken.None);
         }
     }

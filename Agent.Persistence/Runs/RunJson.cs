@@ -1,14 +1,13 @@
 using System.Text.Json.Nodes;
-using Agent.Persistence.Runs;
 
-namespace Agent.Api.Runs;
+namespace Agent.Persistence.Runs;
 
 /// <summary>
 /// Writes a run as the LangGraph Server's <c>Run</c> object, plus our extensions: <c>attempt</c>, <c>usage</c>
 /// (input, output and total tokens), <c>cost_usd</c>, <c>step_count</c>, <c>error</c>, and for a run waiting out a
 /// transient failure <c>retry_count</c> and <c>next_attempt_at</c>.
 /// </summary>
-internal static class RunJson
+public static class RunJson
 {
     /// <summary>Builds the JSON object of a run.</summary>
     /// <param name="run">The run.</param>
