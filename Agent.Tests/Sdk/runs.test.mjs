@@ -94,7 +94,7 @@ test("POST /runs/cancel, runs.createBatch and runs.delete", async () => {
   // SDK 2.0.0 has no cancelMany; the endpoint is called as the Python SDK's cancel_many calls it.
   const cancel = await fetch(`${apiUrl}/runs/cancel?action=interrupt`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(process.env.AGENT_API_KEY ? { "x-api-key": process.env.AGENT_API_KEY } : {}) },
     body: JSON.stringify({ thread_id: thread.thread_id }),
   });
   assert.equal(cancel.status, 204);

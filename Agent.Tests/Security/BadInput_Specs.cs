@@ -255,12 +255,12 @@ public sealed class When_the_api_is_fed_bad_input
             yield return BadRequest.Post($"unsupported {field}", runs, With(RunBody(), field, "x"));
         }
 
-        foreach (var mode in new JsonNode[] { "debug", "events", "messages", "tokens", new JsonArray("values", "debug") })
+        foreach (var mode in new JsonNode[] { "events", "tokens", "Values", "", new JsonArray("values", "events") })
         {
             yield return BadRequest.Post($"stream_mode {mode.ToJsonString()}", runs, With(RunBody(), "stream_mode", mode));
         }
 
-        foreach (var mode in new[] { "debug", "[\"values\",", "[1]" })
+        foreach (var mode in new[] { "events", "[\"values\",", "[1]" })
         {
             yield return new BadRequest($"join stream_mode {mode}", HttpMethod.Get, $"{runs}/{runId}/stream?stream_mode={Uri.EscapeDataString(mode)}", null);
         }

@@ -14,10 +14,13 @@ public sealed class When_a_tenant_uses_another_tenants_ids
 {
     // Route parameters this spec knows how to fill with a tenant-a id. A new kind of id (e.g. {cron_id}) fails the
     // spec until tenant a owns one here: that is the point, no endpoint escapes the check.
-    private static readonly string[] KnownParameters = ["{thread_id}", "{run_id}", "{assistant_id}", "{key_id}"];
+    private static readonly string[] KnownParameters = ["{thread_id}", "{run_id}", "{assistant_id}", "{key_id}", "{cron_id}", "{checkpoint_id}"];
 
     // Bodies for endpoints whose validation would answer 422 before the lookup with the default body.
-    private static readonly Dictionary<string, string> BodyOverrides = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, string> BodyOverrides = new(StringComparer.Ordinal)
+    {
+        ["POST /threads/{thread_id}/runs/crons"] = """{"assistant_id":"agent","schedule":"0 0 1 1 *"}""",
+    };
 
     private SecuredDeployment deployment = null!;
     private HttpClient a = null!;
@@ -26,6 +29,8 @@ public sealed class When_a_tenant_uses_another_tenants_ids
     private Guid runA;
     private Guid assistantA;
     private Guid spareKeyA;
+    private Guid cronA;
+    private Guid checkpointA;
     private string spareKeyTextA = "";
 
     [OneTimeSetUp]
@@ -36,9 +41,20 @@ public sealed class When_a_tenant_uses_another_tenants_ids
         b = deployment.System.Client(apiKey: (await deployment.CreateKeyAsync("tenant-b")).Key);
         (spareKeyA, spareKeyTextA) = await deployment.CreateKeyAsync("tenant-a", "read");
         (threadA, runA) = await SecuredDeployment.AskAsync(a, "What does VACUUM do?");
+        using (var cron = new StringContent(
+                   """{"assistant_id":"agent","schedule":"0 0 1 1 *","input":{"messages":[{"role":"user","content":"yearly"}]}}""",
+                   System.Text.Encoding.UTF8,
+                   "application/json"))
+        using (var created = await a.PostAsync(new Uri("/runs/crons", UriKind.Relative), cron))
+        {
+            var text = await created.Content.ReadAsStringAsync();
+            Assert.That(created.IsSuccessStatusCode, Is.True, text);
+            cronA = Guid.Parse(System.Text.Json.Nodes.JsonNode.Parse(text)!["cron_id"]!.GetValue<string>());
+        }
 
         assistantA = Guid.CreateVersion7();
         await using var context = deployment.System.Database.CreateContext("tenant-a");
+        checkpointA = await context.Checkpoints.Where(c => c.ThreadId == threadA).Select(c => c.CheckpointId).FirstAsync();
         var now = DateTimeOffset.UtcNow;
         context.Assistants.Add(new Assistant
         {
@@ -84,7 +100,8 @@ public sealed class When_a_tenant_uses_another_tenants_ids
                 }
 
                 var path = pattern.Replace("{thread_id}", threadA.ToString()).Replace("{run_id}", runA.ToString())
-                    .Replace("{assistant_id}", assistantA.ToString()).Replace("{key_id}", spareKeyA.ToString());
+                    .Replace("{assistant_id}", assistantA.ToString()).Replace("{key_id}", spareKeyA.ToString())
+                    .Replace("{cron_id}", cronA.ToString()).Replace("{checkpoint_id}", checkpointA.ToString());
                 using var response = await SendAsync(b, method, path, BodyOverrides.GetValueOrDefault($"{method} {pattern}"));
                 var text = await response.Content.ReadAsStringAsync();
                 if (parameters.Count > 0)
