@@ -1,3 +1,4 @@
+using Agent.Persistence;
 using Agent.Persistence.Runs;
 using Agent.Tests.Infrastructure;
 using Agent.Worker.Hosting;
@@ -20,7 +21,8 @@ namespace Agent.Tests.Benchmarks.StepLoop;
 /// A worker host inside the benchmark process, composed exactly as Agent.Worker's <c>run</c> command composes it
 /// (<c>AddAgentWorkerBasics</c>, <c>AddAgentRunExecution</c>: the real executor, RunStore, MassTransit on the real
 /// RabbitMQ, Serilog JSON logs), with three substitutions: the <see cref="InstantToolLoopModel"/>, the
-/// <see cref="EchoPassageTool"/>, and the <see cref="ObservedRunStore"/> that times commits (and can skip them).
+/// <see cref="EchoPassageTool"/>, and the <see cref="ObservedRunStore"/> that times commits (and can skip them), plus
+/// the <see cref="DatabaseTimeInterceptor"/> on its DbContext.
 /// Logs are formatted as the worker formats them and then discarded, so their cost counts but nothing is printed.
 /// </summary>
 internal sealed class InProcessWorker : IAsyncDisposable
@@ -69,6 +71,7 @@ internal sealed class InProcessWorker : IAsyncDisposable
         builder.Services.AddSingleton<IChatClient>(new InstantToolLoopModel(probe, toolRounds));
         builder.Services.AddSingleton<IAgentTool>(new EchoPassageTool(probe));
         builder.Services.AddScoped<RunStore, ObservedRunStore>();
+        builder.Services.ConfigureDbContext<AgentDbContext>(options => options.AddInterceptors(new DatabaseTimeInterceptor()));
         builder.Services.AddPublishObserver(_ => new PublishTimingObserver(probe));
 
         var host = builder.Build();

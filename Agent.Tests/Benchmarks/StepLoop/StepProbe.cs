@@ -74,10 +74,11 @@ internal sealed class StepProbe
     /// <param name="commit">The commit.</param>
     /// <param name="start">When the commit started (ticks).</param>
     /// <param name="end">When it returned (ticks).</param>
-    public void Commit(RunStepCommit commit, long start, long end)
+    /// <param name="databaseMs">How long of it was spent waiting on PostgreSQL (ms).</param>
+    public void Commit(RunStepCommit commit, long start, long end, double databaseMs)
     {
         var timeline = Timeline(commit.RunId);
-        timeline.Add(new ProbeSpan(commit.FinalStatus is null ? "commit:" + commit.Checkpoint?.Node : "commit:final", start, end));
+        timeline.Add(new ProbeSpan(commit.FinalStatus is null ? "commit:" + commit.Checkpoint?.Node : "commit:final", start, end, databaseMs));
         if (commit.FinalStatus is { } status)
         {
             timeline.FinalStatus = status;
@@ -126,7 +127,8 @@ internal sealed class StepProbe
 /// <param name="Kind"><c>model</c>, <c>tool</c>, <c>commit:{node}</c>, <c>commit:final</c> or <c>publish</c>.</param>
 /// <param name="Start">The start, in <see cref="Stopwatch"/> ticks.</param>
 /// <param name="End">The end, in <see cref="Stopwatch"/> ticks.</param>
-internal sealed record ProbeSpan(string Kind, long Start, long End)
+/// <param name="DatabaseMs">For a commit, the part spent waiting on PostgreSQL (ms); otherwise 0.</param>
+internal sealed record ProbeSpan(string Kind, long Start, long End, double DatabaseMs = 0)
 {
     /// <summary>Gets a value indicating whether this span is a model or tool call.</summary>
     public bool IsCall => Kind is "model" or "tool";

@@ -95,6 +95,8 @@ public sealed class Step_loop_benchmark
         var off = Gaps(1, persist: false);
         var single = batches.Where(b => b.Slots == 1 && b.Persist).ToList();
         var commit = Of(single.SelectMany(b => b.CommitMs));
+        var database = Of(single.SelectMany(b => b.DatabaseMs));
+        var client = Of(single.SelectMany(b => b.CommitMs.Zip(b.DatabaseMs, (c, d) => c - d)));
         var publish = Of(single.SelectMany(b => b.PublishMs));
         var rest = Of(single.SelectMany(b => b.RestMs));
         var runEnd = Of(single.SelectMany(b => b.RunEndMs));
@@ -115,6 +117,8 @@ public sealed class Step_loop_benchmark
         foreach (var (label, d) in new[]
                  {
                      ("checkpoint commit (RunStore.CommitStepAsync: one transaction)", commit),
+                     ("- of which waiting on PostgreSQL (EF-reported command and COMMIT durations)", database),
+                     ("- of which EF Core and Npgsql client work", client),
                      ("event publish (send to broker confirm)", publish),
                      ("the rest (build checkpoint JSON, fold, next node, logging, scheduling)", rest),
                      ("whole step gap", on),
@@ -164,6 +168,7 @@ public sealed class Step_loop_benchmark
         int FailedRuns,
         List<double> StepGaps,
         List<double> CommitMs,
+        List<double> DatabaseMs,
         List<double> PublishMs,
         List<double> RestMs,
         List<double> RunEndMs,
@@ -174,6 +179,7 @@ public sealed class Step_loop_benchmark
         {
             var gaps = new List<double>();
             var commits = new List<double>();
+            var databases = new List<double>();
             var publishes = new List<double>();
             var rests = new List<double>();
             var runEnds = new List<double>();
@@ -195,6 +201,7 @@ public sealed class Step_loop_benchmark
                     var inside = spans.Where(s => s.Start >= from && s.End <= to).ToList();
                     var gap = StepProbe.Milliseconds(from, to);
                     var commit = inside.Where(s => s.IsStepCommit).Sum(s => StepProbe.Milliseconds(s.Start, s.End));
+                    databases.Add(inside.Where(s => s.IsStepCommit).Sum(s => s.DatabaseMs));
                     var publish = inside.Where(s => s.Kind == "publish").Sum(s => StepProbe.Milliseconds(s.Start, s.End));
                     gaps.Add(gap);
                     commits.Add(commit);
@@ -222,7 +229,7 @@ public sealed class Step_loop_benchmark
             var seconds = StepProbe.Milliseconds(windowStart, windowEnd) / 1000;
             var stepsPerSecond = steps.Count(t => t >= windowStart && t <= windowEnd) / seconds;
             var runsPerSecond = finals.Count(t => t >= windowStart && t <= windowEnd) / seconds;
-            return new Batch(slots, persist, runs.Count, failed, gaps, commits, publishes, rests, runEnds, stepsPerSecond, runsPerSecond);
+            return new Batch(slots, persist, runs.Count, failed, gaps, commits, databases, publishes, rests, runEnds, stepsPerSecond, runsPerSecond);
         }
 
         public JsonObject ToJson() => new()
@@ -235,6 +242,7 @@ public sealed class Step_loop_benchmark
             ["runs_per_second"] = Math.Round(RunsPerSecond, 2),
             ["step_gap_ms"] = Of(StepGaps).ToJson(),
             ["commit_ms"] = Of(CommitMs).ToJson(),
+            ["commit_database_ms"] = Of(DatabaseMs).ToJson(),
             ["publish_ms"] = Of(PublishMs).ToJson(),
             ["rest_ms"] = Of(RestMs).ToJson(),
             ["run_end_ms"] = Of(RunEndMs).ToJson(),
