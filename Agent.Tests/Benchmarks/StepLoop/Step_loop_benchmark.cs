@@ -38,8 +38,18 @@ public sealed class Step_loop_benchmark
         var queue = "agent-runs-bench-" + Guid.NewGuid().ToString("N")[..8];
         var probe = new StepProbe();
         var batches = new List<Batch>();
+        var floor = (Insert: new List<double>(), ThreeRoundTrips: new List<double>(), OneRoundTrip: new List<double>());
+        async Task MeasureFloorAsync()
+        {
+            var (insert, three, one) = await PostgresFloor.MeasureAsync(database.DataSource, Pick(100, 300));
+            floor.Insert.AddRange(insert);
+            floor.ThreeRoundTrips.AddRange(three);
+            floor.OneRoundTrip.AddRange(one);
+        }
+
         try
         {
+            await MeasureFloorAsync();
             // Warm-up: JIT, connection pools, the queue's declaration. Not reported.
             await RunBatchAsync(database, queue, probe, slots: 1, persist: true, runs: Pick(10, 20));
             foreach (var slots in Pick<int[]>([1, 16], [1, 4, 16, 32]))
@@ -55,6 +65,8 @@ public sealed class Step_loop_benchmark
                     }
                 }
             }
+
+            await MeasureFloorAsync();
         }
         finally
         {
@@ -67,7 +79,7 @@ public sealed class Step_loop_benchmark
             Assert.That(batches.All(b => b.StepGaps.Count == b.Runs * (CallsPerRun - 1)), Is.True, "every step gap must be observed");
         }
 
-        Report(batches);
+        Report(batches, floor);
     }
 
     private static async Task<Batch> RunBatchAsync(TestDatabase database, string queue, StepProbe probe, int slots, bool persist, int runs)
@@ -83,7 +95,7 @@ public sealed class Step_loop_benchmark
         return Batch.Analyse(slots, persist, probe.Runs);
     }
 
-    private static void Report(List<Batch> batches)
+    private static void Report(List<Batch> batches, (List<double> Insert, List<double> ThreeRoundTrips, List<double> OneRoundTrip) floor)
     {
         var slotCounts = batches.Select(b => b.Slots).Distinct().Order().ToList();
         Distribution Gaps(int slots, bool persist) =>
@@ -128,6 +140,19 @@ public sealed class Step_loop_benchmark
             md.Append($"| {label} | {Format(d.P50)} | {Format(d.P99)} | {Format(d.Mean)} |\n");
         }
 
+        md.Append("\nPostgreSQL alone at the same time (before and after the batches; one client, hand-written Npgsql on scratch tables, ");
+        md.Append("1 KB jsonb), against the step commit through EF Core:\n\n| write | p50 ms | p99 ms | mean ms |\n|---|---|---|---|\n");
+        foreach (var (label, d) in new[]
+                 {
+                     ("bare INSERT, autocommit", Of(floor.Insert)),
+                     ("step transaction, 3 round trips (EF Core's shape: UPDATE; 2 INSERTs batched; COMMIT)", Of(floor.ThreeRoundTrips)),
+                     ("step transaction, 1 round trip (one batch)", Of(floor.OneRoundTrip)),
+                     ("RunStore.CommitStepAsync (EF Core), from the table above", commit),
+                 })
+        {
+            md.Append($"| {label} | {Format(d.P50)} | {Format(d.P99)} | {Format(d.Mean)} |\n");
+        }
+
         md.Append("\n| slots (runs in flight) | steps/s on | steps/s off | runs/s on | step gap p50 / p99 ms on | p50 / p99 ms off |\n");
         md.Append("|---|---|---|---|---|---|\n");
         foreach (var slots in slotCounts)
@@ -144,6 +169,12 @@ public sealed class Step_loop_benchmark
             ["tool_rounds"] = ToolRounds,
             ["steps_per_run"] = CallsPerRun,
             ["batches"] = new JsonArray([.. batches.Select(b => (JsonNode)b.ToJson())]),
+            ["postgres_floor_ms"] = new JsonObject
+            {
+                ["bare_insert"] = Of(floor.Insert).ToJson(),
+                ["step_transaction_3_round_trips"] = Of(floor.ThreeRoundTrips).ToJson(),
+                ["step_transaction_1_round_trip"] = Of(floor.OneRoundTrip).ToJson(),
+            },
         };
         Write(
             "1-step-loop",
