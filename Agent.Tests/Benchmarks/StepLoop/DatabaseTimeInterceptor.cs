@@ -12,6 +12,13 @@ internal sealed class DatabaseTimeInterceptor : IDbCommandInterceptor, IDbTransa
 {
     private static readonly AsyncLocal<StrongBox> Current = new();
 
+    private DatabaseTimeInterceptor()
+    {
+    }
+
+    /// <summary>Gets the instance (it holds no state: one instance keeps EF Core's internal services shared across hosts).</summary>
+    public static DatabaseTimeInterceptor Instance { get; } = new();
+
     /// <summary>Starts accounting for the current async flow (a step commit); read the result from the returned box.</summary>
     /// <returns>The accumulator, in ms.</returns>
     public static StrongBox Begin() => Current.Value = new StrongBox();

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -48,7 +49,10 @@ internal sealed class InProcessWorker : IAsyncDisposable
         });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Agent"] = database.ConnectionString,
+            ["ConnectionStrings:Agent"] = new NpgsqlConnectionStringBuilder(database.ConnectionString)
+            {
+                ApplicationName = CpuSampler.WorkerApplicationName,
+            }.ConnectionString,
             ["ConnectionStrings:RabbitMq"] = TestEnvironment.RabbitMqUri,
             ["Messaging:RunQueue"] = queue,
             ["AgentWorker:Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -71,7 +75,7 @@ internal sealed class InProcessWorker : IAsyncDisposable
         builder.Services.AddSingleton<IChatClient>(new InstantToolLoopModel(probe, toolRounds));
         builder.Services.AddSingleton<IAgentTool>(new EchoPassageTool(probe));
         builder.Services.AddScoped<RunStore, ObservedRunStore>();
-        builder.Services.ConfigureDbContext<AgentDbContext>(options => options.AddInterceptors(new DatabaseTimeInterceptor()));
+        builder.Services.ConfigureDbContext<AgentDbContext>(options => options.AddInterceptors(DatabaseTimeInterceptor.Instance));
         builder.Services.AddPublishObserver(_ => new PublishTimingObserver(probe));
 
         var host = builder.Build();

@@ -29,6 +29,31 @@ internal static class StepLoopRuns
     /// <returns>The run ids.</returns>
     public static async Task<IReadOnlyList<Guid>> QueueAsync(TestDatabase database, string queue, int count)
     {
+        var runs = await InsertAsync(database, count);
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(new Uri(TestEnvironment.RabbitMqUri)));
+        await bus.StartAsync();
+        try
+        {
+            var endpoint = await bus.GetSendEndpoint(new Uri("queue:" + queue));
+            foreach (var run in runs)
+            {
+                await endpoint.Send(new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = run.CreatedAt });
+            }
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+
+        return [.. runs.Select(r => r.RunId)];
+    }
+
+    /// <summary>Commits <paramref name="count"/> pending runs, each on a thread of its own, as the API would.</summary>
+    /// <param name="database">The database.</param>
+    /// <param name="count">How many runs.</param>
+    /// <returns>The runs.</returns>
+    public static async Task<IReadOnlyList<AgentRun>> InsertAsync(TestDatabase database, int count)
+    {
         var now = DateTimeOffset.UtcNow;
         var runs = new List<AgentRun>(count);
         await using (var context = database.CreateContext())
@@ -60,21 +85,6 @@ internal static class StepLoopRuns
             await context.SaveChangesAsync();
         }
 
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(new Uri(TestEnvironment.RabbitMqUri)));
-        await bus.StartAsync();
-        try
-        {
-            var endpoint = await bus.GetSendEndpoint(new Uri("queue:" + queue));
-            foreach (var run in runs)
-            {
-                await endpoint.Send(new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = now });
-            }
-        }
-        finally
-        {
-            await bus.StopAsync();
-        }
-
-        return [.. runs.Select(r => r.RunId)];
+        return runs;
     }
 }

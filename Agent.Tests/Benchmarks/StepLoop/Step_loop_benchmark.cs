@@ -38,18 +38,24 @@ public sealed class Step_loop_benchmark
         var queue = "agent-runs-bench-" + Guid.NewGuid().ToString("N")[..8];
         var probe = new StepProbe();
         var batches = new List<Batch>();
-        var floor = (Insert: new List<double>(), ThreeRoundTrips: new List<double>(), OneRoundTrip: new List<double>());
-        async Task MeasureFloorAsync()
+        var commitCost = CommitCost.Shapes.ToDictionary(s => s, _ => new List<(List<double> WallMs, double CpuMs)>());
+        var idleCpu = new List<double>();
+        async Task MeasureCommitCostAsync()
         {
-            var (insert, three, one) = await PostgresFloor.MeasureAsync(database.DataSource, Pick(100, 300));
-            floor.Insert.AddRange(insert);
-            floor.ThreeRoundTrips.AddRange(three);
-            floor.OneRoundTrip.AddRange(one);
+            var (shapes, idle) = await CommitCost.MeasureAsync(database, Pick(100, 300));
+            foreach (var (shape, result) in shapes)
+            {
+                commitCost[shape].Add(result);
+            }
+
+            idleCpu.Add(idle);
         }
 
         try
         {
-            await MeasureFloorAsync();
+            // Once unrecorded: the JIT's background recompilation of the hot paths runs for a while after their first use.
+            await CommitCost.MeasureAsync(database, Pick(50, 100));
+            await MeasureCommitCostAsync();
             // Warm-up: JIT, connection pools, the queue's declaration. Not reported.
             await RunBatchAsync(database, queue, probe, slots: 1, persist: true, runs: Pick(10, 20));
             foreach (var slots in Pick<int[]>([1, 16], [1, 4, 16, 32]))
@@ -66,7 +72,7 @@ public sealed class Step_loop_benchmark
                 }
             }
 
-            await MeasureFloorAsync();
+            await MeasureCommitCostAsync();
         }
         finally
         {
@@ -79,7 +85,7 @@ public sealed class Step_loop_benchmark
             Assert.That(batches.All(b => b.StepGaps.Count == b.Runs * (CallsPerRun - 1)), Is.True, "every step gap must be observed");
         }
 
-        Report(batches, floor);
+        Report(batches, commitCost, idleCpu);
     }
 
     private static async Task<Batch> RunBatchAsync(TestDatabase database, string queue, StepProbe probe, int slots, bool persist, int runs)
@@ -87,15 +93,18 @@ public sealed class Step_loop_benchmark
         probe.Reset(runs);
         probe.Persist = persist;
         await StepLoopRuns.QueueAsync(database, queue, runs);
+        await using var cpu = CpuSampler.Start(database.DataSource);
         await using (await InProcessWorker.StartAsync(database, queue, slots, probe, ToolRounds))
         {
             await probe.WaitForRunsAsync(BatchTimeout);
         }
 
-        return Batch.Analyse(slots, persist, probe.Runs);
+        var batch = Batch.Analyse(slots, persist, probe.Runs);
+        var (workerMs, backendsMs) = cpu.Between(batch.WindowStart, batch.WindowEnd);
+        return batch with { WorkerCpuPerStepMs = workerMs / batch.StepsInWindow, DatabaseCpuPerStepMs = backendsMs / batch.StepsInWindow };
     }
 
-    private static void Report(List<Batch> batches, (List<double> Insert, List<double> ThreeRoundTrips, List<double> OneRoundTrip) floor)
+    private static void Report(List<Batch> batches, Dictionary<string, List<(List<double> WallMs, double CpuMs)>> commitCost, List<double> idleCpu)
     {
         var slotCounts = batches.Select(b => b.Slots).Distinct().Order().ToList();
         Distribution Gaps(int slots, bool persist) =>
@@ -140,27 +149,28 @@ public sealed class Step_loop_benchmark
             md.Append($"| {label} | {Format(d.P50)} | {Format(d.P99)} | {Format(d.Mean)} |\n");
         }
 
-        md.Append("\nPostgreSQL alone at the same time (before and after the batches; one client, hand-written Npgsql on scratch tables, ");
-        md.Append("1 KB jsonb), against the step commit through EF Core:\n\n| write | p50 ms | p99 ms | mean ms |\n|---|---|---|---|\n");
-        foreach (var (label, d) in new[]
-                 {
-                     ("bare INSERT, autocommit", Of(floor.Insert)),
-                     ("step transaction, 3 round trips (EF Core's shape: UPDATE; 2 INSERTs batched; COMMIT)", Of(floor.ThreeRoundTrips)),
-                     ("step transaction, 1 round trip (one batch)", Of(floor.OneRoundTrip)),
-                     ("RunStore.CommitStepAsync (EF Core), from the table above", commit),
-                 })
+        md.Append("\nA step's writes alone, before and after the batches (one client, sequential, 1 KB delta and event; hand-written ");
+        md.Append("ones on scratch tables of the same shape). CPU is this process's per write, from the last round (the JIT's recompilation done), its idle ");
+        md.Append($"background ({Format(idleCpu[^1])} ms of CPU per second, measured right after) included:\n\n");
+        md.Append("| write | p50 ms | p99 ms | mean ms | CPU ms per write |\n|---|---|---|---|---|\n");
+        foreach (var (shape, results) in commitCost)
         {
-            md.Append($"| {label} | {Format(d.P50)} | {Format(d.P99)} | {Format(d.Mean)} |\n");
+            var wall = Of(results.SelectMany(r => r.WallMs));
+            md.Append($"| {shape} | {Format(wall.P50)} | {Format(wall.P99)} | {Format(wall.Mean)} | {Format(results[^1].CpuMs)} |\n");
         }
 
-        md.Append("\n| slots (runs in flight) | steps/s on | steps/s off | runs/s on | step gap p50 / p99 ms on | p50 / p99 ms off |\n");
-        md.Append("|---|---|---|---|---|---|\n");
+        md.Append("\nBy runs in flight. CPU per step: the worker process's, and the PostgreSQL backends' serving its connections ");
+        md.Append("(/proc; WAL writer and checkpointer not counted); persistence on. CPU time is distorted far less than wall time by ");
+        md.Append("the machine's other load: 2 cores give at most 2,000 ms of CPU per second.\n\n");
+        md.Append("| slots (runs in flight) | steps/s on | steps/s off | runs/s on | step gap p50 / p99 ms on | p50 / p99 ms off | CPU ms/step: worker + PostgreSQL |\n");
+        md.Append("|---|---|---|---|---|---|---|\n");
         foreach (var slots in slotCounts)
         {
             var gapsOn = Gaps(slots, persist: true);
             var gapsOff = Gaps(slots, persist: false);
             md.Append($"| {slots} | {Format(Median(slots, true, b => b.StepsPerSecond))} | {Format(Median(slots, false, b => b.StepsPerSecond))} | ");
-            md.Append($"{Format(Median(slots, true, b => b.RunsPerSecond))} | {Format(gapsOn.P50)} / {Format(gapsOn.P99)} | {Format(gapsOff.P50)} / {Format(gapsOff.P99)} |\n");
+            md.Append($"{Format(Median(slots, true, b => b.RunsPerSecond))} | {Format(gapsOn.P50)} / {Format(gapsOn.P99)} | {Format(gapsOff.P50)} / {Format(gapsOff.P99)} | ");
+            md.Append($"{Format(Median(slots, true, b => b.WorkerCpuPerStepMs))} + {Format(Median(slots, true, b => b.DatabaseCpuPerStepMs ?? double.NaN))} |\n");
         }
 
         var best = slotCounts.Select(s => (Slots: s, Rate: Median(s, true, b => b.StepsPerSecond))).MaxBy(x => x.Rate);
@@ -169,12 +179,13 @@ public sealed class Step_loop_benchmark
             ["tool_rounds"] = ToolRounds,
             ["steps_per_run"] = CallsPerRun,
             ["batches"] = new JsonArray([.. batches.Select(b => (JsonNode)b.ToJson())]),
-            ["postgres_floor_ms"] = new JsonObject
+            ["commit_cost"] = new JsonArray([.. commitCost.Select(c => (JsonNode)new JsonObject
             {
-                ["bare_insert"] = Of(floor.Insert).ToJson(),
-                ["step_transaction_3_round_trips"] = Of(floor.ThreeRoundTrips).ToJson(),
-                ["step_transaction_1_round_trip"] = Of(floor.OneRoundTrip).ToJson(),
-            },
+                ["write"] = c.Key,
+                ["wall_ms"] = Of(c.Value.SelectMany(r => r.WallMs)).ToJson(),
+                ["cpu_ms_per_write"] = new JsonArray([.. c.Value.Select(r => (JsonNode)Math.Round(r.CpuMs, 4))]),
+            })]),
+            ["idle_cpu_ms_per_second"] = new JsonArray([.. idleCpu.Select(c => (JsonNode)Math.Round(c, 2))]),
         };
         Write(
             "1-step-loop",
@@ -206,6 +217,21 @@ public sealed class Step_loop_benchmark
         double StepsPerSecond,
         double RunsPerSecond)
     {
+        /// <summary>Gets the start of the steady state, in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+        public long WindowStart { get; init; }
+
+        /// <summary>Gets the end of the steady state, in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+        public long WindowEnd { get; init; }
+
+        /// <summary>Gets the number of steps committed in the steady state.</summary>
+        public int StepsInWindow { get; init; }
+
+        /// <summary>Gets the CPU time the in-process worker (this process) used per step in the steady state, in ms.</summary>
+        public double WorkerCpuPerStepMs { get; init; }
+
+        /// <summary>Gets the CPU time the worker's PostgreSQL backends used per step in the steady state, in ms (null if unreadable).</summary>
+        public double? DatabaseCpuPerStepMs { get; init; }
+
         public static Batch Analyse(int slots, bool persist, IReadOnlyCollection<RunTimeline> runs)
         {
             var gaps = new List<double>();
@@ -258,9 +284,15 @@ public sealed class Step_loop_benchmark
             }
 
             var seconds = StepProbe.Milliseconds(windowStart, windowEnd) / 1000;
-            var stepsPerSecond = steps.Count(t => t >= windowStart && t <= windowEnd) / seconds;
+            var stepsInWindow = steps.Count(t => t >= windowStart && t <= windowEnd);
             var runsPerSecond = finals.Count(t => t >= windowStart && t <= windowEnd) / seconds;
-            return new Batch(slots, persist, runs.Count, failed, gaps, commits, databases, publishes, rests, runEnds, stepsPerSecond, runsPerSecond);
+            return new Batch(
+                slots, persist, runs.Count, failed, gaps, commits, databases, publishes, rests, runEnds, stepsInWindow / seconds, runsPerSecond)
+            {
+                WindowStart = windowStart,
+                WindowEnd = windowEnd,
+                StepsInWindow = stepsInWindow,
+            };
         }
 
         public JsonObject ToJson() => new()
@@ -271,6 +303,8 @@ public sealed class Step_loop_benchmark
             ["failed_runs"] = FailedRuns,
             ["steps_per_second"] = Math.Round(StepsPerSecond, 1),
             ["runs_per_second"] = Math.Round(RunsPerSecond, 2),
+            ["worker_cpu_per_step_ms"] = Math.Round(WorkerCpuPerStepMs, 4),
+            ["database_backend_cpu_per_step_ms"] = DatabaseCpuPerStepMs is { } cpu ? Math.Round(cpu, 4) : null,
             ["step_gap_ms"] = Of(StepGaps).ToJson(),
             ["commit_ms"] = Of(CommitMs).ToJson(),
             ["commit_database_ms"] = Of(DatabaseMs).ToJson(),
