@@ -13,10 +13,12 @@ namespace Agent.Persistence.Runs;
 /// Fencing follows ARCHITECTURE.md ("The run, step by step") and reference/durable-execution.md section C: every
 /// claim increments <c>lease_epoch</c>, and every write is guarded by <c>WHERE lease_epoch = mine</c>; zero rows
 /// means another worker owns the run and the caller must stop at once.
+/// Not sealed, and <see cref="CommitStepAsync"/> is virtual, for one reason: the benchmark (Agent.Tests/Benchmarks)
+/// times the step commit and runs the same loop with persistence turned off. Nothing in production derives from it.
 /// </remarks>
 /// <param name="context">The database context (scoped).</param>
 /// <param name="timeProvider">The clock.</param>
-public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
+public class RunStore(AgentDbContext context, TimeProvider timeProvider)
 {
     /// <summary>
     /// Claims a run for <paramref name="owner"/>: <c>lease_epoch + 1</c>, status <c>running</c>, lease until now +
@@ -129,7 +131,7 @@ public sealed class RunStore(AgentDbContext context, TimeProvider timeProvider)
     /// <param name="commit">What to write.</param>
     /// <param name="cancellationToken">Cancels the commit (nothing is written then).</param>
     /// <returns>The committed events and any pending cancel request, or null when the caller was fenced off.</returns>
-    public async Task<CommittedStep?> CommitStepAsync(RunStepCommit commit, CancellationToken cancellationToken)
+    public virtual async Task<CommittedStep?> CommitStepAsync(RunStepCommit commit, CancellationToken cancellationToken)
     {
         try
         {

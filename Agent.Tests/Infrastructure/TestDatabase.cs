@@ -69,6 +69,21 @@ internal sealed class TestDatabase : IAsyncDisposable
         await using var connection = new NpgsqlConnection(admin.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (true)
+        {
+            try
+            {
+                await command.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && DateTime.UtcNow < deadline)
+            {
+                // An autovacuum worker is in the database (a busy one, e.g. after a benchmark): PostgreSQL 15's FORCE
+                // refuses to terminate it for a non-superuser (TerminateOtherDBBackends). It is done within moments.
+                await poll.WaitForNextTickAsync();
+            }
+        }
     }
 }

@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Agent.Persistence.Runs;
+using Agent.Tests.Fakes;
+using Agent.Tests.Infrastructure;
+using Npgsql;
+
+namespace Agent.Tests.Benchmarks.Processes;
+
+/// <summary>
+/// The deployment the process benchmarks measure: one real API process and real worker processes (AgentSystem),
+/// each worker calling our fake OpenAI-compatible server (<see cref="FakeOpenAIServer"/>, default script: search, then
+/// answer) through the OpenAI SDK, so a run is 3 steps: agent (tool call), tools (real full-text search on the ingested
+/// manual pages), agent (answer). Workers can be replaced between measurements with other slot counts.
+/// </summary>
+internal sealed class BenchSystem : IAsyncDisposable
+{
+    /// <summary>The statuses a run ends in.</summary>
+    public static readonly string[] TerminalStatuses =
+        [AgentRunStatus.Success, AgentRunStatus.Error, AgentRunStatus.Timeout, AgentRunStatus.Interrupted];
+
+    private readonly List<(string InstanceId, ServiceProcess Process)> live = [];
+    private int workersStarted;
+
+    private BenchSystem(FakeOpenAIServer model, AgentSystem system)
+    {
+        Model = model;
+        System = system;
+    }
+
+    /// <summary>Gets the fake model server; set its <see cref="FakeOpenAIServer.Latency"/> per measurement.</summary>
+    public FakeOpenAIServer Model { get; }
+
+    /// <summary>Gets the processes and the database.</summary>
+    public AgentSystem System { get; }
+
+    /// <summary>Gets the workers running now, with their lease owner names.</summary>
+    public IReadOnlyList<(string InstanceId, ServiceProcess Process)> LiveWorkers => live;
+
+    /// <summary>Starts the API and one worker.</summary>
+    /// <param name="slots">The first worker's slot count.</param>
+    /// <returns>The system.</returns>
+    public static async Task<BenchSystem> StartAsync(int slots)
+    {
+        var model = await FakeOpenAIServer.StartAsync();
+        try
+        {
+            var system = await AgentSystem.StartAsync(apiCount: 1, WorkerEnvironment(model, slots, "bench-worker-1"));
+            var bench = new BenchSystem(model, system) { workersStarted = 1 };
+            bench.live.Add(("bench-worker-1", system.Workers[0]));
+            return bench;
+        }
+        catch
+        {
+            await model.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts workers side by side and waits until all are consuming.</summary>
+    /// <param name="count">How many.</param>
+    /// <param name="slots">Slots per worker.</param>
+    /// <returns>A task that completes when every new worker is ready.</returns>
+    public async Task StartWorkersAsync(int count, int slots)
+    {
+        var starting = new List<Task<ServiceProcess>>();
+        var names = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var name = "bench-worker-" + ++workersStarted;
+            names.Add(name);
+            // AddWorkerAsync starts the process before its first await, so these start together.
+            starting.Add(System.AddWorkerAsync(WorkerEnvironment(Model, slots, name)));
+        }
+
+        var processes = await Task.WhenAll(starting);
+        live.AddRange(names.Zip(processes));
+    }
+
+    /// <summary>Kills one worker with SIGKILL, as a crash would.</summary>
+    /// <param name="instanceId">Its lease owner name.</param>
+    public void Kill(string instanceId)
+    {
+        var worker = live.Single(w => w.InstanceId == instanceId);
+        worker.Process.Kill();
+        live.Remove(worker);
+    }
+
+    /// <summary>Kills every worker (between measurements, when none holds a run).</summary>
+    public void KillWorkers()
+    {
+        foreach (var (_, process) in live)
+        {
+            process.Kill();
+        }
+
+        live.Clear();
+    }
+
+    /// <summary>Submits a background run on a new thread through the API (<c>if_not_exists=create</c>).</summary>
+    /// <param name="client">A client of the API.</param>
+    /// <param name="question">The question.</param>
+    /// <param name="threadId">The thread; a new one when null.</param>
+    /// <returns>The run id.</returns>
+    public static async Task<Guid> SubmitAsync(HttpClient client, string question, Guid? threadId = null)
+    {
+        var body = new JsonObject
+        {
+            ["assistant_id"] = "agent",
+            ["input"] = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = question }) },
+            ["if_not_exists"] = "create",
+        };
+        using var content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync(new Uri($"/threads/{threadId ?? Guid.NewGuid()}/runs", UriKind.Relative), content);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.IsSuccessStatusCode, Is.True, $"POST /threads/.../runs answered {(int)response.StatusCode}: {text}");
+        return Guid.Parse(JsonNode.Parse(text)!["run_id"]!.GetValue<string>());
+    }
+
+    /// <summary>Submits runs with a few requests in flight at once.</summary>
+    /// <param name="count">How many runs.</param>
+    /// <param name="question">The question of run <c>i</c>.</param>
+    /// <returns>The run ids.</returns>
+    public async Task<IReadOnlyList<Guid>> SubmitManyAsync(int count, Func<int, string> question)
+    {
+        using var client = System.Client();
+        var ids = new Guid[count];
+        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            ids[i] = await SubmitAsync(client, question(i)));
+        return ids;
+    }
+
+    /// <summary>Polls PostgreSQL until every run has ended.</summary>
+    /// <param name="runIds">The runs.</param>
+    /// <param name="timeout">The deadline.</param>
+    /// <returns>A task that completes when they all have.</returns>
+    /// <exception cref="TimeoutException">Some had not ended in time.</exception>
+    public async Task WaitForRunsToEndAsync(IReadOnlyCollection<Guid> runIds, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        while (true)
+        {
+            await using var command = System.Database.DataSource.CreateCommand(
+                "SELECT count(*) FROM agent.runs WHERE run_id = ANY($1) AND status = ANY($2)");
+            command.Parameters.Add(new NpgsqlParameter { Value = runIds.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = TerminalStatuses });
+            var ended = (long)(await command.ExecuteScalarAsync())!;
+            if (ended == runIds.Count)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{ended} of {runIds.Count} runs ended within {timeout}.\n{System.Logs()}");
+            }
+
+            await poll.WaitForNextTickAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await System.DisposeAsync();
+        await Model.DisposeAsync();
+        await BenchQueues.DeleteAsync(System.Queue);
+    }
+
+    private static Dictionary<string, string?> WorkerEnvironment(FakeOpenAIServer model, int slots, string instanceId) => new()
+    {
+        ["OPENAI_API_KEY"] = "sk-bench-fake",
+        ["OPENAI_BASE_URL"] = model.BaseUrl.ToString(),
+        ["AGENT_MODEL"] = "gpt-4o-mini",
+        ["AgentWorker__Slots"] = slots.ToString(CultureInfo.InvariantCulture),
+        ["AgentWorker__InstanceId"] = instanceId,
+    };
+}
