@@ -10,6 +10,7 @@ using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
 using Agent.Worker.Tools;
+using Agent.Worker.Webhooks;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -141,6 +142,8 @@ internal sealed class RunHarness : IAsyncDisposable
         services.AddSingleton(tool);
         services.AddSingleton<ModelPriceTable>();
         services.AddSingleton<RunningRuns>();
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<RetrievalAgent>();
         services.AddScoped<AgentRunExecutor>();
         services.AddSingleton<StepRetries>();
