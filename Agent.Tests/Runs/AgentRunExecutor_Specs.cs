@@ -1,22 +1,6 @@
-using System.Text.Json.Nodes;
-using Agent.Contracts.Runs;
-using Agent.Persistence;
-using Agent.Persistence.Assistants;
 using Agent.Persistence.Runs;
-using Agent.Persistence.Tenancy;
-using Agent.Persistence.Threads;
 using Agent.Tests.Fakes;
-using Agent.Tests.Infrastructure;
-using Agent.Worker.Agent;
-using Agent.Worker.Models;
-using Agent.Worker.Runs;
-using Agent.Worker.Tools;
-using Agent.Worker.Webhooks;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Agent.Tests.Runs;
 
@@ -24,23 +8,18 @@ namespace Agent.Tests.Runs;
 [Category("Integration")]
 public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
 {
-    private TestDatabase database = null!;
+    private RunHarness harness = null!;
 
     [SetUp]
-    public async Task CreateDatabaseAsync()
-    {
-        database = await TestDatabase.CreateAsync();
-        await using var context = database.CreateContext();
-        await new AgentDatabaseMigrator(context, TimeProvider.System).MigrateAsync(CancellationToken.None);
-    }
+    public async Task CreateDatabaseAsync() => harness = await RunHarness.CreateAsync();
 
     [TearDown]
-    public async Task DropDatabaseAsync() => await database.DisposeAsync();
+    public async Task DropDatabaseAsync() => await harness.DisposeAsync();
 
     [Test]
     public async Task Should_resume_after_the_last_committed_step_without_repeating_it()
     {
-        var run = await InsertRunAsync("How do I create a GIN index?");
+        var run = await harness.InsertRunAsync("How do I create a GIN index?");
         var tool = new EchoTool();
         using var stopping = new CancellationTokenSource();
         var firstModel = new ScriptedChatClient(
@@ -56,13 +35,13 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
             }
         };
 
-        await using (var first = BuildWorker(firstModel, tool, "worker-a"))
+        await using (var first = await harness.StartWorkerAsync(firstModel, tool, instanceId: "worker-a"))
         {
             // Stopped mid-call, the worker hands the run back: lease released, run pending again.
-            await ExecuteAsync(first, run, redelivered: false, stopping.Token);
+            await RunHarness.ExecuteAsync(first, run, redelivered: false, stopping.Token);
         }
 
-        await using (var afterStop = database.CreateContext())
+        await using (var afterStop = harness.Database.CreateContext())
         {
             var handedBack = await afterStop.Runs.AsNoTracking().SingleAsync(r => r.RunId == run.RunId);
             using (Assert.EnterMultipleScope())
@@ -74,12 +53,12 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
         }
 
         var secondModel = new ScriptedChatClient(ScriptedChatClient.Answer("Use CREATE INDEX ... USING GIN."));
-        await using (var second = BuildWorker(secondModel, tool, "worker-b"))
+        await using (var second = await harness.StartWorkerAsync(secondModel, tool, instanceId: "worker-b"))
         {
-            await ExecuteAsync(second, run, redelivered: true, CancellationToken.None);
+            await RunHarness.ExecuteAsync(second, run, redelivered: true, CancellationToken.None);
         }
 
-        await using var context = database.CreateContext();
+        await using var context = harness.Database.CreateContext();
         var stored = await context.Runs.AsNoTracking().SingleAsync(r => r.RunId == run.RunId);
         var steps = await context.Checkpoints.AsNoTracking().Where(c => c.RunId == run.RunId)
             .OrderBy(c => c.Sequence).Select(c => new { c.Step, c.Node }).ToListAsync();
@@ -102,8 +81,8 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
     [Test]
     public async Task Should_fence_off_a_worker_whose_lease_was_taken_over()
     {
-        var run = await InsertRunAsync("hello");
-        await using var context = database.CreateContext();
+        var run = await harness.InsertRunAsync("hello");
+        await using var context = harness.Database.CreateContext();
         var store = new RunStore(context, TimeProvider.System);
 
         var a = await store.ClaimAsync(run.RunId, "worker-a", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
@@ -129,74 +108,13 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
     [Test]
     public async Task Should_keep_a_second_run_of_the_thread_waiting_until_the_first_ends()
     {
-        var first = await InsertRunAsync("one");
-        var second = await InsertRunAsync("two", first.ThreadId);
-        await using var context = database.CreateContext();
+        var first = await harness.InsertRunAsync("one");
+        var second = await harness.InsertRunAsync("two", first.ThreadId);
+        await using var context = harness.Database.CreateContext();
         var store = new RunStore(context, TimeProvider.System);
 
         var blocked = await store.ClaimAsync(second.RunId, "w", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
 
         Assert.That(blocked.Outcome, Is.EqualTo(RunClaimOutcome.WaitingForThread));
-    }
-
-    private async Task<AgentRun> InsertRunAsync(string question, Guid? threadId = null)
-    {
-        await using var context = database.CreateContext();
-        var now = DateTimeOffset.UtcNow;
-        if (threadId is null)
-        {
-            threadId = Guid.CreateVersion7();
-            context.Threads.Add(new AgentThread { TenantId = AgentTenants.Default, ThreadId = threadId.Value, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
-        }
-
-        var input = new JsonObject
-        {
-            ["input"] = new JsonObject
-            {
-                ["messages"] = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = question, ["id"] = Guid.NewGuid().ToString() }),
-            },
-        };
-        var run = new AgentRun
-        {
-            RunId = Guid.CreateVersion7(),
-            TenantId = AgentTenants.Default,
-            ThreadId = threadId.Value,
-            AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
-            Kwargs = input.ToJsonString(),
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        context.Runs.Add(run);
-        await context.SaveChangesAsync();
-        return run;
-    }
-
-    private ServiceProvider BuildWorker(IChatClient model, IAgentTool tool, string instanceId)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddAgentPersistence(database.ConnectionString);
-        services.Configure<AgentWorkerOptions>(o => o.InstanceId = instanceId);
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
-        services.AddSingleton(model);
-        services.AddSingleton(tool);
-        services.AddSingleton<ModelPriceTable>();
-        services.AddSingleton<RunningRuns>();
-        services.AddSingleton<WebhookSender>();
-        services.AddSingleton<WebhookDispatcher>();
-        services.AddSingleton<RetrievalAgent>();
-        services.AddScoped<AgentRunExecutor>();
-        services.AddSingleton<StepRetries>();
-        services.AddSingleton<WorkerDrain>();
-        services.AddMassTransitTestHarness();
-        return services.BuildServiceProvider();
-    }
-
-    private static async Task ExecuteAsync(ServiceProvider worker, AgentRun run, bool redelivered, CancellationToken stoppingToken)
-    {
-        await using var scope = worker.CreateAsyncScope();
-        var executor = scope.ServiceProvider.GetRequiredService<AgentRunExecutor>();
-        await executor.ExecuteAsync(
-            new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = DateTimeOffset.UtcNow }, redelivered, stoppingToken);
     }
 }
