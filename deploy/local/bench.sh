@@ -7,7 +7,7 @@
 # Usage: deploy/local/bench.sh [--quick] [--only NAME]
 #   --quick      few samples per figure (about 4 minutes): checks the harness, figures are rough
 #   --only NAME  one benchmark: Step_loop, Throughput, Latency, Recovery or Storage
-# A full run takes about 10-15 minutes on 2 cores. Run it on a quiet machine: the figures are only as good as that.
+# A full run takes about 7 minutes on 2 cores. Run it on a quiet machine: the figures are only as good as that.
 set -euo pipefail
 
 # shellcheck source=deploy/local/lib.sh

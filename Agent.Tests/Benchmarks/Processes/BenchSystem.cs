@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -27,7 +28,15 @@ internal sealed class BenchSystem : IAsyncDisposable
     {
         Model = model;
         System = system;
+        Queries = new NpgsqlDataSourceBuilder(
+            new NpgsqlConnectionStringBuilder(system.Database.ConnectionString) { ApplicationName = QueriesApplicationName }.ConnectionString).Build();
     }
+
+    /// <summary>Gets the <c>Application Name</c> of the benchmark's own queries, so their backends are not counted as the system's.</summary>
+    public static string QueriesApplicationName => "bench-queries";
+
+    /// <summary>Gets the data source the benchmark reads the system's database with.</summary>
+    public NpgsqlDataSource Queries { get; }
 
     /// <summary>Gets the fake model server; set its <see cref="FakeOpenAIServer.Latency"/> per measurement.</summary>
     public FakeOpenAIServer Model { get; }
@@ -131,6 +140,51 @@ internal sealed class BenchSystem : IAsyncDisposable
         return ids;
     }
 
+    /// <summary>
+    /// Keeps <paramref name="inFlight"/> runs submitted and not yet ended, for <paramref name="duration"/>: as runs end,
+    /// new ones are submitted through the API (a closed loop, so the queue neither runs dry nor grows without bound).
+    /// </summary>
+    /// <param name="inFlight">How many runs to keep submitted and unfinished.</param>
+    /// <param name="duration">How long to keep it up.</param>
+    /// <param name="question">The question of run <c>i</c>.</param>
+    /// <returns>Every run submitted; some are still running when this returns.</returns>
+    public async Task<IReadOnlyList<Guid>> DriveAsync(int inFlight, TimeSpan duration, Func<int, string> question)
+    {
+        using var client = System.Client();
+        var submitted = new List<Guid>();
+        var open = new HashSet<Guid>();
+        var started = Stopwatch.GetTimestamp();
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        do
+        {
+            if (open.Count > 0)
+            {
+                await using var command = Queries.CreateCommand("SELECT run_id FROM agent.runs WHERE run_id = ANY($1) AND status = ANY($2)");
+                command.Parameters.Add(new NpgsqlParameter { Value = open.ToArray() });
+                command.Parameters.Add(new NpgsqlParameter { Value = TerminalStatuses });
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    open.Remove(reader.GetGuid(0));
+                }
+            }
+
+            var missing = inFlight - open.Count;
+            if (missing > 0)
+            {
+                var ids = new Guid[missing];
+                var first = submitted.Count;
+                await Parallel.ForAsync(0, missing, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+                    ids[i] = await SubmitAsync(client, question(first + i)));
+                submitted.AddRange(ids);
+                open.UnionWith(ids);
+            }
+        }
+        while (Stopwatch.GetElapsedTime(started) < duration && await poll.WaitForNextTickAsync());
+
+        return submitted;
+    }
+
     /// <summary>Polls PostgreSQL until every run has ended.</summary>
     /// <param name="runIds">The runs.</param>
     /// <param name="timeout">The deadline.</param>
@@ -142,7 +196,7 @@ internal sealed class BenchSystem : IAsyncDisposable
         using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
         while (true)
         {
-            await using var command = System.Database.DataSource.CreateCommand(
+            await using var command = Queries.CreateCommand(
                 "SELECT count(*) FROM agent.runs WHERE run_id = ANY($1) AND status = ANY($2)");
             command.Parameters.Add(new NpgsqlParameter { Value = runIds.ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = TerminalStatuses });
@@ -164,6 +218,7 @@ internal sealed class BenchSystem : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await Queries.DisposeAsync();
         await System.DisposeAsync();
         await Model.DisposeAsync();
         await BenchQueues.DeleteAsync(System.Queue);

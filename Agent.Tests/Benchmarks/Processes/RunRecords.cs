@@ -57,23 +57,28 @@ internal sealed record RunRecords(
     }
 
     /// <summary>
-    /// Gets throughput over the steady state: from the commit of the first 10 % of steps (every worker is busy) to the
-    /// start of the last run (after it the queue is empty and slots fall idle); the whole batch when that is under 0.5 s.
+    /// Gets the steady state of a batch submitted all at once: from the commit of its first 10 % of steps (every slot is
+    /// busy) to the start of its last run (after it the queue is empty and slots fall idle); the whole batch when that is
+    /// under 0.5 s.
     /// </summary>
-    /// <returns>Runs ended per second and steps committed per second.</returns>
-    public (double RunsPerSecond, double StepsPerSecond, double WindowSeconds) Throughput()
+    /// <returns>The window.</returns>
+    public (DateTimeOffset From, DateTimeOffset To) SteadyWindow()
     {
         var commits = Steps.Select(s => s.CommittedAt).Order().ToList();
         var from = commits[commits.Count / 10];
         var to = Runs.Max(r => r.StartedAt);
-        if ((to - from).TotalSeconds < 0.5)
-        {
-            from = Runs.Min(r => r.StartedAt);
-            to = Runs.Max(r => r.EndedAt);
-        }
+        return (to - from).TotalSeconds >= 0.5 ? (from, to) : (Runs.Min(r => r.StartedAt), Runs.Max(r => r.EndedAt));
+    }
 
+    /// <summary>Gets throughput over a window: runs that ended in it and steps committed in it, per second.</summary>
+    /// <param name="from">The window's start.</param>
+    /// <param name="to">The window's end.</param>
+    /// <returns>Runs ended per second, steps committed per second, and the steps counted.</returns>
+    public (double RunsPerSecond, double StepsPerSecond, int Steps) Throughput(DateTimeOffset from, DateTimeOffset to)
+    {
         var seconds = (to - from).TotalSeconds;
-        return (Runs.Count(r => r.EndedAt >= from && r.EndedAt <= to) / seconds, commits.Count(c => c >= from && c <= to) / seconds, seconds);
+        var steps = Steps.Count(s => s.CommittedAt >= from && s.CommittedAt <= to);
+        return (Runs.Count(r => r.EndedAt >= from && r.EndedAt <= to) / seconds, steps / seconds, steps);
     }
 
     /// <summary>
@@ -82,11 +87,16 @@ internal sealed record RunRecords(
     /// HTTP and SDK work around the call that the call's latency does not cover. The first step (after the input
     /// checkpoint) is left out: the claim and state load precede it.
     /// </summary>
+    /// <param name="from">Only runs started from then on count.</param>
+    /// <param name="to">Only runs started until then count.</param>
     /// <returns>One figure per step, in ms.</returns>
-    public IEnumerable<double> StepOverheadMs() =>
-        Steps.GroupBy(s => s.RunId).SelectMany(run =>
+    public IEnumerable<double> StepOverheadMs(DateTimeOffset from, DateTimeOffset to)
+    {
+        var started = Runs.Where(r => r.StartedAt >= from && r.StartedAt <= to).Select(r => r.RunId).ToHashSet();
+        return Steps.Where(s => started.Contains(s.RunId)).GroupBy(s => s.RunId).SelectMany(run =>
         {
             var ordered = run.OrderBy(s => s.Step).ToList();
             return ordered.Zip(ordered.Skip(1), (previous, step) => (step.CommittedAt - previous.CommittedAt).TotalMilliseconds - step.CallMs);
         });
+    }
 }

@@ -28,6 +28,9 @@ namespace Agent.Tests.Benchmarks.StepLoop;
 /// </summary>
 internal sealed class InProcessWorker : IAsyncDisposable
 {
+    /// <summary>The <c>Application Name</c> of the worker's database connections, so its PostgreSQL backends can be found.</summary>
+    public const string ApplicationName = "bench-in-process-worker";
+
     private readonly IHost host;
 
     private InProcessWorker(IHost host) => this.host = host;
@@ -51,7 +54,7 @@ internal sealed class InProcessWorker : IAsyncDisposable
         {
             ["ConnectionStrings:Agent"] = new NpgsqlConnectionStringBuilder(database.ConnectionString)
             {
-                ApplicationName = CpuSampler.WorkerApplicationName,
+                ApplicationName = ApplicationName,
             }.ConnectionString,
             ["ConnectionStrings:RabbitMq"] = TestEnvironment.RabbitMqUri,
             ["Messaging:RunQueue"] = queue,

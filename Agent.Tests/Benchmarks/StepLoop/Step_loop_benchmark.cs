@@ -93,15 +93,21 @@ public sealed class Step_loop_benchmark
         probe.Reset(runs);
         probe.Persist = persist;
         await StepLoopRuns.QueueAsync(database, queue, runs);
-        await using var cpu = CpuSampler.Start(database.DataSource);
+        await using var cpu = CpuSampler.Start(
+            ("worker", CpuSampler.ThisProcessAsync),
+            ("postgres", CpuSampler.Backends(database.DataSource, "application_name = $1", InProcessWorker.ApplicationName)));
         await using (await InProcessWorker.StartAsync(database, queue, slots, probe, ToolRounds))
         {
             await probe.WaitForRunsAsync(BatchTimeout);
         }
 
         var batch = Batch.Analyse(slots, persist, probe.Runs);
-        var (workerMs, backendsMs) = cpu.Between(batch.WindowStart, batch.WindowEnd);
-        return batch with { WorkerCpuPerStepMs = workerMs / batch.StepsInWindow, DatabaseCpuPerStepMs = backendsMs / batch.StepsInWindow };
+        var used = cpu.Between(batch.WindowStart, batch.WindowEnd);
+        return batch with
+        {
+            WorkerCpuPerStepMs = used["worker"]!.Value / batch.StepsInWindow,
+            DatabaseCpuPerStepMs = used["postgres"] / batch.StepsInWindow,
+        };
     }
 
     private static void Report(List<Batch> batches, Dictionary<string, List<(List<double> WallMs, double CpuMs)>> commitCost, List<double> idleCpu)
