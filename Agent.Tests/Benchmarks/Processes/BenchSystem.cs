@@ -21,6 +21,12 @@ internal sealed class BenchSystem : IAsyncDisposable
     public static readonly string[] TerminalStatuses =
         [AgentRunStatus.Success, AgentRunStatus.Error, AgentRunStatus.Timeout, AgentRunStatus.Interrupted];
 
+    private static readonly string[] Questions =
+    [
+        "How do I create a GIN index on a tsvector column?", "What does VACUUM do?", "Which index types does PostgreSQL have?",
+        "How do I select distinct rows?", "What is a text search configuration?",
+    ];
+
     private readonly List<(string InstanceId, ServiceProcess Process)> live = [];
     private int workersStarted;
 
@@ -106,6 +112,11 @@ internal sealed class BenchSystem : IAsyncDisposable
 
         live.Clear();
     }
+
+    /// <summary>Gets question <paramref name="i"/> of five about the ingested manual pages, in turn.</summary>
+    /// <param name="i">The run's index.</param>
+    /// <returns>The question.</returns>
+    public static string Question(int i) => Questions[i % Questions.Length];
 
     /// <summary>Submits a background run on a new thread through the API (<c>if_not_exists=create</c>).</summary>
     /// <param name="client">A client of the API.</param>

@@ -18,12 +18,6 @@ namespace Agent.Tests.Benchmarks.Processes;
 [NonParallelizable]
 public sealed class Storage_benchmark
 {
-    private static readonly string[] Questions =
-    [
-        "How do I create a GIN index on a tsvector column?", "What does VACUUM do?", "Which index types does PostgreSQL have?",
-        "How do I select distinct rows?", "What is a text search configuration?",
-    ];
-
     [Test]
     public async Task Measures_bytes_per_step_and_storage_growth_with_thread_length()
     {
@@ -41,7 +35,7 @@ public sealed class Storage_benchmark
             var runIds = new List<Guid>();
             for (var i = 0; i < length; i++)
             {
-                runIds.Add(await BenchSystem.SubmitAsync(client, Questions[i % Questions.Length], threadId));
+                runIds.Add(await BenchSystem.SubmitAsync(client, BenchSystem.Question(i), threadId));
             }
 
             threads.Add((length, threadId, runIds));
@@ -57,7 +51,7 @@ public sealed class Storage_benchmark
         }
 
         var longest = perThread[^1];
-        var statuses = await StatusesAsync(dataSource, threads.SelectMany(t => t.RunIds).ToArray());
+        var statuses = (await RunRecords.ReadAsync(dataSource, [.. threads.SelectMany(t => t.RunIds)])).Runs.Select(r => r.Status);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(statuses, Is.All.EqualTo(AgentRunStatus.Success));
@@ -65,20 +59,6 @@ public sealed class Storage_benchmark
         }
 
         Report(lengths, perThread, longest, sizeBefore, sizeAfter);
-    }
-
-    private static async Task<string[]> StatusesAsync(NpgsqlDataSource dataSource, Guid[] runIds)
-    {
-        await using var command = dataSource.CreateCommand("SELECT status FROM agent.runs WHERE run_id = ANY($1)");
-        command.Parameters.Add(new NpgsqlParameter { Value = runIds });
-        var statuses = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            statuses.Add(reader.GetString(0));
-        }
-
-        return [.. statuses];
     }
 
     /// <summary>Bytes on disk of the checkpoint and event tables, with their TOAST and indexes.</summary>

@@ -21,12 +21,6 @@ public sealed class Throughput_benchmark
     /// <summary>The realistic model latency: 500 ms per call, a small model answering a short tool call or answer.</summary>
     public const int RealisticLatencyMs = 500;
 
-    private static readonly string[] Questions =
-    [
-        "How do I create a GIN index on a tsvector column?", "What does VACUUM do?", "Which index types does PostgreSQL have?",
-        "How do I select distinct rows?", "What is a text search configuration?",
-    ];
-
     private const string CpuWorkers = "workers";
     private const string CpuWorkersJit = "workers' background JIT";
     private const string CpuApi = "api";
@@ -56,10 +50,10 @@ public sealed class Throughput_benchmark
                     bench.Queries, "datname = $1 AND application_name <> $2", bench.System.Database.Name, BenchSystem.QueriesApplicationName)));
             // Warm-up: fresh worker processes JIT-compile their paths for seconds; a closed loop keeps them busy meanwhile.
             await bench.WaitForRunsToEndAsync(
-                await bench.DriveAsync(Math.Max(4, 2 * workers * slots), warmUp, i => Questions[i % Questions.Length]), TimeSpan.FromMinutes(5));
+                await bench.DriveAsync(Math.Max(4, 2 * workers * slots), warmUp, BenchSystem.Question), TimeSpan.FromMinutes(5));
             // Then a batch submitted at once, faster than the workers take it: they never wait for work.
             var runs = latencyMs == 0 ? Pick(60, 300) : Math.Max(Pick(6, 10), workers * slots * Pick(3, 6));
-            var runIds = await bench.SubmitManyAsync(runs, i => Questions[i % Questions.Length]);
+            var runIds = await bench.SubmitManyAsync(runs, BenchSystem.Question);
             await bench.WaitForRunsToEndAsync(runIds, TimeSpan.FromMinutes(10));
             var records = await RunRecords.ReadAsync(bench.Queries, runIds);
             var (from, to) = records.SteadyWindow();
