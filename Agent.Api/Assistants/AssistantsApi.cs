@@ -264,19 +264,8 @@ internal static class AssistantsApi
         return ApiResults.Json(new JsonArray(page.Select(a => (JsonNode)search.Project(AssistantJson.From(a))).ToArray()));
     }
 
-    private static async Task<IResult> CountAsync(HttpRequest request, AgentDbContext db, CancellationToken cancellationToken)
-    {
-        var (body, error) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        var (query, filterError) = Filter(body!, db);
-        return filterError is not null
-            ? ApiResults.Unprocessable(filterError)
-            : ApiResults.Json(JsonValue.Create(await query.CountAsync(cancellationToken)));
-    }
+    private static Task<IResult> CountAsync(HttpRequest request, AgentDbContext db, CancellationToken cancellationToken) =>
+        ApiRequest.CountAsync(request, body => Filter(body, db), cancellationToken);
 
     private static async Task<IResult> GetGraphAsync(string assistant_id, AgentDbContext db, CancellationToken cancellationToken)
     {

@@ -230,19 +230,8 @@ internal static class CronsApi
         return ApiResults.Json(new JsonArray(crons.Select(c => (JsonNode)search.Project(Json(c))).ToArray()));
     }
 
-    private static async Task<IResult> CountAsync(HttpRequest request, AgentDbContext db, CancellationToken cancellationToken)
-    {
-        var (body, error) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        var (query, filterError) = Filter(body!, db);
-        return filterError is not null
-            ? ApiResults.Unprocessable(filterError)
-            : ApiResults.Json(JsonValue.Create(await query.CountAsync(cancellationToken)));
-    }
+    private static Task<IResult> CountAsync(HttpRequest request, AgentDbContext db, CancellationToken cancellationToken) =>
+        ApiRequest.CountAsync(request, body => Filter(body, db), cancellationToken);
 
     // Reads the cron's own fields into the cron (schedule, timezone, end_time, enabled, on_run_completed).
     private static (Cron? Cron, string? Error) Read(JsonObject body, Cron cron, Guid? threadId, bool create)

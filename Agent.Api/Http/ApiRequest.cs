@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Agent.Api.Http;
@@ -177,4 +178,28 @@ internal static class ApiRequest
         value is null ? "null" : value.Length <= 80 ? value : value[..80] + "…";
 
     private static int Utf8Length(JsonNode node) => Encoding.UTF8.GetByteCount(node.ToJsonString());
+
+    /// <summary>
+    /// Answers a LangGraph <c>POST .../count</c>: reads the JSON body, applies the resource's search filter and returns
+    /// the number of matching rows as a bare JSON number.
+    /// </summary>
+    /// <typeparam name="T">The resource's entity.</typeparam>
+    /// <param name="request">The request.</param>
+    /// <param name="filter">The resource's search filter (the same one its <c>/search</c> uses): query, or a 422 reason.</param>
+    /// <param name="cancellationToken">Cancels the read and the count.</param>
+    /// <returns>The count, or the body's 4xx.</returns>
+    public static async Task<IResult> CountAsync<T>(
+        HttpRequest request, Func<JsonObject, (IQueryable<T> Query, string? Error)> filter, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ReadObjectAsync(request, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var (query, filterError) = filter(body!);
+        return filterError is not null
+            ? ApiResults.Unprocessable(filterError)
+            : ApiResults.Json(JsonValue.Create(await query.CountAsync(cancellationToken)));
+    }
 }
