@@ -233,6 +233,10 @@ internal sealed class AgentSystem : IAsyncDisposable
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
+            {
+                // The 5 s attempt timed out: a host still starting on a loaded machine. Ask again until the deadline.
+            }
 
             if (DateTime.UtcNow > deadline)
             {
