@@ -233,10 +233,6 @@ internal sealed class AgentSystem : IAsyncDisposable
             {
                 // Not listening yet, or (a loaded machine, the first request's JIT) slower than the client's timeout.
             }
-            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
-            {
-                // The 5 s attempt timed out: a host still starting on a loaded machine. Ask again until the deadline.
-            }
 
             if (DateTime.UtcNow > deadline)
             {
