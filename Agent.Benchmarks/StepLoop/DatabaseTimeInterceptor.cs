@@ -1,7 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// Adds up, for the step commit in progress on the current async flow, the time EF Core reports for each command and

@@ -4,7 +4,7 @@ using Agent.Persistence.Runs;
 using Agent.Tests.Infrastructure;
 using Npgsql;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// The cost of a step's writes alone, one client, no loop around them: the runtime's commit

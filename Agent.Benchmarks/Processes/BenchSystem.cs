@@ -7,7 +7,7 @@ using Agent.Tests.Fakes;
 using Agent.Tests.Infrastructure;
 using Npgsql;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
 /// The deployment the process benchmarks measure: one real API process and real worker processes (AgentSystem),

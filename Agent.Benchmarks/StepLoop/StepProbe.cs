@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// What the in-process step-loop benchmark observes of each run, in <see cref="Stopwatch"/> ticks: every model or tool

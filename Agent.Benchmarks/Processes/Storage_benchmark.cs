@@ -2,10 +2,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
 using Npgsql;
-using static Agent.Tests.Benchmarks.BenchmarkOutput;
-using static Agent.Tests.Benchmarks.Distribution;
+using static Agent.Benchmarks.BenchmarkOutput;
+using static Agent.Benchmarks.Distribution;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
 /// PostgreSQL bytes per step, and how a thread's storage grows with its length: threads of 1, 5, 20 and 50 runs (each

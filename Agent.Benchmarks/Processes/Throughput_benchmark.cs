@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
-using static Agent.Tests.Benchmarks.BenchmarkOutput;
-using static Agent.Tests.Benchmarks.Distribution;
+using static Agent.Benchmarks.BenchmarkOutput;
+using static Agent.Benchmarks.Distribution;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
 /// Runs/s and steps/s of real worker processes (one or two) at several slot counts, with the fake model answering at

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Agent.Persistence;
 using Agent.Persistence.Runs;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// The real <see cref="RunStore"/>, with each step commit timed into the <see cref="StepProbe"/>; with

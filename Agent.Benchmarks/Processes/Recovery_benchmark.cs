@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
 using Agent.Tests.Fakes;
 using Npgsql;
-using static Agent.Tests.Benchmarks.BenchmarkOutput;
-using static Agent.Tests.Benchmarks.Distribution;
+using static Agent.Benchmarks.BenchmarkOutput;
+using static Agent.Benchmarks.Distribution;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
 /// Recovery time after kill -9: two worker processes; a run's first model call is held at the fake server, the worker

@@ -4,10 +4,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Tests.Infrastructure;
 using Npgsql;
-using static Agent.Tests.Benchmarks.BenchmarkOutput;
-using static Agent.Tests.Benchmarks.Distribution;
+using static Agent.Benchmarks.BenchmarkOutput;
+using static Agent.Benchmarks.Distribution;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
 /// Submit-to-first-event latency of a streamed run, and the SSE relay's latency: from the commit time a worker stamps

@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 using Agent.Persistence;
 using Agent.Persistence.Runs;
 using Agent.Tests.Infrastructure;
-using static Agent.Tests.Benchmarks.BenchmarkOutput;
-using static Agent.Tests.Benchmarks.Distribution;
+using static Agent.Benchmarks.BenchmarkOutput;
+using static Agent.Benchmarks.Distribution;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// Per-step orchestration overhead and the step loop's throughput, with an instant model (0 ms), inside one process

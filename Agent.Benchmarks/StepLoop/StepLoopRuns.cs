@@ -6,7 +6,7 @@ using Agent.Persistence.Threads;
 using Agent.Tests.Infrastructure;
 using MassTransit;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// Creates the step-loop benchmark's runs: pending rows as the API would commit them (one thread each, input

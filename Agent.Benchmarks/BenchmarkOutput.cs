@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agent.Tests.Infrastructure;
 
-namespace Agent.Tests.Benchmarks;
+namespace Agent.Benchmarks;
 
 /// <summary>
 /// Where a benchmark's settings come from and where its results go. <c>deploy/local/bench.sh</c> sets
