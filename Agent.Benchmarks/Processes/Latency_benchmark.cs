@@ -119,7 +119,7 @@ public sealed class Latency_benchmark
                 ["sse_relay_samples_ms"] = new JsonArray([.. relaySamples.Select(s => (JsonNode)Math.Round(s, 3))]),
             },
             md.ToString(),
-            []);
+            [Goals.FirstEvent(firstEvent.P50)]);
     }
 
     private sealed record Sample(double FirstEventMs, double FirstStepMs, List<double> RelayMs);

@@ -170,10 +170,8 @@ public sealed class Storage_benchmark
             },
             md.ToString(),
             [
-                new GoalRow(
-                    "checkpoint storage linear in a thread's length",
-                    "linear",
-                    $"R² {r2:0.0000}; last/first runs of a {longest.Length}-run thread {growth:0.00}x; {Format(rowPerStep)} B/step (rows), {Format(diskPerStep)} B/step (disk)",
+                Goals.StorageLinear(
+                    $"{Format(rowPerStep)} B/step (rows), {Format(diskPerStep)} B/step (disk); R² {r2:0.0000}; last/first runs of a {longest.Length}-run thread {growth:0.00}x",
                     r2 >= 0.99 && growth <= 1.25),
             ]);
     }

@@ -23,7 +23,7 @@ internal sealed class ObservedRunStore(AgentDbContext context, TimeProvider time
         var committed = probe.Persist
             ? await base.CommitStepAsync(commit, cancellationToken)
             : probe.Unpersisted(commit, DateTimeOffset.UtcNow);
-        probe.Commit(commit, started, Stopwatch.GetTimestamp(), database.Milliseconds);
+        probe.Commit(commit, started, Stopwatch.GetTimestamp(), database.Milliseconds, database.RoundTrips);
         return committed;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Contracts.Runs;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Tests.Infrastructure;
 using MassTransit;
@@ -10,7 +11,7 @@ namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// Creates the step-loop benchmark's runs: pending rows as the API would commit them (one thread each, input
-/// <c>bench:{run_id}</c>), and their <see cref="StartAgentRun"/> commands queued before any worker starts, so the
+/// <c>bench:{run_id}</c>, tenant <c>default</c>), and their <see cref="StartAgentRun"/> commands queued before any worker starts, so the
 /// workers never wait for work while they are measured.
 /// </summary>
 internal static class StepLoopRuns
@@ -69,11 +70,12 @@ internal static class StepLoopRuns
                         ["messages"] = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = Prefix + runId, ["id"] = Guid.NewGuid().ToString() }),
                     },
                 };
-                context.Threads.Add(new AgentThread { ThreadId = threadId, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
+                context.Threads.Add(new AgentThread { ThreadId = threadId, TenantId = AgentTenants.Default, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
                 runs.Add(new AgentRun
                 {
                     RunId = runId,
                     ThreadId = threadId,
+                    TenantId = AgentTenants.Default,
                     AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
                     Kwargs = kwargs.ToJsonString(),
                     CreatedAt = now,

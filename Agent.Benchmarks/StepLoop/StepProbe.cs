@@ -75,10 +75,11 @@ internal sealed class StepProbe
     /// <param name="start">When the commit started (ticks).</param>
     /// <param name="end">When it returned (ticks).</param>
     /// <param name="databaseMs">How long of it was spent waiting on PostgreSQL (ms).</param>
-    public void Commit(RunStepCommit commit, long start, long end, double databaseMs)
+    /// <param name="roundTrips">How many round trips to PostgreSQL it made.</param>
+    public void Commit(RunStepCommit commit, long start, long end, double databaseMs, int roundTrips)
     {
         var timeline = Timeline(commit.RunId);
-        timeline.Add(new ProbeSpan(commit.FinalStatus is null ? "commit:" + commit.Checkpoint?.Node : "commit:final", start, end, databaseMs));
+        timeline.Add(new ProbeSpan(commit.FinalStatus is null ? "commit:" + commit.Checkpoint?.Node : "commit:final", start, end, databaseMs, roundTrips));
         if (commit.FinalStatus is { } status)
         {
             timeline.FinalStatus = status;
@@ -128,7 +129,8 @@ internal sealed class StepProbe
 /// <param name="Start">The start, in <see cref="Stopwatch"/> ticks.</param>
 /// <param name="End">The end, in <see cref="Stopwatch"/> ticks.</param>
 /// <param name="DatabaseMs">For a commit, the part spent waiting on PostgreSQL (ms); otherwise 0.</param>
-internal sealed record ProbeSpan(string Kind, long Start, long End, double DatabaseMs = 0)
+/// <param name="RoundTrips">For a commit, the round trips to PostgreSQL it made; otherwise 0.</param>
+internal sealed record ProbeSpan(string Kind, long Start, long End, double DatabaseMs = 0, int RoundTrips = 0)
 {
     /// <summary>Gets a value indicating whether this span is a model or tool call.</summary>
     public bool IsCall => Kind is "model" or "tool";
