@@ -58,7 +58,7 @@ public sealed class Commit_benchmark
             await RunBatchAsync(database, queue, probe, runs);
             var endLsn = await ScalarAsync<string>(database, "SELECT pg_current_wal_lsn()::text");
             walBytes = await ScalarAsync<long>(database, $"SELECT pg_wal_lsn_diff('{endLsn}', '{startLsn}')::bigint");
-            walStats = await WalStatsAsync(database, startLsn, endLsn);
+            walStats = await WalStatsAsync(server, startLsn, endLsn);
             checkpoints = await ScalarAsync<long>(database, "SELECT count(*) FROM agent.checkpoints") - checkpointsBefore;
             after = await SettledTableCountsAsync(database, before["checkpoints"].Inserted + checkpoints);
             eventsByKind = await EventsByKindAsync(database);
@@ -141,16 +141,20 @@ public sealed class Commit_benchmark
     }
 
     /// <summary>The WAL between two positions by record type (<c>pg_waldump --stats=record</c>), or why it could not be read.</summary>
-    private static async Task<string> WalStatsAsync(TestDatabase database, string startLsn, string endLsn)
+    private static async Task<string> WalStatsAsync(PrivatePostgres server, string startLsn, string endLsn)
     {
         if (!File.Exists(PgWaldump))
         {
             return $"({PgWaldump} is missing)";
         }
 
-        var walDirectory = Path.Combine(await ScalarAsync<string>(database, "SELECT current_setting('data_directory')"), "pg_wal");
-        // The last record may still be in the WAL buffers: switching segments flushes it.
-        await ScalarAsync<string>(database, "SELECT pg_switch_wal()::text");
+        // The instance's superuser (trust authentication on its private port) may read the data directory's location
+        // and switch WAL segments, which flushes the last record from the WAL buffers.
+        await using var superuser = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={server.Port};Username=postgres;Database=postgres");
+        await using var directory = superuser.CreateCommand("SELECT current_setting('data_directory')");
+        var walDirectory = Path.Combine((string)(await directory.ExecuteScalarAsync())!, "pg_wal");
+        await using var flush = superuser.CreateCommand("SELECT pg_switch_wal()");
+        await flush.ExecuteNonQueryAsync();
         try
         {
             return await PrivateServers.RunAsync(PgWaldump, ["--stats=record", "-p", walDirectory, "-s", startLsn, "-e", endLsn]);

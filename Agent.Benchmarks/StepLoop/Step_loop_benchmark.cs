@@ -81,7 +81,12 @@ public sealed class Step_loop_benchmark
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(batches.Sum(b => b.FailedRuns), Is.Zero, "every run must end success with all its steps");
+            Assert.That(
+                batches.Sum(b => b.FailedRuns),
+                Is.Zero,
+                "every run must end success with all its steps; failed: " + string.Join("; ", batches.Where(b => b.FailedRuns > 0).Select(b =>
+                    $"{b.Slots} slots, persistence {(b.Persist ? "on" : "off")}: " +
+                    string.Join(", ", b.Failures.GroupBy(f => f).Select(g => $"{g.Count()} x {g.Key}")))));
             Assert.That(batches.All(b => b.StepGaps.Count == b.Runs * (CallsPerRun - 1)), Is.True, "every step gap must be observed");
         }
 
@@ -229,6 +234,9 @@ public sealed class Step_loop_benchmark
         /// <summary>Gets the end of the steady state, in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
         public long WindowEnd { get; init; }
 
+        /// <summary>Gets what went wrong with each run that did not end as expected.</summary>
+        public IReadOnlyList<string> Failures { get; init; } = [];
+
         /// <summary>Gets the number of steps committed in the steady state.</summary>
         public int StepsInWindow { get; init; }
 
@@ -247,6 +255,7 @@ public sealed class Step_loop_benchmark
             var rests = new List<double>();
             var runEnds = new List<double>();
             var roundTrips = new List<double>();
+            var failures = new List<string>();
             var failed = 0;
             foreach (var run in runs)
             {
@@ -256,6 +265,7 @@ public sealed class Step_loop_benchmark
                 if (run.FinalStatus != AgentRunStatus.Success || calls.Count != CallsPerRun || final is null)
                 {
                     failed++;
+                    failures.Add($"status {run.FinalStatus ?? "(none)"}, {calls.Count} calls, {(final is null ? "no" : "a")} terminal commit");
                     continue;
                 }
 
@@ -300,6 +310,7 @@ public sealed class Step_loop_benchmark
                 WindowStart = windowStart,
                 WindowEnd = windowEnd,
                 StepsInWindow = stepsInWindow,
+                Failures = failures,
             };
         }
 
