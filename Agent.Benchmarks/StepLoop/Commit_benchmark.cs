@@ -80,8 +80,7 @@ public sealed class Commit_benchmark
 
     private static async Task RunBatchAsync(TestDatabase database, string queue, StepProbe probe, int runs)
     {
-        probe.Reset(runs);
-        await StepLoopRuns.QueueAsync(database, queue, runs);
+        probe.Reset(await StepLoopRuns.QueueAsync(database, queue, runs));
         await using (await InProcessWorker.StartAsync(database, queue, slots: 1, probe, ToolRounds))
         {
             await probe.WaitForRunsAsync(TimeSpan.FromMinutes(5));

@@ -49,6 +49,21 @@ internal static class StepLoopRuns
         return [.. runs.Select(r => r.RunId)];
     }
 
+    /// <summary>
+    /// Marks runs as ended (success, lease given up) without their steps: for runs measured with persistence off,
+    /// which would otherwise stay <c>running</c> with a lease that expires, and be swept up again.
+    /// </summary>
+    /// <param name="database">The database.</param>
+    /// <param name="runIds">The runs.</param>
+    /// <returns>A task that completes when they are marked.</returns>
+    public static async Task EndAsync(TestDatabase database, IReadOnlyList<Guid> runIds)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "UPDATE agent.runs SET status = 'success', lease_owner = NULL, lease_expires_at = NULL, ended_at = now() WHERE run_id = ANY($1)");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = runIds.ToArray() });
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Commits <paramref name="count"/> pending runs, each on a thread of its own, as the API would.</summary>
     /// <param name="database">The database.</param>
     /// <param name="count">How many runs.</param>

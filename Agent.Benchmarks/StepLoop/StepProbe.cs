@@ -21,14 +21,15 @@ internal sealed class StepProbe
     private readonly ConcurrentDictionary<Guid, RunTimeline> runs = new();
     private readonly ConcurrentDictionary<Guid, long> publishStarts = new();
     private TaskCompletionSource allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HashSet<Guid> batch = [];
     private int expectedRuns;
     private int endedRuns;
 
     /// <summary>Gets or sets a value indicating whether step commits reach PostgreSQL. Default is true.</summary>
     public bool Persist { get; set; } = true;
 
-    /// <summary>Gets the runs observed since the last <see cref="Reset"/>.</summary>
-    public IReadOnlyCollection<RunTimeline> Runs => [.. runs.Values];
+    /// <summary>Gets the batch's runs observed since the last <see cref="Reset"/>.</summary>
+    public IReadOnlyCollection<RunTimeline> Runs => [.. runs.Values.Where(r => batch.Contains(r.RunId))];
 
     /// <summary>Converts a tick interval to milliseconds.</summary>
     /// <param name="start">The start, in <see cref="Stopwatch"/> ticks.</param>
@@ -36,13 +37,17 @@ internal sealed class StepProbe
     /// <returns>The interval in ms.</returns>
     public static double Milliseconds(long start, long end) => (end - start) * 1000.0 / Stopwatch.Frequency;
 
-    /// <summary>Forgets every run and expects a new batch.</summary>
-    /// <param name="runCount">How many runs the batch has; <see cref="WaitForRunsAsync"/> completes when they have all ended.</param>
-    public void Reset(int runCount)
+    /// <summary>
+    /// Forgets every run and expects a new batch. Only the batch's runs count: a run of an earlier batch that a sweeper
+    /// sends again (its lease expired when that batch's worker stopped) is run, but neither reported nor waited for.
+    /// </summary>
+    /// <param name="runIds">The batch's runs; <see cref="WaitForRunsAsync"/> completes when they have all ended.</param>
+    public void Reset(IReadOnlyCollection<Guid> runIds)
     {
         runs.Clear();
         publishStarts.Clear();
-        expectedRuns = runCount;
+        batch = [.. runIds];
+        expectedRuns = runIds.Count;
         endedRuns = 0;
         allEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -83,7 +88,7 @@ internal sealed class StepProbe
         if (commit.FinalStatus is { } status)
         {
             timeline.FinalStatus = status;
-            if (Interlocked.Increment(ref endedRuns) == expectedRuns)
+            if (batch.Contains(commit.RunId) && Interlocked.Increment(ref endedRuns) == expectedRuns)
             {
                 allEnded.TrySetResult();
             }
