@@ -231,7 +231,7 @@ internal sealed class AgentSystem : IAsyncDisposable
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
             {
-                // Not listening yet, or too busy starting to answer within the attempt's timeout (a loaded machine).
+                // Not listening yet, or (a loaded machine, the first request's JIT) slower than the client's timeout.
             }
 
             if (DateTime.UtcNow > deadline)
