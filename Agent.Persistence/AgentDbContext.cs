@@ -17,8 +17,8 @@ namespace Agent.Persistence;
 /// Represents the agent runtime's database (schema <c>agent</c>) on PostgreSQL.
 /// </summary>
 /// <remarks>
-/// Migrations are written by hand in EF's own form (Microsoft.EntityFrameworkCore.Design does not restore here);
-/// <c>AgentDbContextModelSnapshot</c> must match this model, which a test checks with
+/// Migrations come from the <c>dotnet-ef</c> local tool (<c>deploy/local/add-migration.sh NAME</c>, see
+/// docs/operations.md); <c>AgentDbContextModelSnapshot</c> must match this model, which a test checks with
 /// <c>Database.HasPendingModelChanges()</c>.
 /// <para>
 /// Tenancy: global query filters scope assistants (and their versions), threads, runs, checkpoints, crons, model calls

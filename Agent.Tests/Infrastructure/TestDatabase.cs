@@ -1,5 +1,7 @@
 using Agent.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -41,12 +43,32 @@ internal sealed class TestDatabase : IAsyncDisposable
     /// <returns>The database.</returns>
     public static async Task<TestDatabase> CreateAsync(string server, CancellationToken cancellationToken = default)
     {
-        var name = "agent_test_" + Guid.NewGuid().ToString("N")[..12];
-        var builder = new NpgsqlConnectionStringBuilder(server) { Database = name };
-        var database = new TestDatabase(name, builder.ConnectionString) { server = server };
+        var database = CreateUnmigrated(server);
         await using var context = database.CreateContext();
         await context.Database.MigrateAsync(cancellationToken);
         return database;
+    }
+
+    /// <summary>
+    /// Names a unique database without creating it; the first migration (or <see cref="CreateEmptyOnServerAsync"/>) creates it.
+    /// </summary>
+    /// <returns>The database, still absent on the server.</returns>
+    public static TestDatabase CreateUnmigrated() => CreateUnmigrated(TestEnvironment.PostgresServer);
+
+    /// <summary>Creates the database on the server, empty.</summary>
+    /// <param name="cancellationToken">Cancels the creation.</param>
+    /// <returns>A task that completes when the database exists.</returns>
+    public async Task CreateEmptyOnServerAsync(CancellationToken cancellationToken = default)
+    {
+        await using var context = CreateContext();
+        await context.GetService<IRelationalDatabaseCreator>().CreateAsync(cancellationToken);
+    }
+
+    private static TestDatabase CreateUnmigrated(string server)
+    {
+        var name = "agent_test_" + Guid.NewGuid().ToString("N")[..12];
+        var builder = new NpgsqlConnectionStringBuilder(server) { Database = name };
+        return new TestDatabase(name, builder.ConnectionString) { server = server };
     }
 
     /// <summary>Creates a context on the database; the caller disposes it.</summary>
