@@ -70,7 +70,7 @@ internal static class AgentWorkerHostBuilderExtensions
 
         services.AddMassTransit(bus =>
         {
-            // MassTransit 8.4 reports anonymous usage by default; a self-hosted runtime must not phone home.
+            // MassTransit 8 reports anonymous usage by default; a self-hosted runtime must not phone home.
             bus.DisableUsageTelemetry();
             bus.AddConsumer<StartAgentRunConsumer, StartAgentRunConsumerDefinition>();
             bus.AddConsumer<CancelAgentRunConsumer>().ExcludeFromConfigureEndpoints();
