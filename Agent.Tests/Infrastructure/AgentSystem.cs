@@ -229,9 +229,9 @@ internal sealed class AgentSystem : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
             {
-                // Not listening yet.
+                // Not listening yet, or too busy starting to answer within the client's timeout (a loaded CI machine).
             }
 
             if (DateTime.UtcNow > deadline)
