@@ -41,7 +41,7 @@ ensure_node() {
 ensure_node
 
 # The alert rules' unit test (Agent.Tests/Telemetry/AlertRules_Specs) runs promtool, which Debian ships in the
-# "prometheus" package (about 30 s to install). AGENT_TEST_REQUIRE_PROMTOOL makes that spec fail instead of skipping.
+# "prometheus" package (about a minute to install on a loaded machine; once). AGENT_TEST_REQUIRE_PROMTOOL makes that spec fail instead of skipping.
 ensure_promtool() {
   if ! command -v promtool >/dev/null 2>&1; then
     log "installing prometheus (Debian package; it ships promtool) for the alert rules' unit test"
