@@ -45,6 +45,7 @@ internal static class AgentApiHostBuilderExtensions
         builder.Services.AddScoped<RunSubmitter>();
         builder.Services.AddScoped<RunCanceller>();
         builder.Services.AddScoped<RunWaiter>();
+        builder.Services.AddScoped<RunFollower>();
         builder.Services.AddScoped<RunStreamRelay>();
 
         builder.Services.AddMassTransit(bus =>
