@@ -7,21 +7,20 @@ using Agent.Api.Runs;
 using Agent.Api.Threads;
 using Agent.Api.Usage;
 using Agent.Telemetry.Health;
-using Agent.Telemetry.Http;
+using Agent.Telemetry.Logging;
 using Agent.Telemetry.Metrics;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddAgentApi();
 
 var app = builder.Build();
-app.UseHttpLogging();
+app.UseAgentRequestLogging(ApiCaller.Tenant);
 app.UseAgentErrorHandling();
 app.UseRouting();
-app.UseAgentHttpTelemetry();
 app.UseAgentSecurity();
 app.MapSystemApi();
 app.MapAgentHealthChecks(deep: false);
-app.MapPrometheusMetrics();
+app.MapAgentMetrics();
 app.MapAssistantsApi();
 app.MapThreadsApi();
 app.MapRunsApi();

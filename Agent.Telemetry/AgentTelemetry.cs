@@ -6,8 +6,9 @@ namespace Agent.Telemetry;
 
 /// <summary>
 /// The runtime's own <see cref="ActivitySource"/> and <see cref="Meter"/> (both named <see cref="Name"/>), and the
-/// framework sources and meters every process subscribes to. No instrumentation packages restore here, so the
-/// built-in ones are listed by name (reference/observability.md section 2.3).
+/// library sources and meters that have no instrumentation package and are subscribed to by name. HTTP server, HTTP
+/// client, Npgsql and runtime telemetry come from the OpenTelemetry instrumentation libraries instead
+/// (<c>AddAgentTelemetry</c>).
 /// </summary>
 public static class AgentTelemetry
 {
@@ -15,19 +16,14 @@ public static class AgentTelemetry
     public const string Name = "Agent.Runtime";
 
     /// <summary>
-    /// The activity sources of the libraries we use: ASP.NET Core server spans, HttpClient spans (the OpenAI SDK, the
-    /// OTLP exporter filters its own), Npgsql command spans, and MassTransit send/receive/consume spans. MassTransit
-    /// writes the <c>MT-Activity-Id</c> header (W3C traceparent) only when someone listens to <c>MassTransit</c>, so
-    /// the trace crosses the bus only because both API and worker subscribe.
+    /// The activity sources subscribed to by name: MassTransit's send/receive/consume spans. MassTransit writes the
+    /// <c>MT-Activity-Id</c> header (W3C traceparent) only when someone listens to <c>MassTransit</c>, so the trace
+    /// crosses the bus only because both API and worker subscribe.
     /// </summary>
-    public static readonly IReadOnlyList<string> FrameworkSources = ["Microsoft.AspNetCore", "System.Net.Http", "Npgsql", "MassTransit"];
+    public static readonly IReadOnlyList<string> FrameworkSources = ["MassTransit"];
 
-    /// <summary>The built-in meters exported besides ours: HTTP server and client, Kestrel, Npgsql, EF Core, MassTransit, runtime.</summary>
-    public static readonly IReadOnlyList<string> FrameworkMeters =
-    [
-        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "Npgsql",
-        "Microsoft.EntityFrameworkCore", "MassTransit", "System.Runtime",
-    ];
+    /// <summary>The meters subscribed to by name besides ours: EF Core and MassTransit.</summary>
+    public static readonly IReadOnlyList<string> FrameworkMeters = ["Microsoft.EntityFrameworkCore", "MassTransit"];
 
     private static readonly string Version =
         typeof(AgentTelemetry).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0";

@@ -1,9 +1,8 @@
 using Agent.Telemetry;
 using Agent.Telemetry.Health;
-using Agent.Telemetry.Metrics;
+using Agent.Telemetry.Http;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
-using OpenTelemetry;
+using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -11,41 +10,41 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
-/// Wires OpenTelemetry into a process without OpenTelemetry.Extensions.Hosting (absent here): builds the SDK with
-/// <see cref="OpenTelemetrySdk.Create"/>, registers it so the container disposes (flushes) it at shutdown, and adds
-/// the Prometheus pull exporter and the health checks.
+/// Wires OpenTelemetry into a process through OpenTelemetry.Extensions.Hosting: the runtime's source and meter, the
+/// instrumentation libraries (ASP.NET Core, HttpClient, Npgsql, runtime), OTLP export when configured, the Prometheus
+/// exporter behind <c>/metrics</c>, and the readiness checks of PostgreSQL and RabbitMQ.
 /// </summary>
 public static class AgentTelemetryServiceCollectionExtensions
 {
     /// <summary>
     /// Adds tracing and metrics: the runtime's source and meter plus <see cref="AgentTelemetry.FrameworkSources"/> and
-    /// <see cref="AgentTelemetry.FrameworkMeters"/>; OTLP export when an endpoint is configured
-    /// (<see cref="TelemetryOptions"/>); a <see cref="PrometheusTextExporter"/> for <c>/metrics</c>; the readiness
-    /// check of PostgreSQL (tag <c>ready</c>; MassTransit adds its bus check with the same tag). Call it before the bus
-    /// is added so the SDK exists before anything it should observe starts.
+    /// <see cref="AgentTelemetry.FrameworkMeters"/>; HTTP server spans and metrics (probes and scrapes are not traced:
+    /// <see cref="ProbeRequests"/>), HTTP client, Npgsql and runtime instrumentation; OTLP export when an endpoint is
+    /// configured (<see cref="TelemetryOptions"/>); the Prometheus exporter that <c>MapAgentMetrics</c> serves; the
+    /// readiness checks (<see cref="AgentHealthChecks.AddAgentReadinessChecks"/>). Call it before the bus is added:
+    /// hosted services start in registration order, so the providers exist before the bus starts.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration (section <c>Telemetry</c> and <c>OTEL_*</c> variables).</param>
     /// <param name="serviceName">The <c>service.name</c> resource attribute, e.g. <c>agent-api</c>.</param>
+    /// <param name="rabbitMq">The RabbitMQ URI the bus uses (for the <c>rabbitmq</c> readiness check).</param>
     /// <returns>The services.</returns>
     /// <exception cref="InvalidOperationException">The OTLP protocol setting is invalid.</exception>
-    public static IServiceCollection AddAgentTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName)
+    public static IServiceCollection AddAgentTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName, Uri rabbitMq)
     {
-        // ASP.NET Core 10 leaves its request activity without HTTP tags unless this switch is off (it flips in .NET 11).
-        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
-
         var options = TelemetryOptions.From(configuration);
-        var prometheus = new PrometheusTextExporter();
-        // Built now, not lazily, so that every span from the host's start on is seen; the factory registration below
-        // makes the container own it, and the container disposes it after the hosted services (the bus) stopped.
-        var sdk = OpenTelemetrySdk.Create(builder => builder
+        services.AddSingleton(options);
+        services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(
                 serviceName,
                 serviceVersion: AgentTelemetry.Source.Version,
                 serviceInstanceId: $"{Environment.MachineName}-{Environment.ProcessId}"))
             .WithTracing(tracing =>
             {
-                tracing.AddSource(AgentTelemetry.Name).AddSource([.. AgentTelemetry.FrameworkSources]);
+                tracing.AddSource(AgentTelemetry.Name).AddSource([.. AgentTelemetry.FrameworkSources])
+                    .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !ProbeRequests.IsProbe(context.Request.Path))
+                    .AddHttpClientInstrumentation()
+                    .AddNpgsql();
                 if (options.SignalEndpoint("traces") is { } endpoint)
                 {
                     tracing.AddOtlpExporter(otlp =>
@@ -57,7 +56,19 @@ public static class AgentTelemetryServiceCollectionExtensions
             })
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(AgentTelemetry.Name).AddMeter([.. AgentTelemetry.FrameworkMeters]).AddReader(prometheus.Reader);
+                metrics.AddMeter(AgentTelemetry.Name).AddMeter([.. AgentTelemetry.FrameworkMeters])
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddNpgsqlInstrumentation()
+                    .AddPrometheusExporter(prometheus =>
+                    {
+                        // No response cache: every scrape collects, so two scrapes in a row never disagree with the counters.
+                        prometheus.ScrapeResponseCacheDurationMilliseconds = 0;
+                        // No otel_scope_name label on every series: the series stay those the dashboard and the alert
+                        // rules query, and no two of our meters share an instrument name.
+                        prometheus.ScopeInfoEnabled = false;
+                    });
                 if (options.SignalEndpoint("metrics") is { } endpoint)
                 {
                     metrics.AddOtlpExporter(otlp =>
@@ -66,23 +77,8 @@ public static class AgentTelemetryServiceCollectionExtensions
                         otlp.Protocol = options.ExportProtocol;
                     });
                 }
-            }));
-
-        services.AddSingleton(options);
-        services.AddSingleton(_ => sdk);
-        services.AddSingleton(prometheus);
-        services.AddHostedService<TelemetryLifetime>();
-        services.AddHealthChecks().AddCheck<PostgresHealthCheck>(PostgresHealthCheck.Name, tags: [AgentHealthChecks.ReadyTag]);
+            });
+        services.AddAgentReadinessChecks(rabbitMq);
         return services;
-    }
-
-    /// <summary>Resolves the SDK at start so that the container owns it and disposes (flushes) it at shutdown.</summary>
-    /// <param name="sdk">The SDK.</param>
-    private sealed class TelemetryLifetime(OpenTelemetrySdk sdk) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            sdk.TracerProvider is null ? throw new InvalidOperationException("Tracing is not configured.") : Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 // starting the API and the workers.
 var command = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "run";
 var builder = Host.CreateApplicationBuilder(args);
-builder.Logging.AddAgentLogging(builder.Configuration, "agent-worker");
+builder.Services.AddAgentLogging(builder.Configuration, "agent-worker");
 builder.Services.AddAgentWorkerBasics(builder.Configuration);
 
 switch (command)

@@ -20,6 +20,11 @@ internal sealed record ApiCaller(string KeyId, string TenantId, IReadOnlyList<st
     /// <summary>The claim type of each scope (one claim per scope).</summary>
     public const string ScopeClaim = "scope";
 
+    /// <summary>Reads the authenticated caller's tenant from the request's principal (for request logs).</summary>
+    /// <param name="context">The request.</param>
+    /// <returns>The tenant id, or null before or without authentication.</returns>
+    public static string? Tenant(HttpContext context) => context.User.FindFirst(TenantClaim)?.Value;
+
     /// <summary>Builds the request's principal.</summary>
     /// <param name="scheme">The authentication scheme.</param>
     /// <returns>The principal.</returns>

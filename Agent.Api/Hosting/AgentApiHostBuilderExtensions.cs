@@ -5,7 +5,6 @@ using Agent.Api.Runs;
 using Agent.Api.Streaming;
 using Agent.Telemetry.Logging;
 using MassTransit;
-using Microsoft.AspNetCore.HttpLogging;
 
 namespace Agent.Api.Hosting;
 
@@ -32,22 +31,16 @@ internal static class AgentApiHostBuilderExtensions
         // Kestrel's limit answers 413 while the body is read, before any of it is buffered.
         var maxBody = builder.Configuration.GetSection(ApiLimits.SectionName).Get<ApiLimits>()?.MaxRequestBodyBytes ?? ApiLimits.Default.MaxRequestBodyBytes;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
-        builder.Logging.AddAgentLogging(builder.Configuration, "agent-api");
-        builder.Services.AddHttpLogging(logging =>
-        {
-            // One line per request, without headers or bodies (they may hold keys and prompts).
-            logging.LoggingFields = HttpLoggingFields.RequestMethod | HttpLoggingFields.RequestPath
-                                    | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
-            logging.CombineLogs = true;
-        });
+        builder.Services.AddAgentLogging(builder.Configuration, "agent-api");
 
         var database = builder.Configuration.GetConnectionString("Agent") ?? "Host=localhost;Username=agent;Password=agent;Database=agent";
         builder.Services.AddAgentPersistence(database);
         builder.Services.AddAgentAuthentication(builder.Configuration);
         builder.Services.AddApiRateLimiting(builder.Configuration);
         builder.Services.AddHttpSecurity(builder.Configuration);
+        var rabbitMq = new Uri(builder.Configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/");
         // Before the bus: MassTransit propagates the trace only when its activity source has a listener.
-        builder.Services.AddAgentTelemetry(builder.Configuration, "agent-api");
+        builder.Services.AddAgentTelemetry(builder.Configuration, "agent-api", rabbitMq);
         builder.Services.AddSingleton<RunEventBroker>();
         builder.Services.AddScoped<RunSubmitter>();
         builder.Services.AddScoped<RunCanceller>();
@@ -55,7 +48,6 @@ internal static class AgentApiHostBuilderExtensions
         builder.Services.AddScoped<RunFollower>();
         builder.Services.AddScoped<RunStreamRelay>();
 
-        var rabbitMq = new Uri(builder.Configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/");
         builder.Services.AddMassTransit(bus =>
         {
             bus.DisableUsageTelemetry();

@@ -86,7 +86,7 @@ public sealed class Recovery_benchmark
     {
         var claimed = $"Run {runId} claimed";
         var line = output.Split('\n').FirstOrDefault(l => l.Contains(claimed, StringComparison.Ordinal));
-        return line is null ? null : JsonNode.Parse(line)!["Timestamp"]!.GetValue<DateTimeOffset>();
+        return line is null ? null : JsonNode.Parse(line)!["@t"]!.GetValue<DateTimeOffset>();
     }
 
     private static async Task<T> PollAsync<T>(Func<Task<T?>> read, Func<string> logs)

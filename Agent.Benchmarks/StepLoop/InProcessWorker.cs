@@ -1,5 +1,6 @@
 using Agent.Persistence;
 using Agent.Persistence.Runs;
+using Agent.Telemetry.Logging;
 using Agent.Tests.Infrastructure;
 using Agent.Worker.Hosting;
 using Agent.Worker.Tools;
@@ -8,13 +9,11 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
-using Serilog.Formatting.Json;
 
 namespace Agent.Benchmarks.StepLoop;
 
@@ -61,16 +60,9 @@ internal sealed class InProcessWorker : IAsyncDisposable
             ["AgentWorker:Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["AgentWorker:InstanceId"] = $"bench-in-process-{slots}",
         });
-        // The levels and formatter of Shared/AgentLogging.cs; the sink discards.
-        var logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            .Enrich.WithProperty("service", "agent-worker")
-            .WriteTo.Sink(new DiscardingSink(new JsonFormatter(renderMessage: true)))
-            .CreateLogger();
-        builder.Logging.ClearProviders().AddSerilog(logger, dispose: true);
+        // The worker's levels, enrichers and formatter (AgentLogging); the sink discards.
+        builder.Services.AddSerilog(logger => logger.ConfigureAgentLogging(builder.Configuration, "agent-worker")
+            .WriteTo.Sink(new DiscardingSink(AgentLogging.Formatter)));
 
         builder.Services.AddAgentWorkerBasics(builder.Configuration);
         builder.Services.AddAgentRunExecution(builder.Configuration);

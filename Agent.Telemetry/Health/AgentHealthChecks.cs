@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Agent.Telemetry.Health;
@@ -11,12 +12,14 @@ namespace Agent.Telemetry.Health;
 /// Maps the health endpoints (Kubernetes probe style) with ASP.NET Core health checks:
 /// <list type="bullet">
 /// <item><c>GET /health/live</c>: liveness; runs no check, 200 while the process serves HTTP.</item>
-/// <item><c>GET /health/ready</c>: readiness; the checks tagged <see cref="ReadyTag"/> (PostgreSQL, the MassTransit
-/// bus, which MassTransit registers as <c>masstransit-bus</c> with that tag).</item>
+/// <item><c>GET /health/ready</c>: readiness; the checks tagged <see cref="ReadyTag"/>: <c>postgresql</c> and
+/// <c>rabbitmq</c> (AspNetCore.HealthChecks.NpgSql and .Rabbitmq, <see cref="AddAgentReadinessChecks"/>) and the
+/// MassTransit bus, which MassTransit registers as <c>masstransit-bus</c> with that tag.</item>
 /// <item><c>GET /health/deep</c> (workers): readiness plus the checks tagged <see cref="DeepTag"/> (one real model call).</item>
 /// </list>
 /// Healthy answers 200; Degraded and Unhealthy answer 503, so a load balancer takes a degraded agent out. The body is
-/// <c>{"status": "healthy|degraded|unhealthy", "checks": {name: {"status", "description", "duration_ms"}}}</c>.
+/// <c>{"status": "healthy|degraded|unhealthy", "checks": {name: {"status", "description", "duration_ms"}}}</c>; a failed
+/// check's description is its exception's message when it gives none.
 /// </summary>
 public static class AgentHealthChecks
 {
@@ -25,6 +28,38 @@ public static class AgentHealthChecks
 
     /// <summary>The tag of the deep checks: <c>deep</c>.</summary>
     public const string DeepTag = "deep";
+
+    /// <summary>The name of the PostgreSQL check: <c>postgresql</c>.</summary>
+    public const string PostgresCheck = "postgresql";
+
+    /// <summary>The name of the RabbitMQ check: <c>rabbitmq</c>.</summary>
+    public const string RabbitMqCheck = "rabbitmq";
+
+    /// <summary>How long a readiness check may take before it reads as Unhealthy: 5 s.</summary>
+    public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Adds the readiness checks of the two servers, tagged <see cref="ReadyTag"/>: <c>postgresql</c> runs
+    /// <c>SELECT 1</c> on the process's <c>NpgsqlDataSource</c> (AspNetCore.HealthChecks.NpgSql), and <c>rabbitmq</c>
+    /// opens a channel on a connection of its own (AspNetCore.HealthChecks.Rabbitmq; MassTransit does not expose its
+    /// connection, and its own <c>masstransit-bus</c> check covers the bus). Each times out after
+    /// <see cref="CheckTimeout"/>.
+    /// </summary>
+    /// <param name="services">The services (the data source must be registered, e.g. by <c>AddAgentPersistence</c>).</param>
+    /// <param name="rabbitMq">The RabbitMQ URI.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddAgentReadinessChecks(this IServiceCollection services, Uri rabbitMq)
+    {
+        services.AddSingleton(new RabbitMqHealthConnection(rabbitMq));
+        services.AddHealthChecks()
+            .AddNpgSql(name: PostgresCheck, tags: [ReadyTag], timeout: CheckTimeout)
+            .AddRabbitMQ(
+                provider => provider.GetRequiredService<RabbitMqHealthConnection>().GetAsync(),
+                name: RabbitMqCheck,
+                tags: [ReadyTag],
+                timeout: CheckTimeout);
+        return services;
+    }
 
     /// <summary>Maps <c>/health/live</c>, <c>/health/ready</c> and, when <paramref name="deep"/>, <c>/health/deep</c>.</summary>
     /// <param name="endpoints">The route builder.</param>
@@ -64,7 +99,8 @@ public static class AgentHealthChecks
             checks[name] = new JsonObject
             {
                 ["status"] = Status(entry.Status),
-                ["description"] = entry.Description,
+                // The packaged checks leave the description empty on failure and carry the exception instead.
+                ["description"] = entry.Description ?? entry.Exception?.Message,
                 ["duration_ms"] = Math.Round(entry.Duration.TotalMilliseconds, 1),
             };
         }

@@ -140,14 +140,14 @@ public sealed class When_a_run_is_traced_measured_and_priced
 
         var runId = (await GetJsonAsync(client, $"/threads/{threadId}/runs")).AsArray().Single()!["run_id"]!.GetValue<string>();
         var workerLines = system.Workers[0].Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonNode.Parse(l)!).ToList();
-        var runLines = workerLines.Where(l => l["Properties"]?["run_id"]?.GetValue<string>() == runId).ToList();
+        var runLines = workerLines.Where(l => l["run_id"]?.GetValue<string>() == runId).ToList();
         var all = system.Logs();
         using (Assert.EnterMultipleScope())
         {
             Assert.That(runLines, Is.Not.Empty);
-            Assert.That(runLines.Select(l => l["Properties"]!["trace_id"]?.GetValue<string>()), Is.All.EqualTo(traceId));
-            Assert.That(runLines.Select(l => l["Properties"]!["thread_id"]?.GetValue<string>()), Is.All.EqualTo(threadId));
-            Assert.That(runLines.Select(l => l["Properties"]!["span_id"]?.GetValue<string>()), Is.All.Not.Null);
+            Assert.That(runLines.Select(l => l["trace_id"]?.GetValue<string>()), Is.All.EqualTo(traceId));
+            Assert.That(runLines.Select(l => l["thread_id"]?.GetValue<string>()), Is.All.EqualTo(threadId));
+            Assert.That(runLines.Select(l => l["span_id"]?.GetValue<string>()), Is.All.Not.Null);
             Assert.That(all, Does.Not.Contain(ApiKey));
             Assert.That(all, Does.Not.Contain(question));
             Assert.That(all, Does.Not.Contain("The hidden completion text."));

@@ -48,7 +48,7 @@ internal static class AgentWorkerHostBuilderExtensions
     {
         var rabbitMq = new Uri(configuration.GetConnectionString("RabbitMq") ?? DefaultRabbitMq);
         // Before the bus: MassTransit propagates the trace only when its activity source has a listener.
-        services.AddAgentTelemetry(configuration, "agent-worker");
+        services.AddAgentTelemetry(configuration, "agent-worker", rabbitMq);
         services.AddAgentModels(configuration);
         services.AddRetrievalTools();
         services.AddSingleton<ModelPriceTable>();
@@ -70,7 +70,7 @@ internal static class AgentWorkerHostBuilderExtensions
 
         services.AddMassTransit(bus =>
         {
-            // MassTransit 8.4 reports anonymous usage by default; a self-hosted runtime must not phone home.
+            // MassTransit 8 reports anonymous usage by default; a self-hosted runtime must not phone home.
             bus.DisableUsageTelemetry();
             bus.AddConsumer<StartAgentRunConsumer, StartAgentRunConsumerDefinition>();
             bus.AddConsumer<CancelAgentRunConsumer>().ExcludeFromConfigureEndpoints();

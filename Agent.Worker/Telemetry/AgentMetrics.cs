@@ -8,8 +8,15 @@ namespace Agent.Worker.Telemetry;
 /// (gen-ai-metrics.md) with the spec's explicit bucket boundaries, given as instrument advice (honoured by the
 /// OpenTelemetry SDK since 1.10, so no view is needed). Prometheus names are in docs/operations.md.
 /// </summary>
+/// <remarks>
+/// Costs carry the unit <c>usd</c> in lower case: UCUM has no currency, and the OpenTelemetry Prometheus exporter
+/// appends a unit it does not know as written, so <c>USD</c> would export as <c>agent_model_cost_USD_total</c>.
+/// </remarks>
 internal static class AgentMetrics
 {
+    /// <summary>The unit of costs: <c>usd</c> (US dollars).</summary>
+    public const string UsdUnit = "usd";
+
     /// <summary>The spec's buckets for <c>gen_ai.client.operation.duration</c>, in seconds.</summary>
     public static readonly double[] DurationBuckets = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92];
 
@@ -32,9 +39,9 @@ internal static class AgentMetrics
         "gen_ai.client.operation.time_to_first_chunk", "s", "Time to receive the first chunk of a streamed model call.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
 
-    /// <summary>Gets <c>agent.model.cost</c> (USD): cost of model calls from the price table, by provider and model.</summary>
+    /// <summary>Gets <c>agent.model.cost</c> (<c>usd</c>, US dollars): cost of model calls from the price table, by provider and model.</summary>
     public static Counter<double> ModelCost { get; } = AgentTelemetry.Meter.CreateCounter<double>(
-        "agent.model.cost", "USD", "Cost of model calls from the price table.");
+        "agent.model.cost", UsdUnit, "Cost of model calls from the price table.");
 
     /// <summary>Gets <c>agent.model.retries</c> ({retry}): HTTP retries of model calls by the provider SDK, by status.</summary>
     public static Counter<long> ModelRetries { get; } = AgentTelemetry.Meter.CreateCounter<long>(
@@ -58,9 +65,9 @@ internal static class AgentMetrics
         "agent.run.steps", "{step}", "Steps per ended run.",
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 3, 4, 6, 8, 12, 16, 25, 50, 100] });
 
-    /// <summary>Gets <c>agent.run.cost</c> (USD): cost per ended run.</summary>
+    /// <summary>Gets <c>agent.run.cost</c> (<c>usd</c>, US dollars): cost per ended run.</summary>
     public static Histogram<double> RunCost { get; } = AgentTelemetry.Meter.CreateHistogram(
-        "agent.run.cost", "USD", "Cost per ended run.",
+        "agent.run.cost", UsdUnit, "Cost per ended run.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0, 0.0001, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] });
 
     /// <summary>Gets <c>agent.runs.in_flight</c> ({run}): runs this worker is executing now.</summary>

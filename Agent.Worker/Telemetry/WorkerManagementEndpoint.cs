@@ -1,5 +1,4 @@
 using Agent.Telemetry.Health;
-using Agent.Telemetry.Http;
 using Agent.Telemetry.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -11,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace Agent.Worker.Telemetry;
 
@@ -21,7 +21,7 @@ namespace Agent.Worker.Telemetry;
 /// free loopback port (several local workers cannot share one), and the address is logged as
 /// "Management endpoint listening on ...". Deployments set a fixed one, e.g. <c>http://0.0.0.0:9464</c>.
 /// </summary>
-/// <param name="services">The worker's services (health checks and the exporter are read from them).</param>
+/// <param name="services">The worker's services (the health checks and the meter provider are read from them).</param>
 /// <param name="configuration">The configuration.</param>
 /// <param name="logger">The logger.</param>
 internal sealed partial class WorkerManagementEndpoint(IServiceProvider services, IConfiguration configuration, ILogger<WorkerManagementEndpoint> logger)
@@ -41,14 +41,13 @@ internal sealed partial class WorkerManagementEndpoint(IServiceProvider services
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], EnvironmentName = Environments.Production });
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls((configuration[UrlsSetting] is { Length: > 0 } urls ? urls : DefaultUrls).Split(';'));
-        // The worker's own instances: the same checks (the bus's included) and the same metrics pipeline.
+        // The worker's own instances: the same checks (the bus's included) and the same metrics pipeline. Requests here
+        // are seen by the worker's ASP.NET Core instrumentation, whose filter leaves probes and scrapes untraced.
         builder.Services.AddSingleton(services.GetRequiredService<HealthCheckService>());
-        builder.Services.AddSingleton(services.GetRequiredService<PrometheusTextExporter>());
         app = builder.Build();
-        app.UseAgentHttpTelemetry();
         app.MapGet("/ok", () => Results.Json(new { ok = true }));
         app.MapAgentHealthChecks(deep: true);
-        app.MapPrometheusMetrics();
+        app.MapAgentMetrics(services.GetRequiredService<MeterProvider>());
         await app.StartAsync(cancellationToken);
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];

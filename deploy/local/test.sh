@@ -40,6 +40,22 @@ ensure_node() {
 }
 ensure_node
 
+# The alert rules' unit test (Agent.Tests/Telemetry/AlertRules_Specs) runs promtool, which Debian ships in the
+# "prometheus" package (about a minute to install on a loaded machine; once). AGENT_TEST_REQUIRE_PROMTOOL makes that spec fail instead of skipping.
+ensure_promtool() {
+  if ! command -v promtool >/dev/null 2>&1; then
+    log "installing prometheus (Debian package; it ships promtool) for the alert rules' unit test"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null \
+      || die "could not install the prometheus package (promtool)"
+    # The package starts a Prometheus server on :9090; the tests need only its promtool.
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || as_root service prometheus stop >/dev/null 2>&1 || true
+  fi
+  log "$(promtool --version 2>&1 | head -n 1)"
+  export AGENT_TEST_REQUIRE_PROMTOOL=1
+}
+ensure_promtool
+
 export AGENT_TEST_POSTGRES="${AGENT_TEST_POSTGRES:-Host=localhost;Username=$AGENT_PG_USER;Password=$AGENT_PG_PASSWORD}"
 export AGENT_TEST_RABBITMQ="${AGENT_TEST_RABBITMQ:-amqp://guest:guest@localhost:5672/}"
 

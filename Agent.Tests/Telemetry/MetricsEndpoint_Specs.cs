@@ -1,34 +1,49 @@
 using System.Diagnostics.Metrics;
 using Agent.Telemetry.Metrics;
+using Agent.Worker.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 
 namespace Agent.Tests.Telemetry;
 
+/// <summary>
+/// <c>/metrics</c> as <c>AddAgentTelemetry</c> and <c>MapAgentMetrics</c> configure the OpenTelemetry Prometheus
+/// exporter: the names, units, buckets and label escaping the dashboard, the alert rules and docs/operations.md rely on.
+/// </summary>
 [TestFixture]
 public sealed class When_metrics_are_scraped_in_the_Prometheus_text_format
 {
     private Meter meter = null!;
-    private PrometheusTextExporter exporter = null!;
-    private MeterProvider provider = null!;
+    private WebApplication app = null!;
+    private HttpClient http = null!;
 
     [SetUp]
-    public void Start()
+    public async Task StartAsync()
     {
         meter = new Meter("Agent.Tests.Prometheus." + Guid.NewGuid().ToString("N"));
-        exporter = new PrometheusTextExporter();
-        provider = OpenTelemetry.Sdk.CreateMeterProviderBuilder().AddMeter(meter.Name).AddReader(exporter.Reader).Build();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddAgentTelemetry(new ConfigurationBuilder().Build(), "agent-test", new Uri("amqp://guest:guest@127.0.0.1:1/"));
+        builder.Services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(meter.Name));
+        app = builder.Build();
+        app.MapAgentMetrics();
+        await app.StartAsync();
+        http = app.GetTestClient();
     }
 
     [TearDown]
-    public void Stop()
+    public async Task StopAsync()
     {
-        provider.Dispose();
-        exporter.Dispose();
+        http.Dispose();
+        await app.DisposeAsync();
         meter.Dispose();
     }
 
     [Test]
-    public void Should_render_a_histogram_with_its_advised_buckets_cumulatively_and_a_matching_inf_bucket()
+    public async Task Should_render_a_histogram_with_its_advised_buckets_cumulatively_and_a_matching_inf_bucket()
     {
         var histogram = meter.CreateHistogram("gen_ai.client.token.usage", "{token}", "Tokens.",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 4, 16] });
@@ -36,7 +51,7 @@ public sealed class When_metrics_are_scraped_in_the_Prometheus_text_format
         histogram.Record(10, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
         histogram.Record(100, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
 
-        var text = exporter.Scrape();
+        var text = await ScrapeAsync();
         var parsed = PrometheusText.Parse(text);
 
         var input = ("gen_ai_token_type", "input");
@@ -53,14 +68,14 @@ public sealed class When_metrics_are_scraped_in_the_Prometheus_text_format
     }
 
     [Test]
-    public void Should_name_counters_with_total_and_units_and_updown_counters_as_gauges()
+    public async Task Should_name_counters_with_total_and_units_and_updown_counters_as_gauges()
     {
-        meter.CreateCounter<double>("agent.model.cost", "USD").Add(0.25);
+        meter.CreateCounter<double>("agent.model.cost", AgentMetrics.UsdUnit).Add(0.25);
         meter.CreateCounter<long>("agent.runs.ended", "{run}").Add(2, new KeyValuePair<string, object?>("status", "success"));
         meter.CreateUpDownCounter<long>("agent.runs.in_flight", "{run}").Add(1);
         meter.CreateHistogram<double>("gen_ai.client.operation.duration", "s").Record(0.5);
 
-        var parsed = PrometheusText.Parse(exporter.Scrape());
+        var parsed = PrometheusText.Parse(await ScrapeAsync());
 
         using (Assert.EnterMultipleScope())
         {
@@ -73,12 +88,12 @@ public sealed class When_metrics_are_scraped_in_the_Prometheus_text_format
     }
 
     [Test]
-    public void Should_escape_label_values_and_sanitise_label_names()
+    public async Task Should_escape_label_values_and_sanitise_label_names()
     {
         meter.CreateCounter<long>("weird.labels").Add(
             1, new KeyValuePair<string, object?>("db.query", "say \"hi\"\nback\\slash"), new KeyValuePair<string, object?>("ok", true));
 
-        var parsed = PrometheusText.Parse(exporter.Scrape());
+        var parsed = PrometheusText.Parse(await ScrapeAsync());
 
         var sample = parsed.Samples.Single(s => s.Name == "weird_labels_total");
         Assert.That(sample.Labels, Is.EquivalentTo(new Dictionary<string, string>
@@ -89,15 +104,22 @@ public sealed class When_metrics_are_scraped_in_the_Prometheus_text_format
     }
 
     [Test]
-    public void Should_report_cumulative_values_across_scrapes()
+    public async Task Should_report_cumulative_values_across_scrapes()
     {
         var counter = meter.CreateCounter<long>("agent.lease.takeovers", "{claim}");
         counter.Add(1);
-        PrometheusText.Parse(exporter.Scrape());
+        PrometheusText.Parse(await ScrapeAsync());
         counter.Add(2);
 
-        var parsed = PrometheusText.Parse(exporter.Scrape());
+        var parsed = PrometheusText.Parse(await ScrapeAsync());
 
         Assert.That(parsed.Value("agent_lease_takeovers_total"), Is.EqualTo(3), "Prometheus expects cumulative counters");
+    }
+
+    private async Task<string> ScrapeAsync()
+    {
+        using var response = await http.GetAsync(new Uri(MetricsEndpoint.Path, UriKind.Relative));
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStringAsync();
     }
 }
