@@ -135,8 +135,9 @@ internal sealed class BenchSystem : IAsyncDisposable
     /// <param name="rounds">Tool rounds per run; 5 makes 11 steps.</param>
     /// <returns>The script.</returns>
     public static Func<FakeChatRequest, FakeChatReply> InstantToolRounds(long documentId, int rounds = 5) => request =>
-        request.Messages.Count(m => m.Role == "tool") < rounds
-            ? FakeChatReply.ToolCall("read_document", new { document_id = documentId, max_chars = 1000 })
+        request.Messages.Count(m => m.Role == "tool") is var done && done < rounds
+            // Arguments differ per round: the agent's loop guard ends a run that repeats an identical tool call.
+            ? FakeChatReply.ToolCall("read_document", new { document_id = documentId, max_chars = 1000 + done })
             : FakeChatReply.Text("According to the documents, it does.");
 
     /// <summary>Reads the id of an ingested document (the smallest).</summary>

@@ -79,7 +79,7 @@ summary="$AGENT_BENCH_OUT/summary.md"
   echo "| goal | target | measured | |"
   echo "|---|---|---|---|"
   # Each row is written as "{order}|| row"; the order is the issue's.
-  cat "$AGENT_BENCH_OUT"/*.goals.md 2>/dev/null | sort -n | sed 's/^[0-9]*||//' || true
+  cat "$AGENT_BENCH_OUT"/*.goals.md 2>/dev/null | sort -n | sed 's/^[0-9]*|//' || true
   for section in "$AGENT_BENCH_OUT"/[0-9]-*.md; do
     case "$section" in *.goals.md) continue ;; esac
     [ -e "$section" ] || continue
