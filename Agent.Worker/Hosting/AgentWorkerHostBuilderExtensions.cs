@@ -1,4 +1,5 @@
 using Agent.Contracts.Runs;
+using Agent.Persistence.Runs;
 using Agent.Worker.Crons;
 using Agent.Worker.Webhooks;
 using Agent.Worker.Agent;
@@ -38,6 +39,25 @@ internal static class AgentWorkerHostBuilderExtensions
     }
 
     /// <summary>
+    /// Adds the executor and the parts of its step loop (scoped: one run per scope), the built-in graph and the
+    /// <see cref="RunDispatcher"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="runQueue">The run queue's name.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddRunExecutor(this IServiceCollection services, string runQueue)
+    {
+        services.AddScoped<AgentRunExecutor>();
+        services.AddScoped<RunStepLoop>();
+        services.AddScoped<RunCommitter>();
+        services.AddScoped<RunEventPublisher>();
+        services.AddScoped<IRunGraph, RetrievalAgentGraph>();
+        services.AddSingleton<StepCommitBuilder>();
+        services.AddRunDispatcher(runQueue);
+        return services;
+    }
+
+    /// <summary>
     /// Adds the run execution: the agent, the executor and the RabbitMQ endpoints (the shared run queue with
     /// prefetch = slots, and a temporary fan-out queue for cancellations).
     /// </summary>
@@ -55,7 +75,8 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddWorkerTelemetry(rabbitMq);
         services.AddSingleton<RunningRuns>();
         services.AddSingleton<RetrievalAgent>();
-        services.AddScoped<AgentRunExecutor>();
+        services.AddRunExecutor(configuration[AgentRunQueues.RunsSettingKey] ?? AgentRunQueues.Runs);
+        services.AddOptions<RunLimits>().Bind(configuration.GetSection(RunLimits.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<StepRetries>();
         services.AddSingleton<WorkerDrain>();
         services.AddHostedService<WorkerReadyReporter>();
