@@ -6,6 +6,7 @@ using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Tests.Infrastructure;
+using Agent.Worker.Pricing;
 using Agent.Worker.Agent;
 using Agent.Worker.Hosting;
 using Agent.Worker.Models;

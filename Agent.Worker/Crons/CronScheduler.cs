@@ -1,6 +1,6 @@
 using Agent.Persistence.Crons;
 using Agent.Persistence.Runs;
-using Agent.Worker.Hosting;
+using Agent.Worker.Polling;
 using Agent.Worker.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,6 @@
 using Agent.Contracts.Runs;
 using Agent.Persistence.Runs;
+using Agent.Worker.Pricing;
 using Agent.Worker.Crons;
 using Agent.Worker.Webhooks;
 using Agent.Worker.Agent;
@@ -9,6 +10,7 @@ using Agent.Worker.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Worker.Hosting;
 
@@ -72,7 +74,11 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddAgentModels(configuration);
         services.AddRetrievalTools();
         services.AddSingleton<ModelPriceTable>();
-        services.AddWorkerTelemetry(rabbitMq);
+        services.AddWorkerTelemetry(rabbitMq, provider =>
+        {
+            var worker = provider.GetRequiredService<IOptions<AgentWorkerOptions>>().Value;
+            return (worker.RunQueue, worker.Slots);
+        });
         services.AddSingleton<RunningRuns>();
         services.AddSingleton<RetrievalAgent>();
         services.AddRunExecutor(configuration[AgentRunQueues.RunsSettingKey] ?? AgentRunQueues.Runs);

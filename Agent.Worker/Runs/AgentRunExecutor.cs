@@ -1,3 +1,4 @@
+using Agent.Worker.Models.Resilience;
 using Agent.Contracts.Runs;
 using Agent.Persistence.Identifiers;
 using Agent.Persistence.Runs;

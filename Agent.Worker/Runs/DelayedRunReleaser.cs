@@ -1,5 +1,5 @@
 using Agent.Persistence.Runs;
-using Agent.Worker.Hosting;
+using Agent.Worker.Polling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Contracts.Runs;
+using Agent.Worker.Pricing;
 using Agent.Worker.Agent;
 using Agent.Worker.Budgets;
 using Agent.Worker.Models;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Worker.Models.Resilience;
 using Agent.Persistence.Identifiers;
 using Agent.Persistence.Runs;
 using Agent.Worker.Budgets;

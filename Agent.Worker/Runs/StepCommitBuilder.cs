@@ -3,8 +3,8 @@ using Agent.Persistence.Checkpoints;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Usage;
+using Agent.Worker.Pricing;
 using Agent.Worker.Agent;
-using Agent.Worker.Models;
 
 namespace Agent.Worker.Runs;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Agent.Worker.Hosting;
+namespace Agent.Worker.Polling;
 
 /// <summary>
 /// The one polling skeleton of the worker's background loops (the sweeper, the delayed-run releaser, the cron
