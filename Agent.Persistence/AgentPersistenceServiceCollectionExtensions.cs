@@ -43,7 +43,7 @@ public static class AgentPersistenceServiceCollectionExtensions
             context.TenantId = sp.GetService<ICallerTenant>()?.TenantId;
             return context;
         });
-        services.AddScoped<RunStore>();
+        services.AddScoped<RunLifecycle>();
         services.AddScoped<RunQueries>();
         services.AddScoped<CheckpointQueries>();
         services.AddScoped<ThreadStore>();
@@ -53,9 +53,23 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyLookup>();
         services.AddSingleton<UsageQueries>();
-        services.AddScoped<DelayedRunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the <see cref="RunDispatcher"/> (singleton) that sends <c>StartAgentRun</c> to <paramref name="runQueue"/>.
+    /// Needs MassTransit's <see cref="MassTransit.IBus"/>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="runQueue">The run queue's name (<c>Messaging:RunQueue</c>; default <c>agent-runs</c>).</param>
+    /// <returns>The same service collection.</returns>
+    public static IServiceCollection AddRunDispatcher(this IServiceCollection services, string runQueue)
+    {
+        services.AddSingleton(sp => new RunDispatcher(
+            sp.GetRequiredService<MassTransit.IBus>(), runQueue, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<RunDispatcher>>()));
         return services;
     }
 

@@ -3,6 +3,7 @@ using Agent.Api.Http;
 using Agent.Api.RateLimiting;
 using Agent.Api.Runs;
 using Agent.Api.Streaming;
+using Agent.Contracts.Runs;
 using Agent.Telemetry.Logging;
 using MassTransit;
 
@@ -44,6 +45,7 @@ internal static class AgentApiHostBuilderExtensions
         builder.Services.AddSingleton<RunEventBroker>();
         builder.Services.AddScoped<RunSubmitter>();
         builder.Services.AddScoped<RunCanceller>();
+        builder.Services.AddRunDispatcher(builder.Configuration[AgentRunQueues.RunsSettingKey] ?? AgentRunQueues.Runs);
         builder.Services.AddScoped<RunWaiter>();
         builder.Services.AddScoped<RunFollower>();
         builder.Services.AddScoped<RunStreamRelay>();

@@ -8,7 +8,7 @@ namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// The cost of a step's writes alone, one client, no loop around them: the runtime's commit
-/// (<see cref="RunStore.CommitStepAsync"/> through EF Core, 1 KB delta and event) and, on scratch tables of the same
+/// (<see cref="RunLifecycle.CommitStepAsync"/> through EF Core, 1 KB delta and event) and, on scratch tables of the same
 /// shape with hand-written Npgsql, a bare autocommit INSERT (the reference figure), the step transaction in
 /// three round trips as EF Core sends it (UPDATE ... RETURNING; the two INSERTs batched; COMMIT), and in one round trip.
 /// Each shape runs as a block of sequential operations: wall time per operation, and this process's CPU per operation
@@ -20,7 +20,7 @@ internal static class CommitCost
     /// <summary>The shapes, in report order.</summary>
     public static readonly string[] Shapes =
     [
-        "RunStore.CommitStepAsync (EF Core, 3 round trips)",
+        "RunLifecycle.CommitStepAsync (EF Core, 3 round trips)",
         "hand-written step transaction, 3 round trips (UPDATE; 2 INSERTs batched; COMMIT)",
         "hand-written step transaction, 1 round trip (one batch)",
         "hand-written bare INSERT, autocommit",
@@ -57,7 +57,7 @@ internal static class CommitCost
         // A real run, claimed, for the runtime's own commit.
         var run = (await StepLoopRuns.InsertAsync(database, 1))[0];
         await using var context = database.CreateContext();
-        var store = new RunStore(context, TimeProvider.System);
+        var store = new RunLifecycle(context, TimeProvider.System);
         var claim = await store.ClaimAsync(run.RunId, "bench-commit-cost", TimeSpan.FromHours(1), takeOver: false, CancellationToken.None);
         var step = 0;
 

@@ -19,7 +19,7 @@ namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// A worker host inside the benchmark process, composed exactly as Agent.Worker's <c>run</c> command composes it
-/// (<c>AddAgentWorkerBasics</c>, <c>AddAgentRunExecution</c>: the real executor, RunStore, MassTransit on the real
+/// (<c>AddAgentWorkerBasics</c>, <c>AddAgentRunExecution</c>: the real executor, RunLifecycle, MassTransit on the real
 /// RabbitMQ, Serilog JSON logs), with three substitutions: the <see cref="InstantToolLoopModel"/>, the
 /// <see cref="EchoPassageTool"/>, and the <see cref="ObservedRunStore"/> that times commits (and can skip them), plus
 /// the <see cref="DatabaseTimeInterceptor"/> on its DbContext.
@@ -69,7 +69,7 @@ internal sealed class InProcessWorker : IAsyncDisposable
         builder.Services.AddSingleton(probe);
         builder.Services.AddSingleton<IChatClient>(new InstantToolLoopModel(probe, toolRounds));
         builder.Services.AddSingleton<IAgentTool>(new EchoPassageTool(probe));
-        builder.Services.AddScoped<RunStore, ObservedRunStore>();
+        builder.Services.AddScoped<RunLifecycle, ObservedRunStore>();
         builder.Services.ConfigureDbContext<AgentDbContext>(options => options.AddInterceptors(DatabaseTimeInterceptor.Instance));
         builder.Services.AddPublishObserver(_ => new PublishTimingObserver(probe));
 

@@ -5,7 +5,7 @@ using Agent.Persistence.Runs;
 namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
-/// The real <see cref="RunStore"/>, with each step commit timed into the <see cref="StepProbe"/>; with
+/// The real <see cref="RunLifecycle"/>, with each step commit timed into the <see cref="StepProbe"/>; with
 /// <see cref="StepProbe.Persist"/> off, step commits are answered in memory and nothing is written (claims and
 /// lease renewals still go to PostgreSQL: they happen once per run, not per step). The time the commit waited on
 /// PostgreSQL comes from <see cref="DatabaseTimeInterceptor"/>.
@@ -13,7 +13,7 @@ namespace Agent.Benchmarks.StepLoop;
 /// <param name="context">The database context.</param>
 /// <param name="timeProvider">The clock.</param>
 /// <param name="probe">The probe.</param>
-internal sealed class ObservedRunStore(AgentDbContext context, TimeProvider timeProvider, StepProbe probe) : RunStore(context, timeProvider)
+internal sealed class ObservedRunStore(AgentDbContext context, TimeProvider timeProvider, StepProbe probe) : RunLifecycle(context, timeProvider)
 {
     /// <inheritdoc />
     public override async Task<CommittedStep?> CommitStepAsync(RunStepCommit commit, CancellationToken cancellationToken)

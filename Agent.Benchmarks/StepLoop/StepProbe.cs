@@ -116,7 +116,7 @@ internal sealed class StepProbe
     /// </summary>
     /// <param name="commit">The commit that is not written.</param>
     /// <param name="now">The commit time.</param>
-    /// <returns>What <see cref="RunStore.CommitStepAsync"/> would have returned.</returns>
+    /// <returns>What <see cref="RunLifecycle.CommitStepAsync"/> would have returned.</returns>
     public CommittedStep Unpersisted(RunStepCommit commit, DateTimeOffset now)
     {
         var timeline = Timeline(commit.RunId);

@@ -155,7 +155,7 @@ public sealed class Step_loop_benchmark
         md.Append("Where a step's time goes (1 slot, persistence on):\n\n| part | p50 ms | p99 ms | mean ms |\n|---|---|---|---|\n");
         foreach (var (label, d) in new[]
                  {
-                     ("checkpoint commit (RunStore.CommitStepAsync: one transaction)", commit),
+                     ("checkpoint commit (RunLifecycle.CommitStepAsync: one transaction)", commit),
                      ("- of which waiting on PostgreSQL (EF-reported command and COMMIT durations)", database),
                      ("- of which EF Core and Npgsql client work", client),
                      ("event publish (send to broker confirm)", publish),

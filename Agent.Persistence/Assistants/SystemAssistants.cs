@@ -1,5 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
+using Agent.Persistence.Identifiers;
 
 namespace Agent.Persistence.Assistants;
 
@@ -32,19 +31,5 @@ public static class SystemAssistants
     /// </summary>
     /// <param name="graphId">The graph id.</param>
     /// <returns>The deterministic assistant id.</returns>
-    public static Guid IdFor(string graphId)
-    {
-        var namespaceBytes = GraphNamespace.ToByteArray(bigEndian: true);
-        var nameBytes = Encoding.UTF8.GetBytes(graphId);
-        var input = new byte[namespaceBytes.Length + nameBytes.Length];
-        namespaceBytes.CopyTo(input, 0);
-        nameBytes.CopyTo(input, namespaceBytes.Length);
-#pragma warning disable CA5350 // uuid5 is defined on SHA-1 (RFC 4122 section 4.3); this is an identifier, not security.
-        var hash = SHA1.HashData(input);
-#pragma warning restore CA5350
-        var bytes = hash.AsSpan(0, 16).ToArray();
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x50);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
+    public static Guid IdFor(string graphId) => DeterministicGuid.Create(GraphNamespace, graphId);
 }

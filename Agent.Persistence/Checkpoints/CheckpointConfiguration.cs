@@ -1,4 +1,3 @@
-using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Microsoft.EntityFrameworkCore;
@@ -25,9 +24,7 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
         builder.Property(c => c.CreatedAt).HasColumnName("created_at");
 
         builder.HasOne<AgentThread>().WithMany().HasForeignKey(c => new { c.TenantId, c.ThreadId }).OnDelete(DeleteBehavior.Cascade);
-        // Deleting a run keeps the thread's state (LangGraph: runs are records, state belongs to the thread); rollback
-        // deletes the run's checkpoints explicitly.
-        builder.HasOne<AgentRun>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.SetNull);
+        // The link to the run is configured by AgentRunConfiguration (runs know their checkpoints, not the reverse).
         // A step is committed at most once per run: the second writer of a step fails on this index.
         builder.HasIndex(c => new { c.RunId, c.Step }).IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
         builder.HasIndex(c => new { c.TenantId, c.ThreadId, c.Sequence }).HasDatabaseName("ix_checkpoints_tenant_id_thread_id_sequence");

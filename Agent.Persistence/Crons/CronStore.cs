@@ -109,4 +109,14 @@ public sealed class CronStore(AgentDbContext db)
 
         return query;
     }
+
+    /// <summary>Finds enabled crons whose next tick is at or before <paramref name="now"/>, oldest first.</summary>
+    /// <param name="now">The current time.</param>
+    /// <param name="max">The most to return.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The due crons (untracked; their <c>next_run_date</c> is the claim token of the tick).</returns>
+    public Task<List<Cron>> FindDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        db.Crons.AsNoTracking()
+            .Where(c => c.Enabled && c.NextRunDate != null && c.NextRunDate <= now)
+            .OrderBy(c => c.NextRunDate).Take(max).ToListAsync(cancellationToken);
 }

@@ -1,4 +1,3 @@
-using Agent.Persistence.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -15,6 +14,6 @@ internal sealed class RunEventConfiguration : IEntityTypeConfiguration<RunEvent>
         builder.Property(e => e.Kind).HasColumnName("kind").HasMaxLength(32);
         builder.Property(e => e.Data).HasColumnName("data").HasColumnType("jsonb");
         builder.Property(e => e.CreatedAt).HasColumnName("created_at");
-        builder.HasOne<AgentRun>().WithMany().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
+        // The link to the run (cascade) is configured by AgentRunConfiguration.
     }
 }

@@ -1,4 +1,7 @@
 using Agent.Persistence.Assistants;
+using Agent.Persistence.Checkpoints;
+using Agent.Persistence.RunEvents;
+using Agent.Persistence.Usage;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Microsoft.EntityFrameworkCore;
@@ -46,6 +49,12 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
 
         builder.HasOne<AgentThread>().WithMany().HasForeignKey(r => new { r.TenantId, r.ThreadId }).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Assistant>().WithMany().HasForeignKey(r => r.AssistantId).OnDelete(DeleteBehavior.Restrict);
+        // What belongs to a run, configured here so Checkpoints, RunEvents and Usage need not know runs. Deleting a run
+        // keeps the thread's state (LangGraph: runs are records, state belongs to the thread), so its checkpoints are
+        // unlinked (rollback deletes them explicitly); its events and model calls go with it.
+        builder.HasMany<Checkpoint>().WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.SetNull);
+        builder.HasMany<RunEvent>().WithOne().HasForeignKey(e => e.RunId).OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany<ModelCall>().WithOne().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
         builder.HasIndex(r => new { r.TenantId, r.ThreadId, r.CreatedAt }).HasDatabaseName("ix_runs_tenant_id_thread_id_created_at");
         builder.HasIndex(r => r.AssistantId).HasDatabaseName("ix_runs_assistant_id");
         // The sweeper's scan: only unfinished runs are ever looked up by status.

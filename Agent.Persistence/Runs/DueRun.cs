@@ -1,14 +1,17 @@
+using Agent.Persistence.Identifiers;
+
 namespace Agent.Persistence.Runs;
 
 /// <summary>
-/// A run the sweeper (re)dispatches, as <see cref="RunStore.SweepAsync"/> selects it.
+/// A run the sweeper (re)dispatches, as <see cref="RunLifecycle.SweepAsync"/> selects it.
 /// </summary>
 /// <param name="RunId">The run.</param>
 /// <param name="ThreadId">Its thread.</param>
 /// <param name="Reason">
 /// Why it needs a message: <c>pending</c> (due, next in its thread, and not dispatched for a while: the first send was
 /// lost, or a handed-back run's message was), <c>retry-due</c> (its retry wait just ended) or <c>lease-expired</c>
-/// (running, but its worker stopped renewing the lease: it died or hangs).
+/// (running, but its worker stopped renewing the lease: it died or hangs), or <c>delayed</c> (its <c>after_seconds</c>
+/// are over: <see cref="RunLifecycle.ReleaseDelayedAsync"/>).
 /// </param>
 /// <param name="Epoch">The run's lease epoch when swept.</param>
 /// <param name="RetryCount">The run's retry count when swept.</param>

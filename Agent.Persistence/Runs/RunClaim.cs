@@ -28,7 +28,7 @@ public enum RunClaimOutcome
 }
 
 /// <summary>
-/// The result of <see cref="RunStore.ClaimAsync"/>.
+/// The result of <see cref="RunLifecycle.ClaimAsync"/>.
 /// </summary>
 /// <param name="Outcome">What happened.</param>
 /// <param name="Epoch">The new fencing epoch when <see cref="RunClaimOutcome.Claimed"/>, else 0.</param>

@@ -1,4 +1,3 @@
-using Agent.Persistence.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -26,8 +25,7 @@ internal sealed class ModelCallConfiguration : IEntityTypeConfiguration<ModelCal
         builder.Property(c => c.CostUsd).HasColumnName("cost_usd").HasPrecision(18, 8);
         builder.Property(c => c.CreatedAt).HasColumnName("created_at");
 
-        // Deleting a run (rollback) or its thread deletes its calls, as it deletes its checkpoints.
-        builder.HasOne<AgentRun>().WithMany().HasForeignKey(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+        // The link to the run (cascade) is configured by AgentRunConfiguration.
         // One model call per step: a step re-committed after a takeover fails here as it fails on the checkpoint.
         builder.HasIndex(c => new { c.RunId, c.Step }).IsUnique().HasDatabaseName("ux_model_calls_run_id_step");
         builder.HasIndex(c => new { c.ThreadId, c.CreatedAt }).HasDatabaseName("ix_model_calls_thread_id_created_at");

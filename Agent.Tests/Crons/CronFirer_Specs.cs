@@ -2,10 +2,13 @@ using System.Text.Json.Nodes;
 using Agent.Persistence;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Crons;
+using Agent.Persistence.Runs;
+using Agent.Persistence.Threads;
 using Agent.Tests.Infrastructure;
 using Agent.Worker.Crons;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Tests.Crons;
 
@@ -34,7 +37,7 @@ public sealed class When_workers_fire_a_due_cron_at_the_same_time
         await using (var reader = database.CreateContext())
         {
             // As the scheduler does: the tick is read back from the database (its next_run_date is the claim token).
-            cron = (await new CronFirer(reader, TimeProvider.System, NullLogger<CronFirer>.Instance).FindDueAsync(10, CancellationToken.None))
+            cron = (await Firer(reader).FindDueAsync(10, CancellationToken.None))
                 .Single(c => c.TenantId == "tenant-c");
         }
 
@@ -42,7 +45,7 @@ public sealed class When_workers_fire_a_due_cron_at_the_same_time
         var fired = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
             await using var context = database.CreateContext();
-            var firer = new CronFirer(context, TimeProvider.System, NullLogger<CronFirer>.Instance);
+            var firer = Firer(context);
             return await firer.FireAsync(cron, CancellationToken.None);
         }));
 
@@ -62,7 +65,68 @@ public sealed class When_workers_fire_a_due_cron_at_the_same_time
         }
     }
 
-    private async Task InsertDueCronAsync()
+    [Test]
+    public async Task Should_leave_the_tick_due_while_the_tenant_is_at_its_run_limit()
+    {
+        // Tenant "tenant-l" may have one run at once, and has one pending.
+        var existing = await InsertDueCronAsync("tenant-l");
+        await using (var context = database.CreateContext())
+        {
+            var thread = new AgentThread { TenantId = "tenant-l", ThreadId = Guid.CreateVersion7(), CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow };
+            context.Threads.Add(thread);
+            context.Runs.Add(new AgentRun
+            {
+                RunId = Guid.CreateVersion7(),
+                TenantId = "tenant-l",
+                ThreadId = thread.ThreadId,
+                AssistantId = existing.AssistantId,
+                Status = AgentRunStatus.Pending,
+                CreatedAt = DateTimeOffset.UtcNow,
+                UpdatedAt = DateTimeOffset.UtcNow,
+            });
+            await context.SaveChangesAsync();
+        }
+
+        Cron cron;
+        AgentRun? atLimit;
+        await using (var context = database.CreateContext())
+        {
+            var firer = Firer(context, maxConcurrentRuns: 1);
+            cron = (await firer.FindDueAsync(10, CancellationToken.None)).Single(c => c.TenantId == "tenant-l");
+            atLimit = await firer.FireAsync(cron, CancellationToken.None);
+        }
+
+        await using (var check = database.CreateContext())
+        {
+            var stored = await check.Crons.AsNoTracking().SingleAsync(c => c.CronId == cron.CronId);
+            var runs = await check.Runs.AsNoTracking().CountAsync(r => r.TenantId == "tenant-l");
+            using (Assert.EnterMultipleScope())
+            {
+                Assert.That(atLimit, Is.Null, "a cron-fired run obeys the tenant's concurrent-run limit");
+                Assert.That(runs, Is.EqualTo(1));
+                Assert.That(stored.NextRunDate, Is.EqualTo(cron.NextRunDate), "the refused tick stays due");
+            }
+
+            // The tenant's run ends: the tick fires now.
+            await check.Runs.Where(r => r.TenantId == "tenant-l").ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, AgentRunStatus.Success));
+        }
+
+        await using (var context = database.CreateContext())
+        {
+            var fired = await Firer(context, maxConcurrentRuns: 1).FireAsync(cron, CancellationToken.None);
+            Assert.That(fired, Is.Not.Null);
+        }
+    }
+
+    private static CronFirer Firer(AgentDbContext context, int maxConcurrentRuns = 0) =>
+        new(
+            new CronStore(context),
+            new RunLifecycle(context, TimeProvider.System),
+            Options.Create(new RunLimits { MaxConcurrentRunsPerTenant = maxConcurrentRuns }),
+            TimeProvider.System,
+            NullLogger<CronFirer>.Instance);
+
+    private async Task<Cron> InsertDueCronAsync(string tenantId = "tenant-c")
     {
         await using var context = database.CreateContext();
         var payload = new JsonObject
@@ -81,7 +145,7 @@ public sealed class When_workers_fire_a_due_cron_at_the_same_time
         var cron = new Cron
         {
             CronId = Guid.CreateVersion7(),
-            TenantId = "tenant-c",
+            TenantId = tenantId,
             AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
             Schedule = "*/5 * * * *",
             Payload = payload.ToJsonString(),
@@ -91,5 +155,6 @@ public sealed class When_workers_fire_a_due_cron_at_the_same_time
         };
         context.Crons.Add(cron);
         await context.SaveChangesAsync();
+        return cron;
     }
 }

@@ -301,17 +301,10 @@ public sealed class When_the_LangGraph_API_is_used_over_http
                 .ExecuteUpdateAsync(u => u.SetProperty(c => c.NextRunDate, DateTimeOffset.UtcNow.AddSeconds(-1)));
         }
 
-        JsonArray runs;
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        using (var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100)))
-        {
-            do
-            {
-                await poll.WaitForNextTickAsync(deadline.Token);
-                runs = (await GetJsonAsync(client, $"/threads/{threadId}/runs")).AsArray();
-            }
-            while (runs.Count == 0 || runs.Any(r => r!["status"]!.GetValue<string>() is "pending" or "running"));
-        }
+        var runs = await Poll.UntilAsync(
+            async () => (await GetJsonAsync(client, $"/threads/{threadId}/runs")).AsArray(),
+            found => found.Count > 0 && !found.Any(r => r!["status"]!.GetValue<string>() is "pending" or "running"),
+            TimeSpan.FromSeconds(60));
 
         var found = (await PostJsonAsync(client, "/runs/crons/search", $$"""{"thread_id":"{{threadId}}"}""")).AsArray();
         using (Assert.EnterMultipleScope())

@@ -192,31 +192,30 @@ internal sealed class FaultSystem : IAsyncDisposable
         TimeSpan? reclaimed = null;
         TimeSpan? nextStep = null;
         var stepsAtReclaim = reclaim ? long.MaxValue : before.LastEventSequence;
-        using var poll = new PeriodicTimer(PollInterval);
-        while (clock.Elapsed < TimeSpan.FromSeconds(90) && await poll.WaitForNextTickAsync())
-        {
-            var now = await TryLoadRunAsync(runId);
-            if (now is null)
+        await Poll.UntilAsync(
+            async () =>
             {
-                continue;
-            }
+                var now = await TryLoadRunAsync(runId);
+                if (now is null)
+                {
+                    return false;
+                }
 
-            if (reclaimed is null && now.Attempt > before.Attempt)
-            {
-                reclaimed = clock.Elapsed;
-                stepsAtReclaim = now.LastEventSequence;
-            }
+                if (reclaimed is null && now.Attempt > before.Attempt)
+                {
+                    reclaimed = clock.Elapsed;
+                    stepsAtReclaim = now.LastEventSequence;
+                }
 
-            if (now.LastEventSequence > stepsAtReclaim)
-            {
-                nextStep = clock.Elapsed;
-            }
+                if (now.LastEventSequence > stepsAtReclaim)
+                {
+                    nextStep = clock.Elapsed;
+                }
 
-            if (nextStep is not null || AgentRunStatus.IsTerminal(now.Status))
-            {
-                break;
-            }
-        }
+                return nextStep is not null || AgentRunStatus.IsTerminal(now.Status);
+            },
+            TimeSpan.FromSeconds(90),
+            PollInterval);
 
         return (reclaimed, nextStep);
     }
@@ -274,16 +273,9 @@ internal sealed class FaultSystem : IAsyncDisposable
     /// <exception cref="TimeoutException">It did not hold in time.</exception>
     public async Task PollAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
-        var deadline = Stopwatch.StartNew();
-        using var poll = new PeriodicTimer(PollInterval);
-        while (!await condition())
+        if (!await Poll.UntilAsync(condition, timeout, PollInterval))
         {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"Timed out after {timeout} waiting for {what}.\n{System.Logs()}");
-            }
-
-            await poll.WaitForNextTickAsync();
+            throw new TimeoutException($"Timed out after {timeout} waiting for {what}.\n{System.Logs()}");
         }
     }
 

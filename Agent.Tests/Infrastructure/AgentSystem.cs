@@ -218,26 +218,15 @@ internal sealed class AgentSystem : IAsyncDisposable
     private static async Task WaitUntilHealthyAsync(Uri api)
     {
         using var client = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(5) };
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (await poll.WaitForNextTickAsync())
+        // Not listening yet, or (a loaded machine, the first request's JIT) slower than the client's timeout.
+        var healthy = await Poll.UntilAsync(
+            async () => (await client.GetAsync(new Uri("/ok", UriKind.Relative))).IsSuccessStatusCode,
+            ok => ok,
+            StartTimeout,
+            retryOn: e => e is HttpRequestException or TaskCanceledException);
+        if (!healthy)
         {
-            try
-            {
-                if ((await client.GetAsync(new Uri("/ok", UriKind.Relative))).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
-            {
-                // Not listening yet, or (a loaded machine, the first request's JIT) slower than the client's timeout.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{api} did not answer /ok within {StartTimeout}.");
-            }
+            throw new TimeoutException($"{api} did not answer /ok within {StartTimeout}.");
         }
     }
 }

@@ -83,21 +83,8 @@ internal sealed class OtlpTraceReceiver : IAsyncDisposable
     /// <param name="condition">What the trace's spans must satisfy.</param>
     /// <param name="timeout">The deadline.</param>
     /// <returns>The trace's spans when the condition held (or at the deadline, for the test's report).</returns>
-    public async Task<IReadOnlyList<ReceivedSpan>> WaitForTraceAsync(string traceId, Func<IReadOnlyList<ReceivedSpan>, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        while (true)
-        {
-            var trace = Spans.Where(s => s.TraceId == traceId).ToList();
-            if (condition(trace) || DateTime.UtcNow > deadline)
-            {
-                return trace;
-            }
-
-            await poll.WaitForNextTickAsync();
-        }
-    }
+    public async Task<IReadOnlyList<ReceivedSpan>> WaitForTraceAsync(string traceId, Func<IReadOnlyList<ReceivedSpan>, bool> condition, TimeSpan timeout) =>
+        await Poll.UntilAsync(() => Task.FromResult(Spans.Where(s => s.TraceId == traceId).ToList()), condition, timeout);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

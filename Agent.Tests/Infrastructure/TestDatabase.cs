@@ -91,21 +91,12 @@ internal sealed class TestDatabase : IAsyncDisposable
         await using var connection = new NpgsqlConnection(admin.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        while (true)
-        {
-            try
-            {
-                await command.ExecuteNonQueryAsync();
-                return;
-            }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege && DateTime.UtcNow < deadline)
-            {
-                // An autovacuum worker is in the database (a busy one, e.g. after a benchmark): PostgreSQL 15's FORCE
-                // refuses to terminate it for a non-superuser (TerminateOtherDBBackends). It is done within moments.
-                await poll.WaitForNextTickAsync();
-            }
-        }
+        // An autovacuum worker in the database (a busy one, e.g. after a benchmark) makes PostgreSQL 15's FORCE refuse
+        // for a non-superuser (TerminateOtherDBBackends): InsufficientPrivilege. It is done within moments.
+        await Poll.UntilAsync(
+            async () => await command.ExecuteNonQueryAsync(),
+            _ => true,
+            TimeSpan.FromSeconds(30),
+            retryOn: ex => ex is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege });
     }
 }

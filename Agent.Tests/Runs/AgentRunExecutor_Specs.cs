@@ -83,7 +83,7 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
     {
         var run = await harness.InsertRunAsync("hello");
         await using var context = harness.Database.CreateContext();
-        var store = new RunStore(context, TimeProvider.System);
+        var store = new RunLifecycle(context, TimeProvider.System);
 
         var a = await store.ClaimAsync(run.RunId, "worker-a", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
         var duplicate = await store.ClaimAsync(run.RunId, "worker-b", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
@@ -111,7 +111,7 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
         var first = await harness.InsertRunAsync("one");
         var second = await harness.InsertRunAsync("two", first.ThreadId);
         await using var context = harness.Database.CreateContext();
-        var store = new RunStore(context, TimeProvider.System);
+        var store = new RunLifecycle(context, TimeProvider.System);
 
         var blocked = await store.ClaimAsync(second.RunId, "w", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
 

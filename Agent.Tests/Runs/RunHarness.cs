@@ -6,7 +6,9 @@ using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Tests.Infrastructure;
+using Agent.Worker.Pricing;
 using Agent.Worker.Agent;
+using Agent.Worker.Hosting;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
 using Agent.Worker.Tools;
@@ -145,7 +147,7 @@ internal sealed class RunHarness : IAsyncDisposable
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<RetrievalAgent>();
-        services.AddScoped<AgentRunExecutor>();
+        services.AddRunExecutor(AgentRunQueues.Runs);
         services.AddSingleton<StepRetries>();
         services.AddSingleton<WorkerDrain>();
         services.AddMassTransitTestHarness();

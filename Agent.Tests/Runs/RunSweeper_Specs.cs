@@ -44,7 +44,7 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
     {
         var run = await harness.InsertRunAsync("worker died");
         await using var context = harness.Database.CreateContext();
-        var store = new RunStore(context, harness.Clock);
+        var store = new RunLifecycle(context, harness.Clock);
         var claim = await store.ClaimAsync(run.RunId, "dead-worker", TimeSpan.FromSeconds(10), takeOver: false, CancellationToken.None);
 
         var live = await SweepAsync(run);
@@ -68,7 +68,7 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
     {
         var run = await harness.InsertRunAsync("provider outage");
         await using var context = harness.Database.CreateContext();
-        var store = new RunStore(context, harness.Clock);
+        var store = new RunLifecycle(context, harness.Clock);
         var claim = await store.ClaimAsync(run.RunId, "worker-a", TimeSpan.FromSeconds(10), takeOver: false, CancellationToken.None);
         var parked = await store.CommitStepAsync(
             new RunStepCommit
@@ -110,7 +110,7 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
         var second = await harness.InsertRunAsync("second", first.ThreadId, harness.Clock.GetUtcNow() + TimeSpan.FromMilliseconds(1));
         var run = second;
         await using var context = harness.Database.CreateContext();
-        var store = new RunStore(context, harness.Clock);
+        var store = new RunLifecycle(context, harness.Clock);
         await store.ClaimAsync(first.RunId, "worker-a", TimeSpan.FromHours(1), takeOver: false, CancellationToken.None);
         harness.Clock.Advance(RepublishAfter + TimeSpan.FromSeconds(1));
 
@@ -126,13 +126,13 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
         harness.Clock.Advance(RepublishAfter + TimeSpan.FromSeconds(1));
         await using var other = await harness.Database.DataSource.OpenConnectionAsync();
         await using var transaction = await other.BeginTransactionAsync();
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({RunStore.SweeperLockKey})", other, transaction))
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({RunLifecycle.SweeperLockKey})", other, transaction))
         {
             await lockCommand.ExecuteNonQueryAsync();
         }
 
         await using var context = harness.Database.CreateContext();
-        var skipped = await new RunStore(context, harness.Clock).SweepAsync(RepublishAfter, 100, (_, _) => Task.CompletedTask, CancellationToken.None);
+        var skipped = await new RunLifecycle(context, harness.Clock).SweepAsync(RepublishAfter, 100, (_, _) => Task.CompletedTask, CancellationToken.None);
         await transaction.RollbackAsync();
         var swept = await SweepAsync(run);
 
@@ -151,7 +151,7 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
         await using (var context = harness.Database.CreateContext())
         {
             Assert.That(
-                async () => await new RunStore(context, harness.Clock).SweepAsync(
+                async () => await new RunLifecycle(context, harness.Clock).SweepAsync(
                     RepublishAfter, 100, (_, _) => throw new InvalidOperationException("broker unreachable"), CancellationToken.None),
                 Throws.InvalidOperationException);
         }
@@ -166,7 +166,7 @@ public sealed class When_the_sweeper_looks_for_runs_that_need_a_message
     {
         await using var context = harness.Database.CreateContext();
         var sent = new List<DueRun>();
-        var due = await new RunStore(context, harness.Clock).SweepAsync(
+        var due = await new RunLifecycle(context, harness.Clock).SweepAsync(
             RepublishAfter,
             100,
             (runs, _) =>

@@ -181,7 +181,7 @@ public sealed class When_model_and_tool_calls_fail_or_take_too_long
         await using (var context = harness.Database.CreateContext())
         {
             // A worker claimed it long ago and died.
-            await new RunStore(context, harness.Clock).ClaimAsync(run.RunId, "dead", TimeSpan.FromSeconds(5), false, CancellationToken.None);
+            await new RunLifecycle(context, harness.Clock).ClaimAsync(run.RunId, "dead", TimeSpan.FromSeconds(5), false, CancellationToken.None);
         }
 
         harness.Clock.Advance(TimeSpan.FromMinutes(10));
@@ -203,7 +203,7 @@ public sealed class When_model_and_tool_calls_fail_or_take_too_long
         var run = await harness.InsertRunAsync("crashes its worker");
         await using (var context = harness.Database.CreateContext())
         {
-            var store = new RunStore(context, harness.Clock);
+            var store = new RunLifecycle(context, harness.Clock);
             await store.ClaimAsync(run.RunId, "w1", TimeSpan.FromSeconds(5), false, CancellationToken.None);
             await store.ClaimAsync(run.RunId, "w2", TimeSpan.FromSeconds(5), true, CancellationToken.None);
         }

@@ -135,14 +135,15 @@ public sealed partial class When_callers_present_api_keys
         var (revokeExit, revokeOutput) = await RunKeysCommandAsync("revoke", keyId.ToString());
 
         // Revoked from another process: this replica's cache holds the key for at most Auth:KeyCacheSeconds (5 s).
-        var status = before.StatusCode;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        while (status != HttpStatusCode.Unauthorized && DateTime.UtcNow < deadline && await poll.WaitForNextTickAsync())
-        {
-            using var response = await client.GetAsync(new Uri($"/threads/{Guid.NewGuid()}", UriKind.Relative));
-            status = response.StatusCode;
-        }
+        var status = await Poll.UntilAsync(
+            async () =>
+            {
+                using var response = await client.GetAsync(new Uri($"/threads/{Guid.NewGuid()}", UriKind.Relative));
+                return response.StatusCode;
+            },
+            s => s == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(60),
+            TimeSpan.FromMilliseconds(250));
 
         using (Assert.EnterMultipleScope())
         {

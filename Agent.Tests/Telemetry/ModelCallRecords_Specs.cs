@@ -32,7 +32,7 @@ public sealed class When_a_step_with_a_model_call_is_committed
     {
         var run = await InsertRunAsync();
         await using var context = database.CreateContext();
-        var store = new RunStore(context, TimeProvider.System);
+        var store = new RunLifecycle(context, TimeProvider.System);
         var claim = await store.ClaimAsync(run.RunId, "worker-a", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
 
         var committed = await store.CommitStepAsync(Step(run, claim.Epoch, step: 1), CancellationToken.None);
@@ -55,7 +55,7 @@ public sealed class When_a_step_with_a_model_call_is_committed
     {
         var run = await InsertRunAsync();
         await using var context = database.CreateContext();
-        var store = new RunStore(context, TimeProvider.System);
+        var store = new RunLifecycle(context, TimeProvider.System);
         var stale = await store.ClaimAsync(run.RunId, "worker-a", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
         var current = await store.ClaimAsync(run.RunId, "worker-b", TimeSpan.FromSeconds(30), takeOver: true, CancellationToken.None);
 

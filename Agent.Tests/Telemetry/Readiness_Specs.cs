@@ -36,23 +36,15 @@ public sealed class When_the_api_cannot_reach_PostgreSQL
         }
     }
 
-    private static async Task<HttpStatusCode> PollAsync(HttpClient http, string path)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        while (true)
-        {
-            try
+    // Until it listens: the first answer, whatever its status.
+    private static Task<HttpStatusCode> PollAsync(HttpClient http, string path) =>
+        Poll.UntilAsync(
+            async () =>
             {
                 using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
                 return response.StatusCode;
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // Not listening yet.
-            }
-
-            await poll.WaitForNextTickAsync();
-        }
-    }
+            },
+            _ => true,
+            TimeSpan.FromSeconds(90),
+            retryOn: ex => ex is HttpRequestException);
 }

@@ -342,21 +342,8 @@ public sealed class When_a_run_is_traced_measured_and_priced
         return PrometheusText.Parse(await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task<PrometheusText> ScrapeUntilAsync(Uri target, Func<PrometheusText, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        while (true)
-        {
-            var metrics = await ScrapeAsync(target);
-            if (condition(metrics) || DateTime.UtcNow > deadline)
-            {
-                return metrics;
-            }
-
-            await poll.WaitForNextTickAsync();
-        }
-    }
+    private static Task<PrometheusText> ScrapeUntilAsync(Uri target, Func<PrometheusText, bool> condition) =>
+        Poll.UntilAsync(() => ScrapeAsync(target), condition, TimeSpan.FromSeconds(20));
 
     private static async Task<(HttpStatusCode Status, JsonNode Body)> GetHealthAsync(HttpClient http, string path)
     {
@@ -364,20 +351,7 @@ public sealed class When_a_run_is_traced_measured_and_priced
         return (response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!);
     }
 
-    private static async Task<(HttpStatusCode Status, JsonNode Body)> PollHealthAsync(
-        HttpClient http, string path, HttpStatusCode wanted, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        while (true)
-        {
-            var result = await GetHealthAsync(http, path);
-            if (result.Status == wanted || DateTime.UtcNow > deadline)
-            {
-                return result;
-            }
-
-            await poll.WaitForNextTickAsync();
-        }
-    }
+    private static Task<(HttpStatusCode Status, JsonNode Body)> PollHealthAsync(
+        HttpClient http, string path, HttpStatusCode wanted, TimeSpan timeout) =>
+        Poll.UntilAsync(() => GetHealthAsync(http, path), result => result.Status == wanted, timeout, TimeSpan.FromMilliseconds(250));
 }

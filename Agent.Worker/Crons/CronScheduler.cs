@@ -1,9 +1,8 @@
-using Agent.Contracts.Runs;
 using Agent.Persistence.Crons;
+using Agent.Persistence.Runs;
+using Agent.Worker.Polling;
 using Agent.Worker.Runs;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,66 +11,44 @@ namespace Agent.Worker.Crons;
 /// <summary>
 /// Fires cron jobs: every <see cref="AgentWorkerOptions.SchedulerIntervalMs"/> it fires the enabled crons whose
 /// <see cref="Cron.NextRunDate"/> has passed (<see cref="CronFirer"/>: each tick exactly once across all workers) and
-/// sends their runs. It also deletes the threads of finished stateless runs with <c>on_completion</c> /
+/// dispatches their runs. It also deletes the threads of finished stateless runs with <c>on_completion</c> /
 /// <c>on_run_completed</c> <c>delete</c> once <see cref="AgentWorkerOptions.StatelessThreadRetentionSeconds"/> have
 /// passed (joins and webhooks read them first).
 /// </summary>
 internal sealed partial class CronScheduler(
-    IServiceScopeFactory scopes, IOptions<AgentWorkerOptions> options, TimeProvider timeProvider, ILogger<CronScheduler> logger)
-    : BackgroundService
+    IServiceScopeFactory scopes, RunDispatcher dispatcher, IOptions<AgentWorkerOptions> options, TimeProvider timeProvider,
+    ILogger<CronScheduler> logger)
+    : PollingService(scopes, timeProvider, logger)
 {
     /// <summary>The most crons fired per tick. Default is 50.</summary>
     public const int BatchSize = 50;
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Period => TimeSpan.FromMilliseconds(options.Value.SchedulerIntervalMs);
+
+    /// <inheritdoc />
+    protected override async Task PollAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.SchedulerIntervalMs), timeProvider);
-        while (await WaitAsync(timer, stoppingToken))
+        var firer = services.GetRequiredService<CronFirer>();
+        foreach (var cron in await firer.FindDueAsync(BatchSize, cancellationToken))
         {
-            try
+            if (await firer.FireTickAsync(cron, cancellationToken) is { Outcome: RunAcceptanceOutcome.Accepted, Run: { } run } accepted)
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var firer = scope.ServiceProvider.GetRequiredService<CronFirer>();
-                var now = timeProvider.GetUtcNow();
-                foreach (var cron in await firer.FindDueAsync(BatchSize, stoppingToken))
+                foreach (var stopping in accepted.CancelRequested ?? [])
                 {
-                    var run = await firer.FireAsync(cron, stoppingToken);
-                    if (run is not null)
-                    {
-                        var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>()
-                            .GetSendEndpoint(new Uri("queue:" + options.Value.RunQueue));
-                        await endpoint.Send(new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = now }, stoppingToken);
-                        LogFired(logger, cron.CronId, run.RunId);
-                    }
+                    await dispatcher.FanOutCancelAsync(stopping.RunId, accepted.CancelAction ?? CancelAction.Interrupt, cancellationToken);
                 }
 
-                await firer.DeleteFinishedStatelessThreadsAsync(
-                    TimeSpan.FromSeconds(options.Value.StatelessThreadRetentionSeconds), BatchSize, stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A fired run whose send failed stays pending; the sweeper republishes it.
-                LogFailed(logger, ex);
+                // A fired run whose send fails stays pending; the sweeper sends it.
+                await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, messageId: null, cancellationToken);
+                LogFired(logger, cron.CronId, run.RunId);
             }
         }
-    }
 
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        await services.GetRequiredService<RunLifecycle>().DeleteEndedStatelessThreadsAsync(
+            TimeSpan.FromSeconds(options.Value.StatelessThreadRetentionSeconds), BatchSize, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cron {CronId} fired run {RunId}")]
     private static partial void LogFired(ILogger logger, Guid cronId, Guid runId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Firing due crons failed; retrying next tick")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -1,4 +1,6 @@
 using Agent.Contracts.Runs;
+using Agent.Persistence.Runs;
+using Agent.Worker.Pricing;
 using Agent.Worker.Crons;
 using Agent.Worker.Webhooks;
 using Agent.Worker.Agent;
@@ -8,6 +10,7 @@ using Agent.Worker.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Worker.Hosting;
 
@@ -38,6 +41,25 @@ internal static class AgentWorkerHostBuilderExtensions
     }
 
     /// <summary>
+    /// Adds the executor and the parts of its step loop (scoped: one run per scope), the built-in graph and the
+    /// <see cref="RunDispatcher"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="runQueue">The run queue's name.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddRunExecutor(this IServiceCollection services, string runQueue)
+    {
+        services.AddScoped<AgentRunExecutor>();
+        services.AddScoped<RunStepLoop>();
+        services.AddScoped<RunCommitter>();
+        services.AddScoped<RunEventPublisher>();
+        services.AddScoped<IRunGraph, RetrievalAgentGraph>();
+        services.AddSingleton<StepCommitBuilder>();
+        services.AddRunDispatcher(runQueue);
+        return services;
+    }
+
+    /// <summary>
     /// Adds the run execution: the agent, the executor and the RabbitMQ endpoints (the shared run queue with
     /// prefetch = slots, and a temporary fan-out queue for cancellations).
     /// </summary>
@@ -52,10 +74,15 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddAgentModels(configuration);
         services.AddRetrievalTools();
         services.AddSingleton<ModelPriceTable>();
-        services.AddWorkerTelemetry(rabbitMq);
+        services.AddWorkerTelemetry(rabbitMq, provider =>
+        {
+            var worker = provider.GetRequiredService<IOptions<AgentWorkerOptions>>().Value;
+            return (worker.RunQueue, worker.Slots);
+        });
         services.AddSingleton<RunningRuns>();
         services.AddSingleton<RetrievalAgent>();
-        services.AddScoped<AgentRunExecutor>();
+        services.AddRunExecutor(configuration[AgentRunQueues.RunsSettingKey] ?? AgentRunQueues.Runs);
+        services.AddOptions<RunLimits>().Bind(configuration.GetSection(RunLimits.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<StepRetries>();
         services.AddSingleton<WorkerDrain>();
         services.AddHostedService<WorkerReadyReporter>();

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Agent.Persistence.ApiKeys;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -18,81 +19,38 @@ internal static class ApiKeyCommands
         keys revoke KEY_ID
         """;
 
-    /// <summary>Runs a <c>keys</c> subcommand.</summary>
-    /// <param name="builder">The host builder (persistence already added).</param>
-    /// <param name="args">The whole command line, starting with <c>keys</c>.</param>
-    /// <returns>The exit code: 0 done, 1 no such key, 2 bad usage.</returns>
-    public static async Task<int> RunAsync(HostApplicationBuilder builder, string[] args)
+    /// <summary>Builds the <c>keys</c> command. Exit codes: 0 done, 1 no such key, 2 bad usage.</summary>
+    /// <param name="builder">Makes the host builder (persistence added) when a subcommand runs.</param>
+    /// <returns>The command.</returns>
+    public static Command Create(Func<HostApplicationBuilder> builder)
     {
-        var words = args.SkipWhile(a => a != "keys").Skip(1).ToArray();
-        var subcommand = words.FirstOrDefault(w => !w.StartsWith('-'));
-        using var host = builder.Build();
+        var tenant = new Option<string?>("--tenant") { Description = "The tenant." };
+        var name = new Option<string?>("--name") { Description = "The key's name." };
+        var scopes = new Option<string?>("--scopes") { Description = "Comma-separated scopes; default read,write." };
+        var create = new Command("create", "Creates a key and prints it once.") { tenant, name, scopes };
+        create.SetAction((parse, _) => WithStoreAsync(builder, store => CreateAsync(
+            store, parse.GetValue(tenant), parse.GetValue(name), parse.GetValue(scopes))));
+
+        var listTenant = new Option<string?>("--tenant") { Description = "Only this tenant's keys." };
+        var list = new Command("list", "Lists keys (never the keys themselves).") { listTenant };
+        list.SetAction((parse, _) => WithStoreAsync(builder, store => ListAsync(store, parse.GetValue(listTenant))));
+
+        var keyId = new Argument<string?>("KEY_ID") { Description = "The key id (a uuid; see keys list).", Arity = ArgumentArity.ZeroOrOne };
+        var revoke = new Command("revoke", "Revokes a key.") { keyId };
+        revoke.SetAction((parse, _) => WithStoreAsync(builder, store => RevokeAsync(store, parse.GetValue(keyId))));
+
+        var keys = new Command("keys", "Manages API keys.") { create, list, revoke };
+        keys.SetAction((_, _) => Task.FromResult(UsageError("keys needs a subcommand.")));
+        return keys;
+    }
+
+    private static async Task<int> WithStoreAsync(Func<HostApplicationBuilder> builder, Func<ApiKeyStore, Task<int>> command)
+    {
+        using var host = builder().Build();
         await using var scope = host.Services.CreateAsyncScope();
-        var store = scope.ServiceProvider.GetRequiredService<ApiKeyStore>();
         try
         {
-            switch (subcommand)
-            {
-                case "create":
-                {
-                    var tenant = Option(words, "--tenant");
-                    var name = Option(words, "--name");
-                    if (tenant is null || name is null)
-                    {
-                        return UsageError("keys create needs --tenant and --name.");
-                    }
-
-                    var (scopes, error) = ApiKeyScopes.Parse(Option(words, "--scopes") ?? string.Join(',', ApiKeyScopes.Default));
-                    if (error is not null)
-                    {
-                        return UsageError(error);
-                    }
-
-                    var (row, key) = await store.CreateAsync(tenant, name, scopes, CancellationToken.None);
-                    await Console.Out.WriteLineAsync($"key_id:  {row.KeyId}\ntenant:  {row.TenantId}\nscopes:  {row.Scopes}\nname:    {row.Name}");
-                    await Console.Out.WriteLineAsync("The key (shown once; store it now):");
-                    await Console.Out.WriteLineAsync(key);
-                    return 0;
-                }
-
-                case "list":
-                {
-                    var keys = await store.ListAsync(Option(words, "--tenant"), CancellationToken.None);
-                    await Console.Out.WriteLineAsync($"{"key_id",-36}  {"tenant",-20}  {"scopes",-17}  {"created_at",-20}  {"revoked_at",-20}  name");
-                    foreach (var k in keys)
-                    {
-                        await Console.Out.WriteLineAsync(
-                            $"{k.KeyId,-36}  {k.TenantId,-20}  {k.Scopes,-17}  {k.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}  " +
-                            $"{(k.RevokedAt is { } r ? r.ToString("yyyy-MM-ddTHH:mm:ssZ") : "-"),-20}  {k.Name}");
-                    }
-
-                    return 0;
-                }
-
-                case "revoke":
-                {
-                    var id = words.Skip(1).FirstOrDefault(w => !w.StartsWith('-'));
-                    if (!Guid.TryParse(id, out var keyId))
-                    {
-                        return UsageError("keys revoke needs a key id (a uuid; see keys list).");
-                    }
-
-                    var revoked = await store.RevokeAsync(keyId, CancellationToken.None);
-                    if (revoked is null)
-                    {
-                        await Console.Error.WriteLineAsync($"keys: no key {keyId}.");
-                        return 1;
-                    }
-
-                    await Console.Out.WriteLineAsync(
-                        $"revoked {keyId} (tenant {revoked.TenantId}) at {revoked.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}; " +
-                        "API replicas refuse it within Auth:KeyCacheSeconds (default 5 s).");
-                    return 0;
-                }
-
-                default:
-                    return UsageError(subcommand is null ? "keys needs a subcommand." : $"unknown subcommand '{subcommand}'.");
-            }
+            return await command(scope.ServiceProvider.GetRequiredService<ApiKeyStore>());
         }
         catch (ArgumentException ex)
         {
@@ -100,10 +58,58 @@ internal static class ApiKeyCommands
         }
     }
 
-    private static string? Option(string[] words, string name)
+    private static async Task<int> CreateAsync(ApiKeyStore store, string? tenant, string? name, string? scopeList)
     {
-        var index = Array.IndexOf(words, name);
-        return index >= 0 && index + 1 < words.Length ? words[index + 1] : null;
+        if (tenant is null || name is null)
+        {
+            return UsageError("keys create needs --tenant and --name.");
+        }
+
+        var (scopes, error) = ApiKeyScopes.Parse(scopeList ?? string.Join(',', ApiKeyScopes.Default));
+        if (error is not null)
+        {
+            return UsageError(error);
+        }
+
+        var (row, key) = await store.CreateAsync(tenant, name, scopes, CancellationToken.None);
+        await Console.Out.WriteLineAsync($"key_id:  {row.KeyId}\ntenant:  {row.TenantId}\nscopes:  {row.Scopes}\nname:    {row.Name}");
+        await Console.Out.WriteLineAsync("The key (shown once; store it now):");
+        await Console.Out.WriteLineAsync(key);
+        return 0;
+    }
+
+    private static async Task<int> ListAsync(ApiKeyStore store, string? tenant)
+    {
+        var keys = await store.ListAsync(tenant, CancellationToken.None);
+        await Console.Out.WriteLineAsync($"{"key_id",-36}  {"tenant",-20}  {"scopes",-17}  {"created_at",-20}  {"revoked_at",-20}  name");
+        foreach (var k in keys)
+        {
+            await Console.Out.WriteLineAsync(
+                $"{k.KeyId,-36}  {k.TenantId,-20}  {k.Scopes,-17}  {k.CreatedAt:yyyy-MM-ddTHH:mm:ssZ}  " +
+                $"{(k.RevokedAt is { } r ? r.ToString("yyyy-MM-ddTHH:mm:ssZ") : "-"),-20}  {k.Name}");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> RevokeAsync(ApiKeyStore store, string? id)
+    {
+        if (!Guid.TryParse(id, out var keyId))
+        {
+            return UsageError("keys revoke needs a key id (a uuid; see keys list).");
+        }
+
+        var revoked = await store.RevokeAsync(keyId, CancellationToken.None);
+        if (revoked is null)
+        {
+            await Console.Error.WriteLineAsync($"keys: no key {keyId}.");
+            return 1;
+        }
+
+        await Console.Out.WriteLineAsync(
+            $"revoked {keyId} (tenant {revoked.TenantId}) at {revoked.RevokedAt:yyyy-MM-ddTHH:mm:ssZ}; " +
+            "API replicas refuse it within Auth:KeyCacheSeconds (default 5 s).");
+        return 0;
     }
 
     private static int UsageError(string message)

@@ -12,14 +12,12 @@ internal static class WorkerCommands
     /// <summary>The manual's location in Debian's <c>postgresql-doc-15</c> package.</summary>
     public const string DefaultCorpusPath = "/usr/share/doc/postgresql-doc-15/html";
 
-    /// <summary>Ingests the corpus at <c>--path</c> (default <see cref="DefaultCorpusPath"/>); ingesting again changes nothing.</summary>
+    /// <summary>Ingests the corpus at <paramref name="path"/> (<c>--path</c>, default <see cref="DefaultCorpusPath"/>); ingesting again changes nothing.</summary>
     /// <param name="builder">The host builder.</param>
-    /// <param name="args">The command line.</param>
+    /// <param name="path">The corpus directory.</param>
     /// <returns>The process exit code: 0 on success, 1 when the corpus directory is missing.</returns>
-    public static async Task<int> IngestAsync(HostApplicationBuilder builder, string[] args)
+    public static async Task<int> IngestAsync(HostApplicationBuilder builder, string path)
     {
-        var pathIndex = Array.IndexOf(args, "--path");
-        var path = pathIndex >= 0 && pathIndex + 1 < args.Length ? args[pathIndex + 1] : DefaultCorpusPath;
         if (!Directory.Exists(path))
         {
             await Console.Error.WriteLineAsync(

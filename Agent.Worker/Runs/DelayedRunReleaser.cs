@@ -1,8 +1,6 @@
-using Agent.Contracts.Runs;
 using Agent.Persistence.Runs;
-using MassTransit;
+using Agent.Worker.Polling;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,63 +8,32 @@ namespace Agent.Worker.Runs;
 
 /// <summary>
 /// Starts delayed runs (<c>after_seconds</c>) when they fall due: every <see cref="AgentWorkerOptions.SchedulerIntervalMs"/>
-/// it releases due runs (each by exactly one replica, <see cref="DelayedRunStore"/>) and sends their
-/// <see cref="StartAgentRun"/>. RabbitMQ here has no delayed-message plugin, so the delay lives in PostgreSQL.
+/// it releases due runs (each by exactly one replica, <see cref="RunLifecycle.ReleaseDelayedAsync"/>) and dispatches
+/// them. RabbitMQ here has no delayed-message plugin, so the delay lives in PostgreSQL.
 /// </summary>
 internal sealed partial class DelayedRunReleaser(
-    IServiceScopeFactory scopes, IOptions<AgentWorkerOptions> options, TimeProvider timeProvider, ILogger<DelayedRunReleaser> logger)
-    : BackgroundService
+    IServiceScopeFactory scopes, RunDispatcher dispatcher, IOptions<AgentWorkerOptions> options, TimeProvider timeProvider,
+    ILogger<DelayedRunReleaser> logger)
+    : PollingService(scopes, timeProvider, logger)
 {
     /// <summary>The most runs released per tick. Default is 100.</summary>
     public const int BatchSize = 100;
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.SchedulerIntervalMs), timeProvider);
-        while (await WaitAsync(timer, stoppingToken))
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var due = await scope.ServiceProvider.GetRequiredService<DelayedRunStore>().ReleaseDueAsync(BatchSize, stoppingToken);
-                if (due.Count == 0)
-                {
-                    continue;
-                }
+    protected override TimeSpan Period => TimeSpan.FromMilliseconds(options.Value.SchedulerIntervalMs);
 
-                var sendEndpoints = scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>();
-                var endpoint = await sendEndpoints.GetSendEndpoint(new Uri("queue:" + options.Value.RunQueue));
-                foreach (var run in due)
-                {
-                    await endpoint.Send(
-                        new StartAgentRun { RunId = run.RunId, ThreadId = run.ThreadId, RequestedAt = timeProvider.GetUtcNow() }, stoppingToken);
-                    LogReleased(logger, run.RunId);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A released run whose send failed stays pending; the sweeper republishes it.
-                LogFailed(logger, ex);
-            }
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    /// <inheritdoc />
+    protected override async Task PollAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        try
+        // A released run whose send fails stays pending; the sweeper sends it.
+        var due = await services.GetRequiredService<RunLifecycle>().ReleaseDelayedAsync(BatchSize, cancellationToken);
+        await dispatcher.DispatchAsync(due, cancellationToken);
+        foreach (var run in due)
         {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            LogReleased(logger, run.RunId);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Delayed run {RunId} is due and was sent")]
     private static partial void LogReleased(ILogger logger, Guid runId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing due delayed runs failed; retrying next tick")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -62,7 +62,7 @@ internal sealed partial class LeaseHeartbeat : IAsyncDisposable
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var store = scope.ServiceProvider.GetRequiredService<RunStore>();
+                var store = scope.ServiceProvider.GetRequiredService<RunLifecycle>();
                 if (!await store.RenewLeaseAsync(runId, epoch, options.LeaseDuration, cancellationToken))
                 {
                     LogLeaseLost(logger, runId, epoch);

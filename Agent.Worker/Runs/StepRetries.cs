@@ -1,3 +1,4 @@
+using Agent.Worker.Models.Resilience;
 using Agent.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

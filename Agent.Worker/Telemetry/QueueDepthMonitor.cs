@@ -1,9 +1,7 @@
 using System.Diagnostics.Metrics;
 using Agent.Telemetry;
-using Agent.Worker.Runs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -28,20 +26,20 @@ internal sealed partial class QueueDepthMonitor : BackgroundService
 
     /// <summary>Initializes a new instance of the <see cref="QueueDepthMonitor"/> class.</summary>
     /// <param name="rabbitMq">The RabbitMQ URI the bus uses.</param>
-    /// <param name="workerOptions">The worker options (queue name, slots).</param>
+    /// <param name="queue">The run queue's name.</param>
+    /// <param name="slots">The worker's run slots.</param>
     /// <param name="telemetry">The telemetry options (interval).</param>
     /// <param name="lifetime">The host lifetime (the first read waits until the bus has declared the queue).</param>
     /// <param name="logger">The logger.</param>
     public QueueDepthMonitor(
-        Uri rabbitMq, IOptions<AgentWorkerOptions> workerOptions, TelemetryOptions telemetry, IHostApplicationLifetime lifetime,
+        Uri rabbitMq, string queue, int slots, TelemetryOptions telemetry, IHostApplicationLifetime lifetime,
         ILogger<QueueDepthMonitor> logger)
     {
         this.rabbitMq = rabbitMq;
         this.lifetime = lifetime;
         this.logger = logger;
-        queue = workerOptions.Value.RunQueue;
+        this.queue = queue;
         interval = TimeSpan.FromSeconds(telemetry.QueueDepthIntervalSeconds);
-        var slots = workerOptions.Value.Slots;
         var queueTag = new KeyValuePair<string, object?>("queue", queue);
         // A negative value means "not read yet" and is not reported (an absent series, not a false zero).
         AgentTelemetry.Meter.CreateObservableGauge(

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Agent.Persistence;
 using Agent.Persistence.Runs;
 using Agent.Telemetry;
-using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Worker.Telemetry;
 
@@ -66,11 +64,11 @@ internal static class RunTelemetry
     /// <c>agent.run.steps</c>, <c>agent.run.cost</c> and <c>agent.run.duration</c> (submission to end). Never throws:
     /// metrics must not fail a run whose end is already committed.
     /// </summary>
-    /// <param name="db">The executor's context.</param>
+    /// <param name="runs">Reads the run row.</param>
     /// <param name="runId">The run.</param>
     /// <param name="status">The terminal status.</param>
     /// <returns>A task that completes when recorded.</returns>
-    public static async Task RecordEndedAsync(AgentDbContext db, Guid runId, string status)
+    public static async Task RecordEndedAsync(RunQueries runs, Guid runId, string status)
     {
         if (Current?.Activity is { } activity)
         {
@@ -84,8 +82,7 @@ internal static class RunTelemetry
         var statusTag = new KeyValuePair<string, object?>("status", status);
         try
         {
-            var run = await db.Runs.AsNoTracking().Where(r => r.RunId == runId)
-                .Select(r => new { r.StepCount, r.CostUsd, r.CreatedAt, r.EndedAt, r.Error }).SingleOrDefaultAsync(CancellationToken.None);
+            var run = await runs.FindAsync(runId, threadId: null, CancellationToken.None);
             var errorType = ErrorType(run?.Error);
             if (errorType is null)
             {

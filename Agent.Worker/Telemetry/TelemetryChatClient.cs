@@ -2,7 +2,7 @@ using System.ClientModel;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Agent.Telemetry;
-using Agent.Worker.Models;
+using Agent.Worker.Pricing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,6 @@
 using Agent.Telemetry;
 using Agent.Telemetry.Health;
-using Agent.Worker.Models;
+using Agent.Worker.Pricing;
 using Agent.Worker.Tools;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,8 +21,10 @@ internal static class WorkerTelemetryServiceCollectionExtensions
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="rabbitMq">The RabbitMQ URI (for the queue depth).</param>
+    /// <param name="runQueue">Reads the run queue's name and this worker's slot count (for the queue gauges).</param>
     /// <returns>The services.</returns>
-    public static IServiceCollection AddWorkerTelemetry(this IServiceCollection services, Uri rabbitMq)
+    public static IServiceCollection AddWorkerTelemetry(
+        this IServiceCollection services, Uri rabbitMq, Func<IServiceProvider, (string Queue, int Slots)> runQueue)
     {
         Decorate<IChatClient>(services, (provider, inner) => new TelemetryChatClient(
             inner,
@@ -32,7 +34,8 @@ internal static class WorkerTelemetryServiceCollectionExtensions
         Decorate<IAgentTool>(services, (_, inner) => new TracedAgentTool(inner));
         services.AddSingleton<ModelHealthCheck>();
         services.AddHealthChecks().AddCheck<ModelHealthCheck>(ModelHealthCheck.Name, tags: [AgentHealthChecks.DeepTag]);
-        services.AddHostedService(provider => ActivatorUtilities.CreateInstance<QueueDepthMonitor>(provider, rabbitMq));
+        services.AddHostedService(provider => ActivatorUtilities.CreateInstance<QueueDepthMonitor>(
+            provider, rabbitMq, runQueue(provider).Queue, runQueue(provider).Slots));
         services.AddHostedService<WorkerManagementEndpoint>();
         return services;
     }

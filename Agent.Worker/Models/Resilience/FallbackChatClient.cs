@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Agent.Worker.Runs;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Polly;

@@ -6,7 +6,7 @@ using System.Net.Sockets;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
-namespace Agent.Worker.Runs;
+namespace Agent.Worker.Models.Resilience;
 
 /// <summary>
 /// Tells transient failures (worth retrying: the same call may well succeed later) from deterministic ones (bad

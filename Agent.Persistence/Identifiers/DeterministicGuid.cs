@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Agent.Persistence.Runs;
+namespace Agent.Persistence.Identifiers;
 
 /// <summary>
-/// Makes name-based UUIDs (RFC 9562 section 5.5, version 5: SHA-1 of a namespace and a name), so a message sent
-/// twice for the same reason carries the same id.
+/// Makes name-based UUIDs (RFC 9562 section 5.5, version 5: SHA-1 of a namespace and a name): the one UUID v5 of the
+/// runtime, used for message ids (a message sent twice for the same reason carries the same id) and for the system
+/// assistants' ids (LangGraph's uuid5 of the graph name).
 /// </summary>
 public static class DeterministicGuid
 {
@@ -15,9 +16,15 @@ public static class DeterministicGuid
     /// <summary>Creates the version 5 UUID of <paramref name="name"/> in <see cref="Namespace"/>.</summary>
     /// <param name="name">The name (UTF-8 encoded).</param>
     /// <returns>The UUID; equal names give equal UUIDs.</returns>
-    public static Guid Create(string name)
+    public static Guid Create(string name) => Create(Namespace, name);
+
+    /// <summary>Creates the version 5 UUID of <paramref name="name"/> in <paramref name="namespaceId"/>.</summary>
+    /// <param name="namespaceId">The namespace UUID.</param>
+    /// <param name="name">The name (UTF-8 encoded).</param>
+    /// <returns>The UUID; equal namespaces and names give equal UUIDs.</returns>
+    public static Guid Create(Guid namespaceId, string name)
     {
-        var namespaceBytes = Namespace.ToByteArray(bigEndian: true);
+        var namespaceBytes = namespaceId.ToByteArray(bigEndian: true);
         var nameBytes = Encoding.UTF8.GetBytes(name);
         var input = new byte[namespaceBytes.Length + nameBytes.Length];
         namespaceBytes.CopyTo(input, 0);

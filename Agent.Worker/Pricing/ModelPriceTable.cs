@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Agent.Worker.Models;
+namespace Agent.Worker.Pricing;
 
 /// <summary>
 /// Prices model calls from a per-model table in USD per million tokens (configuration section <c>ModelPrices</c>,

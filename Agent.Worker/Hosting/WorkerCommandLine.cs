@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Agent.Persistence;
+using Agent.Telemetry.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Agent.Worker.Hosting;
+
+/// <summary>
+/// The worker's command line (System.CommandLine): <c>run</c> (the default) executes runs; <c>migrate</c> brings the
+/// database up to date; <c>ingest [--path DIR]</c> loads the corpus; <c>keys create|list|revoke</c> manages API keys.
+/// A deployment runs migrate (and ingest) once before starting the API and the workers.
+/// </summary>
+internal static class WorkerCommandLine
+{
+    /// <summary>Builds the root command; each command builds its own host from <paramref name="args"/>.</summary>
+    /// <param name="args">The process's arguments (also the hosts' command-line configuration).</param>
+    /// <returns>The root command.</returns>
+    public static RootCommand Create(string[] args)
+    {
+        var run = new Command("run", "Executes runs from the run queue until stopped (the default).");
+        run.SetAction((_, _) => RunAsync(args));
+
+        var migrate = new Command("migrate", "Applies pending migrations and seeds the system assistant; idempotent.");
+        migrate.SetAction((_, cancellationToken) => MigrateAsync(args, cancellationToken));
+
+        var path = new Option<string>("--path")
+        {
+            Description = "The corpus directory (HTML pages).",
+            DefaultValueFactory = _ => WorkerCommands.DefaultCorpusPath,
+        };
+        var ingest = new Command("ingest", "Ingests the PostgreSQL manual (or --path DIR); ingesting again changes nothing.") { path };
+        ingest.SetAction((parse, _) => WorkerCommands.IngestAsync(Builder(args), parse.GetValue(path)!));
+
+        var root = new RootCommand("The agent worker.") { run, migrate, ingest, ApiKeyCommands.Create(() => Builder(args)) };
+        root.SetAction((_, _) => RunAsync(args));
+        return root;
+    }
+
+    private static HostApplicationBuilder Builder(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Services.AddAgentLogging(builder.Configuration, "agent-worker");
+        builder.Services.AddAgentWorkerBasics(builder.Configuration);
+        return builder;
+    }
+
+    private static async Task<int> RunAsync(string[] args)
+    {
+        var builder = Builder(args);
+        builder.Services.AddAgentRunExecution(builder.Configuration);
+        using var host = builder.Build();
+        await host.RunAsync();
+        return 0;
+    }
+
+    private static async Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken)
+    {
+        using var host = Builder(args).Build();
+        await using var scope = host.Services.CreateAsyncScope();
+        var applied = await scope.ServiceProvider.GetRequiredService<AgentDatabaseMigrator>().MigrateAsync(cancellationToken);
+        await Console.Out.WriteLineAsync($"migrate: {applied.Count} migration(s) applied; database is current.");
+        return 0;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Text.Json.Nodes;
+using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Runs;
+using Agent.Worker.Agent;
+using Agent.Worker.Budgets;
+using Agent.Worker.Models;
+using Microsoft.Extensions.Options;
+
+namespace Agent.Worker.Runs;
+
+/// <summary>
+/// The durable step loop: load the run and its branch, then run the next node, commit it, repeat, until the graph
+/// reaches its end or a limit stops it. Each iteration is one durable step (<see cref="RunCommitter.CommitStepAsync"/>).
+/// </summary>
+internal sealed class RunStepLoop(
+    RunLifecycle lifecycle, IRunGraph graph, RunCommitter commits, RunningRuns runningRuns, WorkerDrain drain,
+    IOptions<AgentWorkerOptions> options, TimeProvider timeProvider)
+{
+    /// <summary>Runs the steps of a claimed run until it ends or must stop.</summary>
+    /// <param name="run">The run.</param>
+    /// <param name="cancellation">The run's cancellation.</param>
+    /// <returns>A task that completes when the run ended or is handed back; cancellation and failures propagate.</returns>
+    public async Task RunAsync(RunProgress run, RunCancellation cancellation)
+    {
+        var token = cancellation.Token;
+        var settings = options.Value;
+        var (row, config, checkpoints) = await lifecycle.LoadAsync(run.RunId, run.TenantId, run.ThreadId, token);
+        var assistantConfig = JsonNode.Parse(config);
+        var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
+        var (budget, budgetError) = RunBudget.Resolve(assistantConfig, kwargs["config"]);
+        (run.LastSequence, run.RetryCount, run.StepCount) = (row.LastEventSequence, row.RetryCount, row.StepCount);
+        run.Spend = new RunSpend(row.InputTokens, row.OutputTokens, row.CostUsd);
+        // The wall-time limit: the worker's, or the run's budget when that is shorter.
+        using var deadline = cancellation.StartDeadline(
+            row.StartedAt ?? timeProvider.GetUtcNow(), Math.Min(settings.RunTimeoutSeconds, budget?.MaxWallTimeSeconds ?? double.MaxValue), timeProvider);
+        if (row.Attempt > settings.MaxAttempts)
+        {
+            await commits.FinishAsync(run, AgentRunStatus.Error, RunErrors.AttemptLimit(row.Attempt, settings.MaxAttempts), token);
+            return;
+        }
+
+        // The branch the run continues: its own last step when resuming; else the checkpoint it was asked to run from
+        // (checkpoint_id), else the thread's head. The run's own messages come last on it: loop detection counts only those.
+        var own = checkpoints.LastOrDefault(c => c.RunId == run.RunId);
+        var head = own?.CheckpointId
+                   ?? (kwargs["checkpoint_id"] is JsonValue fork && Guid.TryParse(fork.GetValue<string>(), out var forkId) ? forkId : (Guid?)null)
+                   ?? CheckpointFold.Head(checkpoints)?.CheckpointId;
+        var lineage = CheckpointFold.Lineage(checkpoints, head);
+        var messages = CheckpointFold.Fold(lineage);
+        var firstOwnMessage = CheckpointFold.Fold(lineage.Where(c => c.RunId != run.RunId)).Count;
+        (run.ParentCheckpointId, run.NextStep) = (head, (own?.Step ?? -1) + 1);
+        if (row.CancelAction is { } requested)
+        {
+            runningRuns.RequestCancel(run.RunId, requested);
+            token.ThrowIfCancellationRequested();
+        }
+
+        if (own is null && kwargs["input"]?["messages"] is JsonArray { Count: > 0 } input)
+        {
+            var delta = (JsonArray)input.DeepClone();
+            await commits.CommitStepAsync(run, AgentNode.Start, new NodeResult(delta));
+            CheckpointFold.Apply(messages, delta);
+        }
+
+        if ((budget is null ? RunErrors.InvalidBudget(budgetError) : messages.Count == 0 ? RunErrors.EmptyThread() : null) is { } invalid)
+        {
+            await commits.FinishAsync(run, AgentRunStatus.Error, invalid, token);
+            return;
+        }
+
+        var state = new RunState(run, messages, firstOwnMessage, RunSettings.Read(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey), budget!);
+        while (true)
+        {
+            token.ThrowIfCancellationRequested();
+            if (drain.IsDraining)
+            {
+                // A safe point: the last step is committed and the next has not started.
+                run.HandBack = true;
+                return;
+            }
+
+            var node = graph.NextNode(state);
+            if (node == AgentNode.End)
+            {
+                await commits.FinishAsync(run, AgentRunStatus.Success, error: null, token);
+                return;
+            }
+
+            if (run.StepCount >= row.RecursionLimit)
+            {
+                await commits.FinishAsync(run, AgentRunStatus.Error, RunErrors.RecursionLimit(row.RecursionLimit), token);
+                return;
+            }
+
+            var result = await graph.RunNodeAsync(node, state, token);
+            if (result.Delta is null)
+            {
+                await commits.StopOverBudgetAsync(state, result.Stop!, token);
+                return;
+            }
+
+            await commits.CommitStepAsync(run, node, result);
+            CheckpointFold.Apply(messages, result.Delta);
+            if (result.ModelStep is not null && BudgetGuard.AfterModelCall(budget!, run.Spend) is { } actual)
+            {
+                await commits.StopOverBudgetAsync(state, actual, token);
+                return;
+            }
+        }
+    }
+}

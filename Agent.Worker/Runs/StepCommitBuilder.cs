@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Agent.Persistence.Checkpoints;
+using Agent.Persistence.RunEvents;
+using Agent.Persistence.Runs;
+using Agent.Persistence.Usage;
+using Agent.Worker.Pricing;
+using Agent.Worker.Agent;
+
+namespace Agent.Worker.Runs;
+
+/// <summary>
+/// Builds what one step commits (<see cref="RunStepCommit"/>): the delta checkpoint, the <c>step</c> event the stream
+/// and the audit log show (<c>{"step", "node", "checkpoint_id", "parent_checkpoint_id", "messages", "model_call"?,
+/// "tool_calls"?}</c>), the usage counters and the priced model call.
+/// </summary>
+/// <param name="prices">Prices model calls (USD).</param>
+internal sealed class StepCommitBuilder(ModelPriceTable prices)
+{
+    /// <summary>Builds a step's commit.</summary>
+    /// <param name="run">The run (its next step, parent checkpoint, epoch).</param>
+    /// <param name="node">The node that ran (<see cref="AgentNode.Start"/> for the input).</param>
+    /// <param name="delta">The messages the step adds.</param>
+    /// <param name="modelStep">The step's model call, or null.</param>
+    /// <param name="toolCalls">The step's tool calls, or null.</param>
+    /// <param name="leaseDuration">How long the commit extends the lease.</param>
+    /// <returns>The commit (its checkpoint has a fresh id).</returns>
+    public RunStepCommit Build(RunProgress run, string node, JsonArray delta, ModelStep? modelStep, JsonArray? toolCalls, TimeSpan leaseDuration)
+    {
+        var checkpointId = Guid.CreateVersion7();
+        var stepData = new JsonObject
+        {
+            ["step"] = run.NextStep,
+            ["node"] = node,
+            ["checkpoint_id"] = checkpointId.ToString(),
+            ["parent_checkpoint_id"] = run.ParentCheckpointId?.ToString(),
+            ["messages"] = delta.DeepClone(),
+        };
+        decimal? priced = null;
+        if (modelStep is not null)
+        {
+            priced = prices.CostUsd(modelStep.Model, modelStep.InputTokens, modelStep.OutputTokens);
+            stepData["model_call"] = new JsonObject
+            {
+                ["provider"] = modelStep.Provider,
+                ["model"] = modelStep.Model,
+                ["input_tokens"] = modelStep.InputTokens,
+                ["output_tokens"] = modelStep.OutputTokens,
+                ["cached_input_tokens"] = modelStep.CachedInputTokens,
+                ["latency_ms"] = Math.Round(modelStep.LatencyMs, 2),
+                ["finish_reason"] = modelStep.FinishReason,
+                ["cost_usd"] = priced,
+            };
+        }
+
+        if (toolCalls is not null)
+        {
+            stepData["tool_calls"] = toolCalls;
+        }
+
+        var metadata = new JsonObject
+        {
+            ["source"] = node == AgentNode.Start ? "input" : "loop",
+            ["step"] = run.NextStep,
+            ["run_id"] = run.RunId.ToString(),
+            ["thread_id"] = run.ThreadId.ToString(),
+            ["node"] = node,
+        };
+        return new RunStepCommit
+        {
+            RunId = run.RunId,
+            Epoch = run.Epoch,
+            Checkpoint = new Checkpoint
+            {
+                CheckpointId = checkpointId,
+                TenantId = run.TenantId,
+                ThreadId = run.ThreadId,
+                RunId = run.RunId,
+                ParentCheckpointId = run.ParentCheckpointId,
+                Step = run.NextStep,
+                Node = node,
+                Delta = new JsonObject { ["messages"] = delta.DeepClone() }.ToJsonString(),
+                Metadata = metadata.ToJsonString(),
+            },
+            Events = [(RunEventKinds.Step, stepData.ToJsonString())],
+            StepsAdded = node == AgentNode.Start ? 0 : 1,
+            InputTokens = modelStep?.InputTokens ?? 0,
+            OutputTokens = modelStep?.OutputTokens ?? 0,
+            CostUsd = priced ?? 0,
+            ModelCall = modelStep is null ? null : new ModelCall
+            {
+                Step = run.NextStep,
+                Provider = modelStep.Provider,
+                Model = modelStep.Model ?? "unknown",
+                InputTokens = modelStep.InputTokens,
+                OutputTokens = modelStep.OutputTokens,
+                CachedInputTokens = modelStep.CachedInputTokens,
+                LatencyMs = modelStep.LatencyMs,
+                FinishReason = modelStep.FinishReason,
+                CostUsd = priced,
+            },
+            LeaseDuration = leaseDuration,
+        };
+    }
+}
