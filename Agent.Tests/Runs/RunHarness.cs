@@ -9,7 +9,6 @@ using Agent.Tests.Infrastructure;
 using Agent.Worker.Pricing;
 using Agent.Worker.Agent;
 using Agent.Worker.Hosting;
-using Agent.Worker.Models;
 using Agent.Worker.Runs;
 using Agent.Worker.Tools;
 using Agent.Worker.Webhooks;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Agent.Worker.Models.Resilience;
-using Agent.Worker.Runs;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 

@@ -1,5 +1,4 @@
 using Agent.Worker.Pricing;
-using Agent.Worker.Models;
 using Microsoft.Extensions.Configuration;
 
 namespace Agent.Tests.Telemetry;

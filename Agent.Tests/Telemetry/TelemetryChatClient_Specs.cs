@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Agent.Telemetry;
 using Agent.Tests.Fakes;
 using Agent.Worker.Pricing;
-using Agent.Worker.Models;
 using Agent.Worker.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
