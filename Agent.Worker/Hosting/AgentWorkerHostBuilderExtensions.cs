@@ -63,10 +63,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddHostedService<DelayedRunReleaser>();
         services.AddHostedService<CronScheduler>();
         services.AddScoped<CronFirer>();
-        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<WebhookSender>();
-        services.AddSingleton<WebhookDispatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddWebhookDelivery(configuration);
 
         services.AddMassTransit(bus =>
         {

@@ -293,7 +293,7 @@ internal sealed partial class AgentRunExecutor(
             {
                 var stepModel = ModelRouting.Choose(messages, model, toolSelectionModel);
                 var inputPrice = prices.CostUsd(stepModel, 1_000_000, 0) / 1_000_000m;
-                if (BudgetGuard.BeforeModelCall(budget, run.Spend, messages, systemPrompt ?? RetrievalAgent.DefaultSystemPrompt, inputPrice) is { } projected)
+                if (BudgetGuard.BeforeModelCall(budget, run.Spend, messages, systemPrompt ?? RetrievalAgent.DefaultSystemPrompt, inputPrice, stepModel ?? agent.DefaultModel) is { } projected)
                 {
                     await StopOverBudgetAsync(run, projected, messages, firstOwnMessage, cancellationToken);
                     return;
