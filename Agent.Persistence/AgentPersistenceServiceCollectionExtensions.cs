@@ -7,6 +7,7 @@ using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Usage;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -51,6 +52,7 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddSingleton<ProviderRateLimitStore>();
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyLookup>();
+        services.AddSingleton<UsageQueries>();
         services.AddScoped<DelayedRunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
