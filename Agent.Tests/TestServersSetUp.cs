@@ -17,7 +17,7 @@ public sealed class TestServersSetUp
         // Pulling an image on a first run takes a while; a run that uses no containers returns at once.
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         await TestServers.StartAsync(deadline.Token);
-        TestContext.Progress.WriteLine($"Test servers: PostgreSQL from {TestServers.PostgresSource}, RabbitMQ from {TestServers.RabbitMqSource}");
+        await TestContext.Progress.WriteLineAsync($"Test servers: PostgreSQL from {TestServers.PostgresSource}, RabbitMQ from {TestServers.RabbitMqSource}");
     }
 
     /// <summary>Stops the containers.</summary>

@@ -1,6 +1,5 @@
 using Agent.Contracts.Runs;
 using Agent.Worker.Crons;
-using Agent.Worker.Webhooks;
 using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;

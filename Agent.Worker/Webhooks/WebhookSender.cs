@@ -7,7 +7,7 @@ using Polly.Timeout;
 namespace Agent.Worker.Webhooks;
 
 /// <summary>
-/// POSTs a webhook body over the <c>webhooks</c> HTTP client that <see cref="WebhookServiceCollectionExtensions.AddWebhookDelivery"/>
+/// POSTs a webhook body over the <c>webhooks</c> HTTP client that <c>AddWebhookDelivery</c>
 /// builds: retries and per-attempt timeouts from Microsoft.Extensions.Http.Resilience, an HMAC signature on every
 /// attempt (<see cref="WebhookSigningHandler"/>), no redirects, and a connection that is checked where it is made
 /// (<see cref="CreateConnectionHandler"/>).
