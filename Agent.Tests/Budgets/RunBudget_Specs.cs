@@ -53,7 +53,7 @@ public sealed class When_a_run_is_checked_against_its_budget
         var fits = BudgetGuard.BeforeModelCall(budget, new RunSpend(0, 0, 0), prompt, "", null);
         var over = BudgetGuard.BeforeModelCall(budget, new RunSpend(100, 0, 0), prompt, "", null);
 
-        Assert.That(fits, Is.Null, "400 characters project to about 102 tokens, which fit in 150");
+        Assert.That(fits, Is.Null, "400 x project to 50 tokens plus 9 of framing, which fit in 150");
         Assert.That(over?.Limit, Is.EqualTo("max_input_tokens"));
     }
 
@@ -64,7 +64,7 @@ public sealed class When_a_run_is_checked_against_its_budget
 
         var over = BudgetGuard.BeforeModelCall(new RunBudget(MaxCostUsd: 0.01m), new RunSpend(0, 0, 0.005m), prompt, "", 0.00001m);
 
-        Assert.That(over?.Limit, Is.EqualTo("max_cost_usd"), "1,000 projected tokens at $0.00001 add $0.01 to the $0.005 spent");
+        Assert.That(over?.Limit, Is.EqualTo("max_cost_usd"), "509 projected tokens (4,000 x are 500 in cl100k_base, plus framing) at $0.00001 take the $0.005 spent past $0.01");
     }
 
     [Test]

@@ -31,6 +31,12 @@ internal sealed record FakeChatRequest(
     /// <summary>Gets when the server received the request (UTC).</summary>
     public DateTimeOffset ReceivedAt { get; init; }
 
+    /// <summary>Gets the request path, e.g. <c>/v1/chat/completions</c> or Azure's <c>/openai/deployments/{name}/chat/completions</c>.</summary>
+    public string Path { get; init; } = string.Empty;
+
+    /// <summary>Gets the <c>api-key</c> header (how Azure OpenAI takes a key), or <see langword="null"/>.</summary>
+    public string? ApiKeyHeader { get; init; }
+
     /// <summary>Gets the last message, or <see langword="null"/> when there is none.</summary>
     public FakeChatMessage? LastMessage => Messages.Count == 0 ? null : Messages[^1];
 

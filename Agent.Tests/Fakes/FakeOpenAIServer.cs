@@ -80,6 +80,8 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeOpenAIServer(app, script ?? SearchThenAnswer);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        // Azure OpenAI's deployment route, as AzureOpenAIClient calls it (the deployment in the path, ?api-version=).
+        app.MapPost("/openai/deployments/{deployment}/chat/completions", server.HandleAsync);
         // Test control for clients outside this process (the JS SDK suite): {"latency_ms", "chunk_delay_ms"}.
         app.MapPost("/_control", async (HttpContext context) =>
         {
@@ -174,7 +176,12 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
     {
         var aborted = context.RequestAborted;
         using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: aborted);
-        var request = Parse(body.RootElement, context.Request.Headers.Authorization.ToString()) with { ReceivedAt = DateTimeOffset.UtcNow };
+        var request = Parse(body.RootElement, context.Request.Headers.Authorization.ToString()) with
+        {
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Path = context.Request.Path.Value ?? string.Empty,
+            ApiKeyHeader = context.Request.Headers["api-key"].FirstOrDefault(),
+        };
         TaskCompletionSource arrived;
         lock (_requestsLock)
         {

@@ -1,23 +1,24 @@
 namespace Agent.Tests.Infrastructure;
 
 /// <summary>
-/// Reads where the real servers the integration tests use are: PostgreSQL and RabbitMQ started by
-/// <c>deploy/local/services.sh</c> (or any others named by the environment).
+/// Tells the tests where the real servers they use are: PostgreSQL and RabbitMQ as <see cref="TestServers"/> decided
+/// (named by the environment, started in containers, or the localhost defaults that <c>deploy/local/services.sh</c>
+/// starts).
 /// </summary>
 internal static class TestEnvironment
 {
     /// <summary>
     /// Gets the PostgreSQL connection string of a role allowed to create databases, without a database name.
-    /// From <c>AGENT_TEST_POSTGRES</c>; default <c>Host=localhost;Username=agent;Password=agent</c>.
+    /// <c>AGENT_TEST_POSTGRES</c> when set; else a container, when a Docker engine answers; else
+    /// <c>Host=localhost;Username=agent;Password=agent</c>.
     /// </summary>
-    public static string PostgresServer { get; } =
-        Environment.GetEnvironmentVariable("AGENT_TEST_POSTGRES") ?? "Host=localhost;Username=agent;Password=agent";
+    public static string PostgresServer => TestServers.Postgres;
 
     /// <summary>
-    /// Gets the RabbitMQ URI. From <c>AGENT_TEST_RABBITMQ</c>; default <c>amqp://guest:guest@localhost:5672/</c>.
+    /// Gets the RabbitMQ URI. <c>AGENT_TEST_RABBITMQ</c> when set; else a container, when a Docker engine answers; else
+    /// <c>amqp://guest:guest@localhost:5672/</c>.
     /// </summary>
-    public static string RabbitMqUri { get; } =
-        Environment.GetEnvironmentVariable("AGENT_TEST_RABBITMQ") ?? "amqp://guest:guest@localhost:5672/";
+    public static string RabbitMqUri => TestServers.RabbitMq;
 
     /// <summary>Gets the repository root (the folder holding Agent.sln).</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();

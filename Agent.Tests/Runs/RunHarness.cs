@@ -143,7 +143,7 @@ internal sealed class RunHarness : IAsyncDisposable
         services.AddSingleton(tool);
         services.AddSingleton<ModelPriceTable>();
         services.AddSingleton<RunningRuns>();
-        services.AddSingleton<WebhookSender>();
+        services.AddWebhookSender();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<RetrievalAgent>();
         services.AddRunExecutor(AgentRunQueues.Runs);

@@ -2,7 +2,7 @@ using System.Net;
 using Agent.Persistence.Webhooks;
 using Agent.Tests.Fakes;
 using Agent.Worker.Webhooks;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Agent.Tests.Webhooks;
@@ -22,7 +22,8 @@ public sealed class When_a_webhook_is_delivered
     public async Task Should_retry_a_5xx_with_backoff_and_sign_each_attempt()
     {
         receiver.AnswerNext(503, 500);
-        using var sender = Sender(allowPrivate: true, secret: "s3cret");
+        using var services = Services(allowPrivate: true, secret: "s3cret");
+        var sender = services.GetRequiredService<WebhookSender>();
 
         var (status, failure) = await sender.SendAsync(receiver.Url, """{"run_id":"r1"}""", CancellationToken.None);
 
@@ -41,7 +42,8 @@ public sealed class When_a_webhook_is_delivered
     [Test]
     public async Task Should_refuse_to_connect_to_a_loopback_address_unless_allowed_and_not_retry()
     {
-        using var sender = Sender(allowPrivate: false, secret: null);
+        using var services = Services(allowPrivate: false, secret: null);
+        var sender = services.GetRequiredService<WebhookSender>();
 
         var (status, failure) = await sender.SendAsync(receiver.Url, "{}", CancellationToken.None);
 
@@ -89,8 +91,9 @@ public sealed class When_a_webhook_is_delivered
         }
     }
 
-    private static WebhookSender Sender(bool allowPrivate, string? secret) => new(
-        Options.Create(new WebhookOptions { AllowPrivateNetworks = allowPrivate, SigningSecret = secret, MaxAttempts = 3, RetryBaseDelayMs = 10 }),
-        TimeProvider.System,
-        NullLogger<WebhookSender>.Instance);
+    private static ServiceProvider Services(bool allowPrivate, string? secret) => new ServiceCollection()
+        .AddLogging()
+        .AddSingleton(Options.Create(new WebhookOptions { AllowPrivateNetworks = allowPrivate, SigningSecret = secret, MaxAttempts = 3, RetryBaseDelayMs = 10 }))
+        .AddWebhookSender()
+        .BuildServiceProvider();
 }

@@ -23,6 +23,9 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
 
     private readonly Dictionary<string, IAgentTool> toolsByName = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
+    /// <summary>Gets the model a call without one goes to (the provider's default), or null when the provider does not say.</summary>
+    public string? DefaultModel { get; } = chatClient.GetService<ChatClientMetadata>()?.DefaultModelId;
+
     /// <summary>Decides which node runs next from the state's last message.</summary>
     /// <param name="messages">The thread's messages.</param>
     /// <returns><see cref="AgentNode.Tools"/> after tool calls, <see cref="AgentNode.End"/> after an answer, else <see cref="AgentNode.Agent"/>.</returns>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
 using Agent.Worker.Agent;
+using Agent.Worker.Models.Tokens;
 
 namespace Agent.Worker.Budgets;
 
@@ -39,23 +40,21 @@ internal sealed record BudgetViolation(string Error, string Limit, string Messag
 /// </summary>
 internal static class BudgetGuard
 {
-    /// <summary>Characters per token for the projection: OpenAI's rule of thumb for English text (~4).</summary>
-    public const int CharactersPerToken = 4;
-
     /// <summary>
-    /// Projects the next call's input tokens from the prompt's length (<see cref="CharactersPerToken"/>) and checks
-    /// that it, and its input cost, fit in what is left.
+    /// Projects the next call's input tokens (<see cref="TokenCounter"/>, with the model's encoding) and checks that
+    /// they, and their input cost, fit in what is left.
     /// </summary>
     /// <param name="budget">The run's budget.</param>
     /// <param name="spent">What the run has spent.</param>
     /// <param name="prompt">The messages about to be sent (LangChain form).</param>
     /// <param name="systemPrompt">The system prompt about to be sent.</param>
     /// <param name="inputPricePerToken">The model's input price in USD per token, or null when unpriced.</param>
+    /// <param name="model">The model the call goes to (it chooses the encoding), or null for the default.</param>
     /// <returns>The violation, or null when the call may go ahead.</returns>
     public static BudgetViolation? BeforeModelCall(
-        RunBudget budget, RunSpend spent, JsonArray prompt, string systemPrompt, decimal? inputPricePerToken)
+        RunBudget budget, RunSpend spent, JsonArray prompt, string systemPrompt, decimal? inputPricePerToken, string? model = null)
     {
-        var projected = ProjectInputTokens(prompt, systemPrompt);
+        var projected = TokenCounter.CountPrompt(prompt, systemPrompt, model);
         if (budget.MaxInputTokens is { } maxInput && spent.InputTokens + projected > maxInput)
         {
             return new BudgetViolation("BudgetExceeded", "max_input_tokens", string.Create(CultureInfo.InvariantCulture,
@@ -125,22 +124,6 @@ internal static class BudgetGuard
         }
 
         return null;
-    }
-
-    /// <summary>Estimates the input tokens of a prompt: its characters divided by <see cref="CharactersPerToken"/>, rounded up.</summary>
-    /// <param name="prompt">The messages.</param>
-    /// <param name="systemPrompt">The system prompt.</param>
-    /// <returns>The estimate, in tokens.</returns>
-    public static long ProjectInputTokens(JsonArray prompt, string systemPrompt)
-    {
-        long characters = systemPrompt.Length;
-        foreach (var message in prompt.OfType<JsonObject>())
-        {
-            characters += message["content"]?.ToJsonString().Length ?? 0;
-            characters += message["tool_calls"]?.ToJsonString().Length ?? 0;
-        }
-
-        return (characters + CharactersPerToken - 1) / CharactersPerToken;
     }
 
     private static string Canonical(IDictionary<string, object?> arguments) =>

@@ -2,7 +2,6 @@ using Agent.Contracts.Runs;
 using Agent.Persistence.Runs;
 using Agent.Worker.Pricing;
 using Agent.Worker.Crons;
-using Agent.Worker.Webhooks;
 using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
@@ -90,10 +89,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddHostedService<DelayedRunReleaser>();
         services.AddHostedService<CronScheduler>();
         services.AddScoped<CronFirer>();
-        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<WebhookSender>();
-        services.AddSingleton<WebhookDispatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddWebhookDelivery(configuration);
 
         services.AddMassTransit(bus =>
         {

@@ -38,7 +38,7 @@ internal sealed class RetrievalAgentGraph(
         var stepModel = ModelRouting.Choose(messages, settings.Model, settings.ToolSelectionModel);
         var inputPrice = prices.CostUsd(stepModel, 1_000_000, 0) / 1_000_000m;
         var systemPrompt = settings.SystemPrompt ?? RetrievalAgent.DefaultSystemPrompt;
-        if (BudgetGuard.BeforeModelCall(state.Budget, run.Spend, messages, systemPrompt, inputPrice) is { } projected)
+        if (BudgetGuard.BeforeModelCall(state.Budget, run.Spend, messages, systemPrompt, inputPrice, stepModel ?? agent.DefaultModel) is { } projected)
         {
             return NodeResult.Stopped(projected);
         }

@@ -22,7 +22,7 @@ namespace Agent.Worker.Webhooks;
 /// delivery is pending or retrying loses it (logged). LangGraph Server makes one attempt and no signature.
 /// </remarks>
 internal sealed partial class WebhookDispatcher(
-    IServiceScopeFactory scopes, WebhookSender sender, IOptions<WebhookOptions> options, TimeProvider timeProvider,
+    IServiceScopeFactory scopes, IOptions<WebhookOptions> options, TimeProvider timeProvider,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private readonly Channel<Guid> endedRuns = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
@@ -85,6 +85,8 @@ internal sealed partial class WebhookDispatcher(
         payload["webhook_sent_at"] = timeProvider.GetUtcNow();
         payload["error"] = run.Error is null ? null : JsonNode.Parse(run.Error);
 
+        // A typed HTTP client per delivery: the factory rotates its handlers, so DNS changes are seen.
+        var sender = scope.ServiceProvider.GetRequiredService<WebhookSender>();
         var (status, failure) = await sender.SendAsync(url, payload.ToJsonString(), cancellationToken);
         if (status is >= 200 and < 300)
         {

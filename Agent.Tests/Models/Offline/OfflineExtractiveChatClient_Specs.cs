@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Agent.Worker.Models.Offline;
+using Agent.Worker.Models.Tokens;
 using Microsoft.Extensions.AI;
 
 namespace Agent.Tests.Models.Offline;
@@ -154,9 +155,10 @@ public sealed class When_the_search_returned_passages_that_answer_the_question
         {
             Assert.That(_response.FinishReason, Is.EqualTo(ChatFinishReason.Stop));
             Assert.That(_response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>(), Is.Empty);
-            Assert.That(_response.Usage?.InputTokenCount, Is.GreaterThanOrEqualTo(
-                ManualPassages.ToolResultJson(ManualPassages.Question, ManualPassages.All).Length / 4));
-            Assert.That(_response.Usage?.OutputTokenCount, Is.EqualTo((_response.Text.Length + 3) / 4));
+            Assert.That(_response.Usage?.InputTokenCount, Is.GreaterThanOrEqualTo(TokenCounter.Count(
+                ManualPassages.ToolResultJson(ManualPassages.Question, ManualPassages.All), OfflineExtractiveChatClient.ModelId)));
+            Assert.That(_response.Usage?.OutputTokenCount, Is.EqualTo(TokenCounter.Count(_response.Text, "gpt-4")),
+                "the offline model counts with cl100k_base, gpt-4's encoding");
             Assert.That(_response.Usage?.TotalTokenCount, Is.EqualTo(_response.Usage?.InputTokenCount + _response.Usage?.OutputTokenCount));
         }
     }

@@ -1,3 +1,4 @@
+using Agent.Tests.Fakes;
 using Agent.Worker.Models.OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -85,4 +86,88 @@ public sealed class When_the_chat_client_is_registered
 
         Assert.That(() => provider.GetRequiredService<IChatClient>(), Throws.InstanceOf<OptionsValidationException>());
     }
+}
+
+[TestFixture]
+public sealed class When_azure_openai_is_configured
+{
+    [Test]
+    public void Should_select_the_azure_client_with_the_key_and_the_deployment()
+    {
+        var options = OpenAIProviderOptions.FromEnvironment(Configuration(
+            ("AZURE_OPENAI_ENDPOINT", "https://contoso.openai.azure.com/"), ("AZURE_OPENAI_API_KEY", "azure-key"),
+            ("AGENT_MODEL", "my-deployment"), ("OPENAI_API_KEY", "sk-ignored")));
+        using var provider = new ServiceCollection().AddOpenAIChatClient(options!).BuildServiceProvider();
+
+        var client = provider.GetRequiredService<IChatClient>();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(options?.AzureEndpoint, Is.EqualTo(new Uri("https://contoso.openai.azure.com/")));
+            Assert.That(options?.ApiKey, Is.EqualTo("azure-key"));
+            Assert.That(client.GetService<global::OpenAI.Chat.ChatClient>()?.GetType().Assembly.GetName().Name, Is.EqualTo("Azure.AI.OpenAI"));
+            Assert.That(client.GetService<ChatClientMetadata>()?.ProviderName, Is.EqualTo("azure.ai.openai"));
+            Assert.That(client.GetService<ChatClientMetadata>()?.DefaultModelId, Is.EqualTo("my-deployment"));
+        }
+    }
+
+    [Test]
+    public void Should_use_microsoft_entra_id_when_no_key_is_set()
+    {
+        var options = OpenAIProviderOptions.FromEnvironment(Configuration(("AZURE_OPENAI_ENDPOINT", "https://contoso.openai.azure.com/")));
+        using var provider = new ServiceCollection().AddOpenAIChatClient(options!).BuildServiceProvider();
+
+        var client = provider.GetRequiredService<IChatClient>();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(options?.ApiKey, Is.Null, "no key: DefaultAzureCredential");
+            Assert.That(client.GetService<global::OpenAI.Chat.ChatClient>()?.GetType().Assembly.GetName().Name, Is.EqualTo("Azure.AI.OpenAI"));
+        }
+    }
+
+    [Test]
+    public void Should_refuse_both_an_azure_endpoint_and_an_openai_base_url()
+    {
+        var services = new ServiceCollection().AddOpenAIChatClient(new OpenAIProviderOptions
+        {
+            AzureEndpoint = new Uri("https://contoso.openai.azure.com/"),
+            BaseUrl = new Uri("http://localhost:11434/v1"),
+        });
+        using var provider = services.BuildServiceProvider();
+
+        Assert.That(() => provider.GetRequiredService<IChatClient>(), Throws.InstanceOf<OptionsValidationException>());
+    }
+
+    [Test]
+    public async Task Should_reach_the_deployment_with_the_api_key_through_the_azure_client()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var server = await FakeOpenAIServer.StartAsync(cancellationToken: deadline.Token);
+        server.Enqueue(FakeChatReply.Text("From Azure.", new FakeUsage(InputTokens: 9, OutputTokens: 3)));
+        using var client = new OpenAIChatClient(new OpenAIProviderOptions
+        {
+            AzureEndpoint = new Uri(server.BaseUrl, "/"),
+            ApiKey = "azure-key",
+            DefaultModel = "my-deployment",
+            MaxRetries = 0,
+        });
+
+        var updates = await client.GetStreamingResponseAsync([new(ChatRole.User, "hello")], null, deadline.Token).ToListAsync(deadline.Token);
+
+        var request = server.Requests.Single();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(string.Concat(updates.Select(u => u.Text)), Is.EqualTo("From Azure."));
+            Assert.That(updates[^1].Contents.OfType<UsageContent>().Single().Details.InputTokenCount, Is.EqualTo(9));
+            Assert.That(request.Path, Is.EqualTo("/openai/deployments/my-deployment/chat/completions"));
+            Assert.That(request.ApiKeyHeader, Is.EqualTo("azure-key"));
+            Assert.That(request.Authorization, Is.Null, "Azure takes the key in api-key, not as a bearer token");
+        }
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value)))
+            .Build();
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Agent.Worker.Models.Tokens;
 using Microsoft.Extensions.AI;
 
 namespace Agent.Worker.Models.Offline;
@@ -15,8 +16,8 @@ namespace Agent.Worker.Models.Offline;
 /// <remarks>
 /// Every response says what produced it: <see cref="ChatResponse.ModelId"/> is <see cref="ModelId"/>, and the
 /// message's (and response's) additional properties carry <c>model_provider = "offline"</c> and
-/// <c>note</c> = <see cref="Note"/>. Usage is estimated with <see cref="TokenEstimator"/> (about four characters per
-/// token); the model's price is zero. The same conversation always yields the same text, tool call id, message id and
+/// <c>note</c> = <see cref="Note"/>. Usage is counted with <see cref="TokenCounter"/> (the cl100k_base encoding, as
+/// for gpt-4); the model's price is zero. The same conversation always yields the same text, tool call id, message id and
 /// usage; only <see cref="ChatResponse.CreatedAt"/> follows the clock.
 /// </remarks>
 /// <param name="timeProvider">The clock for <see cref="ChatResponseUpdate.CreatedAt"/>.</param>
@@ -113,7 +114,7 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
         {
             await Task.Yield();
             yield return Update([call], properties);
-            outputTokens = TokenEstimator.Estimate(call.Name + JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions));
+            outputTokens = TokenCounter.Count(call.Name + JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions), ModelId);
             finishReason = ChatFinishReason.ToolCalls;
         }
         else
@@ -129,12 +130,12 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
                 first = false;
             }
 
-            outputTokens = TokenEstimator.Estimate(turn.Text);
+            outputTokens = TokenCounter.Count(turn.Text, ModelId);
             finishReason = ChatFinishReason.Stop;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var inputTokens = TokenEstimator.EstimatePrompt(conversation, options);
+        var inputTokens = TokenCounter.CountPrompt(conversation, options, ModelId);
         var usage = new UsageDetails
         {
             InputTokenCount = inputTokens,
@@ -189,7 +190,7 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
         var results = new List<string>();
         foreach (var result in later.OfType<FunctionResultContent>())
         {
-            var text = TokenEstimator.ResultText(result);
+            var text = TokenCounter.ResultText(result);
             var isSearch = callNames.TryGetValue(result.CallId, out var name)
                 ? name == SearchToolName
                 : SearchResultParser.TryParse(text, out _);

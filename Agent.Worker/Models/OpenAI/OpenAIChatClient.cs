@@ -1,234 +1,169 @@
 using System.ClientModel;
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Text;
 using Agent.Worker.Telemetry;
+using Azure.AI.OpenAI;
+using Azure.Identity;
 using Microsoft.Extensions.AI;
 using OpenAI;
-using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using OpenAIChatClientCore = OpenAI.Chat.ChatClient;
-using OpenAIChatFinishReason = OpenAI.Chat.ChatFinishReason;
-using OpenAIChatTokenUsage = OpenAI.Chat.ChatTokenUsage;
-using OpenAIStreamingUpdate = OpenAI.Chat.StreamingChatCompletionUpdate;
 
 namespace Agent.Worker.Models.OpenAI;
 
 /// <summary>
-/// An <see cref="IChatClient"/> over the official OpenAI SDK's Chat Completions client, reaching OpenAI, Azure OpenAI
-/// (v1 endpoint) or any OpenAI-compatible server. Every call streams; <see cref="GetResponseAsync"/> collects the
-/// stream, so both paths map requests and responses the same way. SDK errors (<see cref="ClientResultException"/>)
-/// surface unchanged once the SDK's own retries are spent.
+/// The OpenAI-compatible chat model: the OpenAI SDK's Chat Completions client as an <see cref="IChatClient"/> through
+/// Microsoft.Extensions.AI.OpenAI's <c>AsIChatClient()</c>, reaching OpenAI, any OpenAI-compatible server (Ollama,
+/// vLLM, LiteLLM) or, through Azure.AI.OpenAI's <see cref="AzureOpenAIClient"/>, an Azure OpenAI resource with an API
+/// key or Microsoft Entra ID (<see cref="DefaultAzureCredential"/>). SDK errors (<see cref="ClientResultException"/>,
+/// with the response and its <c>Retry-After</c>) surface unchanged once the SDK's own retries are spent.
 /// </summary>
-internal sealed partial class OpenAIChatClient : IChatClient
+/// <remarks>
+/// Two things are ours on top of the library: the provider name, after the GenAI semantic conventions'
+/// <c>gen_ai.provider.name</c> (the library says <c>openai</c> for every endpoint), and where a stream reports its
+/// usage. The server sends usage in a chunk of its own, after which the library emits the accumulated tool calls;
+/// this client moves the <see cref="UsageContent"/> onto the stream's last update, so the last update carries the
+/// finish reason, the tool calls and the usage together, as one completion does.
+/// </remarks>
+internal sealed class OpenAIChatClient : DelegatingChatClient
 {
     /// <summary>The endpoint the SDK uses when none is configured.</summary>
     internal static readonly Uri OpenAIEndpoint = new("https://api.openai.com/v1");
 
-    private readonly OpenAIClient _client;
-    private readonly string _defaultModel;
     private readonly ChatClientMetadata _metadata;
 
-    // A ChatClient is bound to one model; clients share the OpenAIClient's pipeline, so one per model is cheap.
-    private readonly ConcurrentDictionary<string, OpenAIChatClientCore> _chatClients = new(StringComparer.Ordinal);
-
     /// <summary>Initializes a new instance of the <see cref="OpenAIChatClient"/> class.</summary>
-    /// <param name="options">The provider options; <see cref="OpenAIProviderOptions.ApiKey"/> must be set.</param>
-    /// <exception cref="ArgumentException">The API key or the default model is blank.</exception>
+    /// <param name="options">
+    /// The provider options: an API key, unless <see cref="OpenAIProviderOptions.AzureEndpoint"/> is set (no key there
+    /// means Microsoft Entra ID).
+    /// </param>
+    /// <exception cref="ArgumentException">The API key (OpenAI) or the default model is blank.</exception>
     public OpenAIChatClient(OpenAIProviderOptions options)
+        : base(CreateInner(options))
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ApiKey, nameof(options));
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.DefaultModel, nameof(options));
-
-        var endpoint = options.BaseUrl ?? OpenAIEndpoint;
-        _client = new OpenAIClient(new ApiKeyCredential(options.ApiKey), new OpenAIClientOptions
-        {
-            Endpoint = endpoint,
-            NetworkTimeout = options.NetworkTimeout,
-            RetryPolicy = new MeteredRetryPolicy(options.MaxRetries),
-        });
-        _defaultModel = options.DefaultModel;
-        _metadata = new ChatClientMetadata(ProviderNameOf(endpoint), endpoint, options.DefaultModel);
+        var endpoint = options.AzureEndpoint ?? options.BaseUrl ?? OpenAIEndpoint;
+        var providerName = options.AzureEndpoint is not null ? AzureProviderName : ProviderNameOf(endpoint);
+        _metadata = new ChatClientMetadata(providerName, endpoint, options.DefaultModel);
     }
 
-    /// <inheritdoc/>
-    public Task<ChatResponse> GetResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+    /// <summary>The <c>gen_ai.provider.name</c> of Azure OpenAI.</summary>
+    internal const string AzureProviderName = "azure.ai.openai";
 
     /// <summary>
-    /// Streams one chat completion: a <see cref="TextContent"/> update per text delta as it arrives, then one final
-    /// update with the accumulated <see cref="FunctionCallContent"/>s, the <see cref="UsageContent"/> (when the server
-    /// reports usage) and the finish reason. All updates carry the completion id as message and response id.
+    /// Streams one chat completion: text updates as they arrive, then the tool calls, the finish reason and the
+    /// <see cref="UsageContent"/> (when the server reports usage) on the last update. All updates carry the completion
+    /// id as message and response id.
     /// </summary>
     /// <param name="messages">The conversation so far.</param>
     /// <param name="options">The model, tools and sampling settings; the model defaults to the configured one.</param>
     /// <param name="cancellationToken">Cancels the request and the stream.</param>
     /// <returns>The updates, in arrival order.</returns>
     /// <exception cref="ClientResultException">The server answered with an error status after the SDK's retries.</exception>
-    /// <exception cref="NotSupportedException">A message holds content this adapter cannot send (images, files).</exception>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var model = string.IsNullOrWhiteSpace(options?.ModelId) ? _defaultModel : options.ModelId;
-        var chatClient = _chatClients.GetOrAdd(model, _client.GetChatClient);
-        var requestMessages = ToOpenAIMessages(messages);
-        var requestOptions = ToOpenAIOptions(options);
-
-        string? completionId = null;
-        string? responseModel = null;
-        DateTimeOffset? createdAt = null;
-        OpenAIChatFinishReason? finishReason = null;
-        OpenAIChatTokenUsage? usage = null;
-        var refusal = new StringBuilder();
-
-        // Tool calls arrive as fragments keyed by index: the first carries id and name, later ones argument text.
-        var toolCalls = new SortedDictionary<int, ToolCallBuilder>();
-
-        await foreach (var update in chatClient.CompleteChatStreamingAsync(requestMessages, requestOptions, cancellationToken))
+        // Updates without text are held back one step, so the usage that arrives before the last of them can join it;
+        // text goes out at once.
+        ChatResponseUpdate? held = null;
+        UsageContent? usage = null;
+        await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
         {
-            completionId ??= update.CompletionId;
-            responseModel ??= NullIfEmpty(update.Model);
-            createdAt ??= update.CreatedAt == default ? null : update.CreatedAt;
-            finishReason = update.FinishReason ?? finishReason;
-            usage = update.Usage ?? usage;
-            refusal.Append(update.RefusalUpdate);
-
-            foreach (var toolCallUpdate in update.ToolCallUpdates)
+            if (update.Contents.OfType<UsageContent>().LastOrDefault() is { } reported)
             {
-                if (!toolCalls.TryGetValue(toolCallUpdate.Index, out var builder))
+                usage = reported;
+                RemoveUsage(update.Contents);
+                if (update.Contents.Count == 0 && held is not null)
                 {
-                    builder = new ToolCallBuilder();
-                    toolCalls.Add(toolCallUpdate.Index, builder);
+                    held.FinishReason ??= update.FinishReason;
+                    continue;
                 }
-
-                builder.Append(toolCallUpdate.ToolCallId, toolCallUpdate.FunctionName, toolCallUpdate.FunctionArgumentsUpdate);
             }
 
-            var text = TextOf(update);
-            if (text.Length > 0)
+            if (held is not null)
             {
-                yield return NewUpdate([new TextContent(text) { RawRepresentation = update }], update);
+                yield return held;
+                held = null;
+            }
+
+            if (update.Contents.Any(c => c is TextContent))
+            {
+                yield return update;
+            }
+            else
+            {
+                held = update;
             }
         }
 
-        var finalContents = new List<AIContent>();
-        foreach (var builder in toolCalls.Values)
+        if (held is null && usage is null)
         {
-            finalContents.Add(builder.Build());
+            yield break;
         }
 
-        if (refusal.Length > 0)
-        {
-            finalContents.Add(new ErrorContent(refusal.ToString()) { ErrorCode = "refusal" });
-        }
-
+        held ??= new ChatResponseUpdate(ChatRole.Assistant, []);
         if (usage is not null)
         {
-            finalContents.Add(new UsageContent(ToUsageDetails(usage)) { RawRepresentation = usage });
+            held.Contents.Add(usage);
         }
 
-        var final = NewUpdate(finalContents, rawRepresentation: null);
-        final.FinishReason = ToFinishReason(finishReason);
-        yield return final;
-
-        ChatResponseUpdate NewUpdate(IList<AIContent> contents, OpenAIStreamingUpdate? rawRepresentation) =>
-            new(ChatRole.Assistant, contents)
-            {
-                MessageId = completionId,
-                ResponseId = completionId,
-                ModelId = responseModel ?? model,
-                CreatedAt = createdAt,
-                RawRepresentation = rawRepresentation,
-            };
+        yield return held;
     }
 
     /// <summary>
-    /// Returns <see cref="ChatClientMetadata"/> (provider name <c>openai</c>, or <c>azure.ai.openai</c> for
-    /// <c>*.openai.azure.com</c>, after the GenAI semantic conventions' <c>gen_ai.provider.name</c>), the SDK's
-    /// <see cref="OpenAIClient"/>, or this client; <see langword="null"/> for anything else or a non-null key.
+    /// Returns <see cref="ChatClientMetadata"/> (provider name <c>openai</c>, or <c>azure.ai.openai</c> for Azure
+    /// OpenAI; the endpoint; the default model), else what the library's client offers (e.g. the SDK's
+    /// <c>ChatClient</c>).
     /// </summary>
     /// <param name="serviceType">The requested type.</param>
     /// <param name="serviceKey">A key; this client offers no keyed services.</param>
     /// <returns>The service, or <see langword="null"/>.</returns>
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        if (serviceKey is not null)
-        {
-            return null;
-        }
-
-        if (serviceType == typeof(ChatClientMetadata))
-        {
-            return _metadata;
-        }
-
-        if (serviceType == typeof(OpenAIClient))
-        {
-            return _client;
-        }
-
-        return serviceType.IsInstanceOfType(this) ? this : null;
-    }
-
-    /// <summary>Does nothing: the SDK's clients hold no disposable resources of their own.</summary>
-    public void Dispose()
-    {
-    }
+    public override object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType == typeof(ChatClientMetadata) ? _metadata : base.GetService(serviceType, serviceKey);
 
     /// <summary>
     /// Names the provider after the host, as <c>gen_ai.provider.name</c> spells it: <c>azure.ai.openai</c> for
     /// <c>*.openai.azure.com</c>, otherwise <c>openai</c> (Ollama, vLLM and others speak the OpenAI API).
     /// </summary>
     internal static string ProviderNameOf(Uri endpoint) =>
-        endpoint.Host.EndsWith(".openai.azure.com", StringComparison.OrdinalIgnoreCase) ? "azure.ai.openai" : "openai";
+        endpoint.Host.EndsWith(".openai.azure.com", StringComparison.OrdinalIgnoreCase) ? AzureProviderName : "openai";
 
-    private static string TextOf(OpenAIStreamingUpdate update)
+    private static IChatClient CreateInner(OpenAIProviderOptions options)
     {
-        if (update.ContentUpdate.Count == 1)
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.DefaultModel, nameof(options));
+        OpenAIClient client;
+        if (options.AzureEndpoint is { } azureEndpoint)
         {
-            return update.ContentUpdate[0].Text ?? string.Empty;
+            var azureOptions = new AzureOpenAIClientOptions
+            {
+                NetworkTimeout = options.NetworkTimeout,
+                RetryPolicy = new MeteredRetryPolicy(options.MaxRetries),
+            };
+            client = string.IsNullOrWhiteSpace(options.ApiKey)
+                ? new AzureOpenAIClient(azureEndpoint, new DefaultAzureCredential(), azureOptions)
+                : new AzureOpenAIClient(azureEndpoint, new ApiKeyCredential(options.ApiKey), azureOptions);
+        }
+        else
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(options.ApiKey, nameof(options));
+            client = new OpenAIClient(new ApiKeyCredential(options.ApiKey), new OpenAIClientOptions
+            {
+                Endpoint = options.BaseUrl ?? OpenAIEndpoint,
+                NetworkTimeout = options.NetworkTimeout,
+                RetryPolicy = new MeteredRetryPolicy(options.MaxRetries),
+            });
         }
 
-        var text = new StringBuilder();
-        foreach (var part in update.ContentUpdate)
-        {
-            text.Append(part.Text);
-        }
-
-        return text.ToString();
+        // A per-call ChatOptions.ModelId replaces this default model in the request (the library writes "model").
+        return client.GetChatClient(options.DefaultModel).AsIChatClient();
     }
 
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    /// <summary>Accumulates the fragments of one streamed tool call.</summary>
-    private sealed class ToolCallBuilder
+    private static void RemoveUsage(IList<AIContent> contents)
     {
-        private readonly StringBuilder _arguments = new();
-        private string? _id;
-        private string? _name;
-
-        public void Append(string? id, string? name, BinaryData? argumentsFragment)
+        for (var i = contents.Count - 1; i >= 0; i--)
         {
-            _id ??= NullIfEmpty(id);
-            _name ??= NullIfEmpty(name);
-            if (argumentsFragment is not null)
+            if (contents[i] is UsageContent)
             {
-                _arguments.Append(argumentsFragment.ToString());
+                contents.RemoveAt(i);
             }
         }
-
-        /// <summary>
-        /// Builds the call with parsed arguments; unparsable arguments leave <see cref="FunctionCallContent.Exception"/>
-        /// set instead of throwing, so the loop can tell the model.
-        /// </summary>
-        public FunctionCallContent Build() =>
-            FunctionCallContent.CreateFromParsedArguments(
-                _arguments.ToString(),
-                _id ?? string.Empty,
-                _name ?? string.Empty,
-                ParseArguments);
     }
 }

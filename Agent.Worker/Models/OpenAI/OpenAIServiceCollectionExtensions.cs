@@ -8,8 +8,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class OpenAIServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers a singleton <see cref="IChatClient"/> over the OpenAI SDK, configured from <paramref name="options"/>
-    /// (copied) and validated with data annotations when the host starts.
+    /// Registers a singleton <see cref="IChatClient"/> over the OpenAI SDK (or Azure.AI.OpenAI's
+    /// <c>AzureOpenAIClient</c> when <see cref="OpenAIProviderOptions.AzureEndpoint"/> is set), configured from
+    /// <paramref name="options"/> (copied) and validated when the host starts.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="options">The provider options, e.g. from <see cref="OpenAIProviderOptions.FromEnvironment"/>.</param>
@@ -24,6 +25,7 @@ public static class OpenAIServiceCollectionExtensions
             {
                 target.ApiKey = options.ApiKey;
                 target.BaseUrl = options.BaseUrl;
+                target.AzureEndpoint = options.AzureEndpoint;
                 target.DefaultModel = options.DefaultModel;
                 target.NetworkTimeout = options.NetworkTimeout;
                 target.MaxRetries = options.MaxRetries;

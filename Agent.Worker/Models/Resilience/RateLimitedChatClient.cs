@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Agent.Persistence.RateLimits;
+using Agent.Worker.Models.Tokens;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -10,8 +11,8 @@ namespace Agent.Worker.Models.Resilience;
 /// processes) admits it, then charges the tokens the call really used.
 /// </summary>
 /// <remarks>
-/// The call's tokens are estimated before it from the prompt's length (about 4 characters per token) and corrected
-/// after it from the reported usage. A run waiting here keeps its lease (the heartbeat renews it) and its step.
+/// The call's tokens are counted before it from the prompt (<see cref="TokenCounter"/>, the model's encoding) and
+/// corrected after it from the reported usage. A run waiting here keeps its lease (the heartbeat renews it) and its step.
 /// </remarks>
 /// <param name="inner">The provider's client.</param>
 /// <param name="limits">The configured limits.</param>
@@ -25,9 +26,6 @@ internal sealed partial class RateLimitedChatClient(
     TimeProvider timeProvider,
     ILogger<RateLimitedChatClient> logger) : DelegatingChatClient(inner)
 {
-    /// <summary>Characters per token for the estimate (OpenAI's rule of thumb for English text).</summary>
-    private const int CharactersPerToken = 4;
-
     private readonly string provider = inner.GetService<ChatClientMetadata>()?.ProviderName ?? "unknown";
     private readonly string? defaultModel = inner.GetService<ChatClientMetadata>()?.DefaultModelId;
 
@@ -83,7 +81,7 @@ internal sealed partial class RateLimitedChatClient(
             return (null, 0);
         }
 
-        var estimate = Estimate(messages);
+        var estimate = TokenCounter.CountPrompt(messages, options, options?.ModelId ?? defaultModel);
         while (await store.TryAcquireAsync(rule, estimate, cancellationToken) is var wait && wait > TimeSpan.Zero)
         {
             LogWaiting(logger, rule.Key, wait.TotalMilliseconds);
@@ -106,26 +104,6 @@ internal sealed partial class RateLimitedChatClient(
         var id = model ?? defaultModel;
         var limit = limits.FirstOrDefault(l => l.Model == id && (l.Provider is null || l.Provider == provider));
         return limit?.ToRule(provider);
-    }
-
-    private static long Estimate(IList<ChatMessage> messages)
-    {
-        long characters = 0;
-        foreach (var message in messages)
-        {
-            foreach (var content in message.Contents)
-            {
-                characters += content switch
-                {
-                    TextContent text => text.Text.Length,
-                    FunctionCallContent call => call.Name.Length + (call.Arguments?.Sum(a => a.Key.Length + (a.Value?.ToString()?.Length ?? 0)) ?? 0),
-                    FunctionResultContent result => result.Result?.ToString()?.Length ?? 0,
-                    _ => 0,
-                };
-            }
-        }
-
-        return (characters + CharactersPerToken - 1) / CharactersPerToken;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rate limit {Key}: waiting {WaitMs:0} ms")]
