@@ -5,7 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 // Commands: `run` (default) executes runs; `migrate` brings the database up to date; `ingest [--path DIR]` loads
-// the corpus; `keys create|list|revoke` manages API keys. A deployment runs migrate (and ingest) once before
+// the corpus; `keys create|list|revoke` manages API keys; `eval`
+// scores retrieval on the question set (deploy/local/eval.sh). A deployment runs migrate (and ingest) once before
 // starting the API and the workers.
 var command = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "run";
 var builder = Host.CreateApplicationBuilder(args);
@@ -26,6 +27,9 @@ switch (command)
     case "ingest":
         return await WorkerCommands.IngestAsync(builder, args);
 
+    case "eval":
+        return await Agent.Worker.Evaluation.EvalCommand.RunAsync(builder, args);
+
     case "keys":
         return await ApiKeyCommands.RunAsync(builder, args);
 
@@ -38,6 +42,6 @@ switch (command)
         }
 
     default:
-        Console.Error.WriteLine($"Unknown command '{command}'. Commands: run (default), migrate, ingest [--path DIR], keys create|list|revoke.");
+        Console.Error.WriteLine($"Unknown command '{command}'. Commands: run (default), migrate, ingest [--path DIR], eval, keys create|list|revoke.");
         return 2;
 }

@@ -128,11 +128,23 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
                 .HasComputedColumnSql(
                     "setweight(to_tsvector('english'::regconfig, heading), 'A') || setweight(to_tsvector('english'::regconfig, content), 'B')",
                     true);
+            b.Property<string>("TextHash").IsRequired().ValueGeneratedOnAddOrUpdate().HasColumnType("text")
+                .HasColumnName("text_hash")
+                .HasComputedColumnSql("md5((heading || E'\\n') || content)", true);
             b.HasKey("ChunkId");
             b.HasIndex("SearchVector").HasDatabaseName("ix_chunks_search_vector");
             NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
             b.HasIndex("DocumentId", "Ordinal").IsUnique().HasDatabaseName("ux_chunks_document_id_ordinal");
             b.ToTable("chunks", "agent");
+        });
+
+        modelBuilder.Entity("Agent.Persistence.Documents.ChunkEmbedding", b =>
+        {
+            b.Property<string>("Model").HasMaxLength(200).HasColumnType("character varying(200)").HasColumnName("model");
+            b.Property<string>("TextHash").HasColumnType("text").HasColumnName("text_hash");
+            b.Property<float[]>("Embedding").IsRequired().HasColumnType("real[]").HasColumnName("embedding");
+            b.HasKey("Model", "TextHash");
+            b.ToTable("chunk_embeddings", "agent");
         });
 
         modelBuilder.Entity("Agent.Persistence.Documents.Document", b =>
@@ -143,6 +155,9 @@ internal sealed class AgentDbContextModelSnapshot : ModelSnapshot
             b.Property<DateTimeOffset>("IngestedAt").HasColumnType("timestamp with time zone").HasColumnName("ingested_at");
             b.Property<string>("Source").IsRequired().HasMaxLength(400).HasColumnType("character varying(400)").HasColumnName("source");
             b.Property<string>("Title").IsRequired().HasColumnType("text").HasColumnName("title");
+            b.Property<NpgsqlTsVector>("TitleVector").IsRequired().ValueGeneratedOnAddOrUpdate().HasColumnType("tsvector")
+                .HasColumnName("title_vector")
+                .HasComputedColumnSql("setweight(to_tsvector('english'::regconfig, title), 'A')", true);
             b.HasKey("DocumentId");
             b.HasIndex("Source").IsUnique().HasDatabaseName("ux_documents_source");
             b.ToTable("documents", "agent");

@@ -50,7 +50,7 @@ internal static class AgentWorkerHostBuilderExtensions
         // Before the bus: MassTransit propagates the trace only when its activity source has a listener.
         services.AddAgentTelemetry(configuration, "agent-worker");
         services.AddAgentModels(configuration);
-        services.AddRetrievalTools();
+        services.AddRetrievalTools(configuration);
         services.AddSingleton<ModelPriceTable>();
         services.AddWorkerTelemetry(rabbitMq);
         services.AddSingleton<RunningRuns>();
