@@ -145,6 +145,9 @@ internal sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
             EnableCpuMemArena = false,
+            // A memory plan is cached per input shape ([batch, tokens]); ingest sends many shapes, and the cache
+            // grew the ingest process past 900 MB.
+            EnableMemoryPattern = false,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
         byte[] weights;
