@@ -78,6 +78,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     /// <summary>Gets the searchable chunks of the documents.</summary>
     public DbSet<Chunk> Chunks => Set<Chunk>();
 
+    /// <summary>Gets the chunks' embeddings, by model and text hash.</summary>
+    public DbSet<ChunkEmbedding> ChunkEmbeddings => Set<ChunkEmbedding>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -28,6 +28,13 @@ public sealed class Chunk
     /// </summary>
     public NpgsqlTsVector SearchVector { get; set; } = null!;
 
+    /// <summary>
+    /// Gets or sets the stored generated MD5 (32 lowercase hex digits; <c>md5()</c> is immutable, <c>sha256(convert_to())</c> is not) of the heading and content: the key of the
+    /// chunk's embedding in <c>agent.chunk_embeddings</c>, so a re-ingested section whose text did not change keeps its
+    /// embedding. Written by PostgreSQL, never by the application.
+    /// </summary>
+    public string TextHash { get; set; } = null!;
+
     /// <summary>Gets or sets the owning document.</summary>
     public Document? Document { get; set; }
 }

@@ -9,6 +9,11 @@ internal sealed class ChunkConfiguration : IEntityTypeConfiguration<Chunk>
     internal const string SearchVectorSql =
         "setweight(to_tsvector('english'::regconfig, heading), 'A') || setweight(to_tsvector('english'::regconfig, content), 'B')";
 
+    /// <summary>
+    /// The generated column's expression: MD5 of heading, newline, content (what an embedding is keyed by).
+    /// </summary>
+    internal const string TextHashSql = "md5((heading || E'\\n') || content)";
+
     public void Configure(EntityTypeBuilder<Chunk> builder)
     {
         builder.ToTable("chunks");
@@ -20,6 +25,8 @@ internal sealed class ChunkConfiguration : IEntityTypeConfiguration<Chunk>
         builder.Property(c => c.Content).HasColumnName("content");
         builder.Property(c => c.SearchVector).HasColumnName("search_vector").HasColumnType("tsvector")
             .HasComputedColumnSql(SearchVectorSql, stored: true);
+        builder.Property(c => c.TextHash).HasColumnName("text_hash").HasColumnType("text")
+            .HasComputedColumnSql(TextHashSql, stored: true);
         builder.HasIndex(c => new { c.DocumentId, c.Ordinal }).IsUnique().HasDatabaseName("ux_chunks_document_id_ordinal");
         builder.HasIndex(c => c.SearchVector).HasMethod("GIN").HasDatabaseName("ix_chunks_search_vector");
     }

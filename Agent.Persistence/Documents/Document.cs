@@ -1,3 +1,5 @@
+using NpgsqlTypes;
+
 namespace Agent.Persistence.Documents;
 
 /// <summary>
@@ -19,6 +21,12 @@ public sealed class Document
 
     /// <summary>Gets or sets when the page was (last) ingested (UTC).</summary>
     public DateTimeOffset IngestedAt { get; set; }
+
+    /// <summary>
+    /// Gets or sets the stored generated title vector (English, weight A) that search prepends to each chunk's vector
+    /// when ranking, computed once per page instead of once per matching chunk. Written by PostgreSQL.
+    /// </summary>
+    public NpgsqlTsVector TitleVector { get; set; } = null!;
 
     /// <summary>Gets the page's chunks, in order.</summary>
     public List<Chunk> Chunks { get; } = [];

@@ -5,6 +5,9 @@ namespace Agent.Persistence.Documents;
 
 internal sealed class DocumentConfiguration : IEntityTypeConfiguration<Document>
 {
+    /// <summary>The generated column's expression: the title's lexemes at weight A, prepended to a chunk's for ranking.</summary>
+    internal const string TitleVectorSql = "setweight(to_tsvector('english'::regconfig, title), 'A')";
+
     public void Configure(EntityTypeBuilder<Document> builder)
     {
         builder.ToTable("documents");
@@ -14,6 +17,8 @@ internal sealed class DocumentConfiguration : IEntityTypeConfiguration<Document>
         builder.Property(d => d.Title).HasColumnName("title");
         builder.Property(d => d.ContentHash).HasColumnName("content_hash").HasMaxLength(64);
         builder.Property(d => d.IngestedAt).HasColumnName("ingested_at");
+        builder.Property(d => d.TitleVector).HasColumnName("title_vector").HasColumnType("tsvector")
+            .HasComputedColumnSql(TitleVectorSql, stored: true);
         builder.HasIndex(d => d.Source).IsUnique().HasDatabaseName("ux_documents_source");
         builder.HasMany(d => d.Chunks).WithOne(c => c.Document).HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
     }

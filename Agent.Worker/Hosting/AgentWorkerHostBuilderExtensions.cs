@@ -71,7 +71,7 @@ internal static class AgentWorkerHostBuilderExtensions
         // Before the bus: MassTransit propagates the trace only when its activity source has a listener.
         services.AddAgentTelemetry(configuration, "agent-worker", rabbitMq);
         services.AddAgentModels(configuration);
-        services.AddRetrievalTools();
+        services.AddRetrievalTools(configuration);
         services.AddSingleton<ModelPriceTable>();
         services.AddWorkerTelemetry(rabbitMq, provider =>
         {

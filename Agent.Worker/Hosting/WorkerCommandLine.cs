@@ -8,8 +8,8 @@ namespace Agent.Worker.Hosting;
 
 /// <summary>
 /// The worker's command line (System.CommandLine): <c>run</c> (the default) executes runs; <c>migrate</c> brings the
-/// database up to date; <c>ingest [--path DIR]</c> loads the corpus; <c>keys create|list|revoke</c> manages API keys.
-/// A deployment runs migrate (and ingest) once before starting the API and the workers.
+/// database up to date; <c>ingest [--path DIR]</c> loads the corpus; <c>keys create|list|revoke</c> manages API keys;
+/// <c>eval</c> scores retrieval on the question set. A deployment runs migrate (and ingest) once before starting the API and the workers.
 /// </summary>
 internal static class WorkerCommandLine
 {
@@ -32,7 +32,14 @@ internal static class WorkerCommandLine
         var ingest = new Command("ingest", "Ingests the PostgreSQL manual (or --path DIR); ingesting again changes nothing.") { path };
         ingest.SetAction((parse, _) => WorkerCommands.IngestAsync(Builder(args), parse.GetValue(path)!));
 
-        var root = new RootCommand("The agent worker.") { run, migrate, ingest, ApiKeyCommands.Create(() => Builder(args)) };
+        // eval parses its own options (EvalCommand documents them), so unmatched tokens are passed through to it.
+        var eval = new Command("eval", "Scores retrieval and the agent on the question set (deploy/local/eval.sh).")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        eval.SetAction((_, _) => Evaluation.EvalCommand.RunAsync(Builder(args), args));
+
+        var root = new RootCommand("The agent worker.") { run, migrate, ingest, eval, ApiKeyCommands.Create(() => Builder(args)) };
         root.SetAction((_, _) => RunAsync(args));
         return root;
     }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Agent.Worker.Embeddings;
 using Agent.Worker.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,6 +11,12 @@ namespace Agent.Worker.Hosting;
 /// </summary>
 internal static class WorkerCommands
 {
+    /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread (Progress posts to the pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
     /// <summary>The manual's location in Debian's <c>postgresql-doc-15</c> package.</summary>
     public const string DefaultCorpusPath = "/usr/share/doc/postgresql-doc-15/html";
 
@@ -26,11 +34,33 @@ internal static class WorkerCommands
         }
 
         builder.Services.AddCorpusIngestion();
+        builder.Services.AddEmbeddings(builder.Configuration);
         using var host = builder.Build();
         var report = await host.Services.GetRequiredService<CorpusIngestor>().IngestAsync(path, CancellationToken.None);
         await Console.Out.WriteLineAsync(
             $"ingest: {report.FilesSeen} files, {report.Ingested} ingested, {report.Unchanged} unchanged, " +
             $"{report.ChunksWritten} chunks written in {report.ElapsedMs} ms.");
+
+        if (host.Services.GetService<ChunkEmbedder>() is { } embedder)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var lastShown = 0L;
+            var embedded = await embedder.EmbedMissingAsync(
+                new SynchronousProgress<(int Done, int Total)>(p =>
+                {
+                    // A line every 2 seconds (and the last one): up.sh shows these while the ingest runs.
+                    if (p.Done == p.Total || Stopwatch.GetElapsedTime(lastShown).TotalSeconds >= 2)
+                    {
+                        lastShown = Stopwatch.GetTimestamp();
+                        Console.Out.WriteLine(
+                            $"embedding: {p.Done}/{p.Total} chunk texts ({embedder.ModelId}, {Stopwatch.GetElapsedTime(started).TotalSeconds:F0} s)");
+                    }
+                }),
+                CancellationToken.None);
+            await Console.Out.WriteLineAsync(
+                $"ingest: {embedded} chunk texts embedded with {embedder.ModelId} in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms.");
+        }
+
         return 0;
     }
 }

@@ -1,5 +1,7 @@
+using Agent.Worker.Embeddings;
 using Agent.Worker.Retrieval;
 using Agent.Worker.Tools;
+using Microsoft.Extensions.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -9,14 +11,18 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RetrievalServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <c>search_documents</c> and <c>read_document</c> as <see cref="IAgentTool"/> singletons. They need the
+    /// Adds <c>search_documents</c> and <c>read_document</c> as <see cref="IAgentTool"/> singletons, with the
+    /// embedding model <c>Embeddings:Provider</c> names (<see cref="EmbeddingsServiceCollectionExtensions.AddEmbeddings"/>). They need the
     /// <c>NpgsqlDataSource</c> that <c>AddAgentPersistence</c> registers.
     /// </summary>
     /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The configuration.</param>
     /// <returns>The same service collection.</returns>
-    public static IServiceCollection AddRetrievalTools(this IServiceCollection services)
+    public static IServiceCollection AddRetrievalTools(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<IAgentTool, SearchDocumentsTool>();
+        services.AddEmbeddings(configuration);
+        services.AddSingleton<IAgentTool>(sp => new SearchDocumentsTool(
+            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetService<ChunkVectorIndex>()));
         services.AddSingleton<IAgentTool, ReadDocumentTool>();
         return services;
     }

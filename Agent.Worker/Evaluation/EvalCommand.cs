@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Agent.Worker.Agent;
+using Agent.Worker.Hosting;
+using Agent.Worker.Models;
+using Agent.Worker.Retrieval;
+using Agent.Worker.Tools;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Agent.Worker.Evaluation;
+
+/// <summary>
+/// The worker's <c>eval</c> command (run by <c>deploy/local/eval.sh</c>): the question set through hybrid search,
+/// full-text search alone and the agent; prints hit@1/3/5 and citation accuracy per category, and the search
+/// latency; compares with the recorded figures (the CI gate) or records them.
+/// </summary>
+/// <remarks>
+/// <c>eval --questions FILE --figures FILE [--record] [--check --manual DIR] [--report FILE] [--no-agent]</c>.
+/// Exit codes: 0 passed (or recorded), 1 a figure fell more than <see cref="EvalFigures.Tolerance"/> points below
+/// the recorded one, 2 bad input (a question set line, a page that does not exist or lacks its evidence phrase).
+/// </remarks>
+internal static partial class EvalCommand
+{
+    /// <summary>Runs the command.</summary>
+    /// <param name="builder">The host builder (persistence already added).</param>
+    /// <param name="args">The command line.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> RunAsync(HostApplicationBuilder builder, string[] args)
+    {
+        string? Option(string name)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        }
+
+        var questionsPath = Option("--questions") ?? "eval/questions.tsv";
+        var figuresPath = Option("--figures") ?? "eval/figures.json";
+        var questions = EvalQuestion.Load(questionsPath);
+        if (args.Contains("--check"))
+        {
+            var problems = Check(questions, Option("--manual") ?? WorkerCommands.DefaultCorpusPath);
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync($"eval: {problem}");
+            }
+
+            if (problems.Count > 0)
+            {
+                return 2;
+            }
+
+            await Console.Out.WriteLineAsync($"eval: {questions.Count} questions checked: every page exists and contains its evidence phrase.");
+        }
+
+        builder.Services.AddAgentModels(builder.Configuration);
+        builder.Services.AddRetrievalTools(builder.Configuration);
+        builder.Services.AddSingleton<RetrievalAgent>();
+        using var host = builder.Build();
+        var hybridSearch = host.Services.GetServices<IAgentTool>().Single(t => t.Name == SearchDocumentsTool.ToolName);
+        var lexicalSearch = new SearchDocumentsTool(host.Services.GetRequiredService<NpgsqlDataSource>());
+        var agent = args.Contains("--no-agent") ? null : host.Services.GetRequiredService<RetrievalAgent>();
+        var hybrid = new RetrievalEvaluator(agent, hybridSearch);
+        var lexical = new RetrievalEvaluator(null, lexicalSearch);
+
+        // Warm up: the embedding model and the vector cache load on first use, and are not what is measured.
+        await hybrid.EvaluateAsync(questions[0], CancellationToken.None);
+        await lexical.EvaluateAsync(questions[0], CancellationToken.None);
+
+        var hybridOutcomes = new List<EvalOutcome>();
+        var lexicalOutcomes = new List<EvalOutcome>();
+        foreach (var question in questions)
+        {
+            hybridOutcomes.Add(await hybrid.EvaluateAsync(question, CancellationToken.None));
+            lexicalOutcomes.Add(await lexical.EvaluateAsync(question, CancellationToken.None));
+        }
+
+        var figures = RetrievalEvaluator.Figures(hybridOutcomes);
+        var lexicalFigures = RetrievalEvaluator.Figures(lexicalOutcomes);
+        await Console.Out.WriteAsync(Table(figures, lexicalFigures, agent is not null));
+        await Console.Out.WriteLineAsync(
+            $"search_documents latency over {questions.Count} questions: hybrid (query embedding included) " +
+            $"p50 {Percentile(hybridOutcomes, 50):F1} ms, p99 {Percentile(hybridOutcomes, 99):F1} ms; full text alone " +
+            $"p50 {Percentile(lexicalOutcomes, 50):F1} ms, p99 {Percentile(lexicalOutcomes, 99):F1} ms.");
+
+        if (Option("--report") is { } reportPath)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPath))!);
+            await File.WriteAllLinesAsync(reportPath, hybridOutcomes.Zip(lexicalOutcomes).Select(p =>
+                string.Join('\t', p.First.Question.Category, p.First.Question.Text, string.Join(' ', p.First.Question.Pages),
+                    p.First.HitAt(5) ? "hit" : "MISS", string.Join(' ', p.First.Sources), p.Second.HitAt(5) ? "hit" : "MISS",
+                    string.Join(' ', p.First.Cited))));
+        }
+
+        if (agent is null)
+        {
+            return 0;
+        }
+
+        if (args.Contains("--record"))
+        {
+            EvalFigures.Write(figuresPath, figures);
+            await Console.Out.WriteLineAsync($"eval: figures recorded in {figuresPath}.");
+            return 0;
+        }
+
+        if (!File.Exists(figuresPath))
+        {
+            await Console.Error.WriteLineAsync($"eval: {figuresPath} does not exist; run with --record to record the figures.");
+            return 2;
+        }
+
+        var regressions = EvalFigures.Regressions(EvalFigures.Read(figuresPath), figures);
+        foreach (var regression in regressions)
+        {
+            await Console.Error.WriteLineAsync($"eval: REGRESSION {regression}");
+        }
+
+        await Console.Out.WriteLineAsync(regressions.Count == 0
+            ? $"eval: passed (no figure more than {EvalFigures.Tolerance} points below {figuresPath})."
+            : $"eval: FAILED, {regressions.Count} figure(s) more than {EvalFigures.Tolerance} points below {figuresPath}.");
+        return regressions.Count == 0 ? 0 : 1;
+    }
+
+    private static List<string> Check(List<EvalQuestion> questions, string manual)
+    {
+        var problems = new List<string>();
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var question in questions)
+        {
+            foreach (var page in question.Pages.Where(p => !File.Exists(Path.Combine(manual, p))))
+            {
+                problems.Add($"\"{question.Text}\": {page} does not exist in {manual}");
+            }
+
+            var first = Path.Combine(manual, question.Pages[0]);
+            if (!File.Exists(first))
+            {
+                continue;
+            }
+
+            if (!texts.TryGetValue(first, out var text))
+            {
+                text = Whitespace().Replace(WebUtility.HtmlDecode(Tag().Replace(File.ReadAllText(first), " ")), " ");
+                texts[first] = text;
+            }
+
+            if (!text.Contains(Whitespace().Replace(question.Evidence, " "), StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"\"{question.Text}\": {question.Pages[0]} does not contain \"{question.Evidence}\"");
+            }
+        }
+
+        return problems;
+    }
+
+    private static string Table(
+        SortedDictionary<string, CategoryFigures> hybrid, SortedDictionary<string, CategoryFigures> lexical, bool withAgent)
+    {
+        var table = new StringBuilder();
+        table.AppendLine(CultureInfo.InvariantCulture,
+            $"{"category",-10} {"n",4} | {"hit@1",6} {"hit@3",6} {"hit@5",6} | {"cited",6} | full text alone: {"hit@1",6} {"hit@3",6} {"hit@5",6}");
+        foreach (var (category, f) in hybrid.OrderBy(c => c.Key == "all").ThenBy(c => c.Key, StringComparer.Ordinal))
+        {
+            var l = lexical[category];
+            var cited = withAgent ? $"{f.Cited,5:F1}%" : "     -";
+            table.AppendLine(CultureInfo.InvariantCulture,
+                $"{category,-10} {f.Questions,4} | {f.HitAt1,5:F1}% {f.HitAt3,5:F1}% {f.HitAt5,5:F1}% | {cited} |                  {l.HitAt1,5:F1}% {l.HitAt3,5:F1}% {l.HitAt5,5:F1}%");
+        }
+
+        return table.ToString();
+    }
+
+    private static double Percentile(List<EvalOutcome> outcomes, int percentile)
+    {
+        var sorted = outcomes.Select(o => o.SearchMs).Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    [GeneratedRegex("<[^>]*>")]
+    private static partial Regex Tag();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Agent.Worker.Agent;
+using Agent.Worker.Tools;
+
+namespace Agent.Worker.Evaluation;
+
+/// <summary>What one question scored.</summary>
+/// <param name="Question">The question.</param>
+/// <param name="Sources">The pages of the search results, in rank order.</param>
+/// <param name="Cited">The pages the agent's answer cites, or empty when the agent was not run.</param>
+/// <param name="SearchMs">How long <c>search_documents</c> took (query embedding included), in ms.</param>
+internal sealed record EvalOutcome(EvalQuestion Question, IReadOnlyList<string> Sources, IReadOnlyList<string> Cited, double SearchMs)
+{
+    /// <summary>Whether an answering page is among the first <paramref name="n"/> results.</summary>
+    /// <param name="n">How many results count.</param>
+    /// <returns>True on a hit.</returns>
+    public bool HitAt(int n) => Sources.Take(n).Any(Question.Pages.Contains);
+
+    /// <summary>Gets a value indicating whether the answer cites an answering page.</summary>
+    public bool CitesAnswer => Cited.Any(Question.Pages.Contains);
+}
+
+/// <summary>
+/// Runs the eval set through <c>search_documents</c> and through the agent (model and tools, in process, as a run
+/// would), and turns the outcomes into figures per category.
+/// </summary>
+/// <param name="agent">The retrieval agent with the configured model.</param>
+/// <param name="search">The <c>search_documents</c> tool to measure.</param>
+internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTool search)
+{
+    /// <summary>The most model calls per question before the agent is cut off (each tool round is one more).</summary>
+    public const int MaxModelCalls = 6;
+
+    /// <summary>Scores one question.</summary>
+    /// <param name="question">The question.</param>
+    /// <param name="cancellationToken">Cancels the work.</param>
+    /// <returns>The outcome.</returns>
+    public async Task<EvalOutcome> EvaluateAsync(EvalQuestion question, CancellationToken cancellationToken)
+    {
+        var arguments = JsonSerializer.SerializeToElement(new { query = question.Text, k = 5 });
+        var started = Stopwatch.GetTimestamp();
+        var json = await search.InvokeAsync(arguments, new ToolInvocation(Guid.NewGuid(), 0, "eval"), cancellationToken);
+        var searchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var sources = JsonNode.Parse(json)!["results"]!.AsArray().Select(r => r!["source"]!.GetValue<string>()).ToList();
+        var cited = agent is null ? [] : await AskAsync(agent, question.Text, cancellationToken);
+        return new EvalOutcome(question, sources, cited, searchMs);
+    }
+
+    /// <summary>Figures per category and for <c>all</c>.</summary>
+    /// <param name="outcomes">The outcomes.</param>
+    /// <returns>Figures by category.</returns>
+    public static SortedDictionary<string, CategoryFigures> Figures(IReadOnlyList<EvalOutcome> outcomes)
+    {
+        static CategoryFigures Of(IReadOnlyCollection<EvalOutcome> group)
+        {
+            double Percent(Func<EvalOutcome, bool> hit) => Math.Round(100.0 * group.Count(hit) / group.Count, 1);
+            return new CategoryFigures(group.Count, Percent(o => o.HitAt(1)), Percent(o => o.HitAt(3)), Percent(o => o.HitAt(5)), Percent(o => o.CitesAnswer));
+        }
+
+        var figures = new SortedDictionary<string, CategoryFigures>(StringComparer.Ordinal) { ["all"] = Of(outcomes) };
+        foreach (var group in outcomes.GroupBy(o => o.Question.Category))
+        {
+            figures[group.Key] = Of(group.ToList());
+        }
+
+        return figures;
+    }
+
+    private static async Task<List<string>> AskAsync(RetrievalAgent agent, string question, CancellationToken cancellationToken)
+    {
+        var messages = new JsonArray { new JsonObject { ["type"] = "human", ["content"] = question } };
+        var runId = Guid.NewGuid();
+        for (var step = 0; step < MaxModelCalls && RetrievalAgent.NextNode(messages) != AgentNode.End; step++)
+        {
+            if (RetrievalAgent.NextNode(messages) == AgentNode.Tools)
+            {
+                var (results, _) = await agent.RunToolsAsync((JsonObject)messages[^1]!, runId, step, null, cancellationToken);
+                foreach (var result in results)
+                {
+                    messages.Add(result!.DeepClone());
+                }
+            }
+            else
+            {
+                var reply = await agent.CallModelAsync(messages, $"eval-{step}", null, null, null, null, cancellationToken);
+                messages.Add(reply.Message);
+            }
+        }
+
+        var answer = messages[^1]?["content"] is JsonValue content && content.TryGetValue<string>(out var text) ? text : "";
+        return [.. CitedPage().Matches(answer).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
+    }
+
+    // The offline model's sources read "[1] Title — Heading (page.html)"; an LLM is asked to cite the same way.
+    [GeneratedRegex(@"\b([a-z0-9][a-z0-9._-]*\.html)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex CitedPage();
+}

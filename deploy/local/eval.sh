@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Scores retrieval on the question set eval/questions.tsv (264 questions over the whole PostgreSQL 15 manual, each
+# with the pages that answer it): hit@1/3/5 of search_documents (hybrid, and full text alone for comparison) and
+# the share of the agent's answers that cite an answering page, per category, plus search latency. Fails (exit 1)
+# when a figure is more than 2 points below the one recorded in eval/figures.json: CI runs it after the tests.
+#
+# It ingests the manual (embeddings included) into its own database, agent_eval, which it keeps: a second run only
+# checks the pages' hashes. First run about 2 minutes on 2 idle cores (ingest and embeddings), then under a minute.
+#
+# Usage: deploy/local/eval.sh [--record] [--no-build]
+#   --record    write this run's figures to eval/figures.json instead of comparing (commit the file)
+#   --no-build  use the existing Release build (test.sh has just built it)
+# Environment: OPENAI_API_KEY (unset: the offline extractive model answers; set: the configured LLM does),
+# AGENT_EVAL_DATABASE (default agent_eval), Embeddings__Provider (default MiniLM).
+set -euo pipefail
+
+# shellcheck source=deploy/local/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+RECORD=()
+BUILD=true
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --record) RECORD=(--record); shift ;;
+    --no-build) BUILD=false; shift ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+
+MANUAL_DIR="/usr/share/doc/postgresql-doc-15/html"
+EVAL_DATABASE="${AGENT_EVAL_DATABASE:-agent_eval}"
+export ConnectionStrings__Agent="Host=localhost;Username=$AGENT_PG_USER;Password=$AGENT_PG_PASSWORD;Database=$EVAL_DATABASE"
+
+bash "$AGENT_ROOT/deploy/local/services.sh"
+require_dotnet
+[ -d "$MANUAL_DIR" ] || die "$MANUAL_DIR is missing (package postgresql-doc-15; services.sh installs it)"
+mkdir -p "$AGENT_LOGS" "$AGENT_LOCAL/eval"
+
+if $BUILD; then
+  log "building the worker (Release)"
+  dotnet build "$AGENT_ROOT/Agent.Worker" -c Release -nologo -v quiet -clp:NoSummary || die "build failed"
+fi
+
+if ! PGPASSWORD="$AGENT_PG_PASSWORD" psql -h localhost -U "$AGENT_PG_USER" -d postgres -Atqc \
+    "SELECT 1 FROM pg_database WHERE datname = '$EVAL_DATABASE'" | grep -q 1; then
+  log "creating the database $EVAL_DATABASE"
+  PGPASSWORD="$AGENT_PG_PASSWORD" psql -h localhost -U "$AGENT_PG_USER" -d postgres -qc "CREATE DATABASE $EVAL_DATABASE" ||
+    die "could not create the database $EVAL_DATABASE"
+fi
+
+worker() { (cd "$AGENT_WORKER_DIR" && dotnet Agent.Worker.dll "$@"); }
+
+log "migrating $EVAL_DATABASE"
+worker migrate >"$AGENT_LOGS/eval-migrate.log" 2>&1 || { show_log_tail eval-migrate; die "migrate failed"; }
+log "ingesting the manual with embeddings (progress below; log: .local/logs/eval-ingest.log)"
+worker ingest --path "$MANUAL_DIR" 2>&1 | tee "$AGENT_LOGS/eval-ingest.log" | grep --line-buffered -E '^(ingest|embedding):' >&2 ||
+  { show_log_tail eval-ingest; die "ingest failed"; }
+
+log "scoring $(grep -vc '^#' "$AGENT_ROOT/eval/questions.tsv") questions (per-question report: .local/eval/last-run.tsv)"
+worker eval --check --manual "$MANUAL_DIR" \
+  --questions "$AGENT_ROOT/eval/questions.tsv" --figures "$AGENT_ROOT/eval/figures.json" \
+  --report "$AGENT_LOCAL/eval/last-run.tsv" "${RECORD[@]}" | grep -v '^{"Timestamp"'
+
