@@ -370,6 +370,13 @@ namespace Agent.Persistence.Migrations
                         .HasColumnName("search_vector")
                         .HasComputedColumnSql("setweight(to_tsvector('english'::regconfig, heading), 'A') || setweight(to_tsvector('english'::regconfig, content), 'B')", true);
 
+                    b.Property<string>("TextHash")
+                        .IsRequired()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("text")
+                        .HasColumnName("text_hash")
+                        .HasComputedColumnSql("md5((heading || E'\\n') || content)", true);
+
                     b.HasKey("ChunkId");
 
                     b.HasIndex("SearchVector")
@@ -382,6 +389,27 @@ namespace Agent.Persistence.Migrations
                         .HasDatabaseName("ux_chunks_document_id_ordinal");
 
                     b.ToTable("chunks", "agent");
+                });
+
+            modelBuilder.Entity("Agent.Persistence.Documents.ChunkEmbedding", b =>
+                {
+                    b.Property<string>("Model")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model");
+
+                    b.Property<string>("TextHash")
+                        .HasColumnType("text")
+                        .HasColumnName("text_hash");
+
+                    b.PrimitiveCollection<float[]>("Embedding")
+                        .IsRequired()
+                        .HasColumnType("real[]")
+                        .HasColumnName("embedding");
+
+                    b.HasKey("Model", "TextHash");
+
+                    b.ToTable("chunk_embeddings", "agent");
                 });
 
             modelBuilder.Entity("Agent.Persistence.Documents.Document", b =>
@@ -413,6 +441,13 @@ namespace Agent.Persistence.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("title");
+
+                    b.Property<NpgsqlTsVector>("TitleVector")
+                        .IsRequired()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("tsvector")
+                        .HasColumnName("title_vector")
+                        .HasComputedColumnSql("setweight(to_tsvector('english'::regconfig, title), 'A')", true);
 
                     b.HasKey("DocumentId");
 
