@@ -1,3 +1,4 @@
+using Agent.Persistence.Connections;
 using Agent.Contracts.Runs;
 using Agent.Worker.Crons;
 using Agent.Worker.Webhooks;
@@ -28,7 +29,8 @@ internal static class AgentWorkerHostBuilderExtensions
     /// <returns>The services.</returns>
     public static IServiceCollection AddAgentWorkerBasics(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddAgentPersistence(configuration.GetConnectionString("Agent") ?? DefaultDatabase);
+        var budget = (configuration.GetSection(ConnectionBudget.Section).Get<ConnectionBudget>() ?? new ConnectionBudget()).Validate();
+        services.AddAgentPersistence(configuration.GetConnectionString("Agent") ?? DefaultDatabase, budget);
         services.AddOptions<AgentWorkerOptions>()
             .Bind(configuration.GetSection(AgentWorkerOptions.SectionName))
             .Configure(o => o.RunQueue = configuration[AgentRunQueues.RunsSettingKey] ?? o.RunQueue)
@@ -64,6 +66,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddHostedService<CronScheduler>();
         services.AddScoped<CronFirer>();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookOutboxOptions>().Bind(configuration.GetSection(WebhookOutboxOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
