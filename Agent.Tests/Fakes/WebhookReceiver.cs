@@ -46,8 +46,11 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             receiver.arrived.Release();
             if (Volatile.Read(ref receiver.stall) is { } held)
             {
-                // Recorded, but not answered until the test lets it (or the sender gives up).
+                // Recorded, but not answered until the test lets it (or the sender gives up). The gate is the test's own
+                // TaskCompletionSource, completed by Release, not work from another context.
+#pragma warning disable VSTHRD003
                 await Task.WhenAny(held.Task, Task.Delay(Timeout.Infinite, context.RequestAborted));
+#pragma warning restore VSTHRD003
             }
             return Results.StatusCode(receiver.statuses.TryDequeue(out var status) ? status : StatusCodes.Status200OK);
         });
