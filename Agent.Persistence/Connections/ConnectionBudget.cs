@@ -64,8 +64,12 @@ public sealed class ConnectionBudget
     /// <returns>The connection string with <c>Maximum Pool Size</c> set.</returns>
     public string Apply(string connectionString)
     {
+        // NpgsqlConnectionStringBuilder.ContainsKey answers for every keyword it knows, set or not: look at the text.
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(k => k.Replace(" ", string.Empty, StringComparison.Ordinal))
+            .Any(k => k.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || k.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase));
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Maximum Pool Size"))
+        if (!written)
         {
             builder.MaxPoolSize = MaxPoolSize;
         }
