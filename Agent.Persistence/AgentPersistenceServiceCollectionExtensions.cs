@@ -2,6 +2,7 @@ using Agent.Persistence;
 using Agent.Persistence.ApiKeys;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Connections;
 using Agent.Persistence.Crons;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
@@ -29,12 +30,14 @@ public static class AgentPersistenceServiceCollectionExtensions
     /// </remarks>
     /// <param name="services">The service collection.</param>
     /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=localhost;Username=agent;Password=agent;Database=agent</c>.</param>
+    /// <param name="budget">Sizes the connection pool (<see cref="ConnectionBudget"/>); null: the defaults.</param>
     /// <returns>The same service collection.</returns>
     /// <exception cref="ArgumentException">The connection string is empty.</exception>
-    public static IServiceCollection AddAgentPersistence(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddAgentPersistence(this IServiceCollection services, string connectionString, ConnectionBudget? budget = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
+        var pooled = (budget ?? new ConnectionBudget()).Apply(connectionString);
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(pooled).Build());
         services.AddPooledDbContextFactory<AgentDbContext>((sp, options) =>
             options.UseAgentDatabase(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddScoped(sp =>
@@ -53,6 +56,7 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyLookup>();
         services.AddSingleton<UsageQueries>();
+        services.AddScoped<Agent.Persistence.Webhooks.WebhookOutbox>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddSingleton(TimeProvider.System);
         return services;
@@ -81,5 +85,6 @@ public static class AgentPersistenceServiceCollectionExtensions
     /// <param name="dataSource">The data source.</param>
     /// <returns>The same builder.</returns>
     public static DbContextOptionsBuilder UseAgentDatabase(this DbContextOptionsBuilder options, NpgsqlDataSource dataSource) =>
-        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", AgentDbContext.Schema));
+        options.UseNpgsql(dataSource, npgsql => npgsql.MigrationsHistoryTable("__EFMigrationsHistory", AgentDbContext.Schema))
+            .AddInterceptors(ConnectionFailureInterceptor.Instance);
 }

@@ -1,3 +1,4 @@
+using Agent.Persistence.Connections;
 using Agent.Api.Auth;
 using Agent.Api.Http;
 using Agent.Api.RateLimiting;
@@ -35,7 +36,8 @@ internal static class AgentApiHostBuilderExtensions
         builder.Services.AddAgentLogging(builder.Configuration, "agent-api");
 
         var database = builder.Configuration.GetConnectionString("Agent") ?? "Host=localhost;Username=agent;Password=agent;Database=agent";
-        builder.Services.AddAgentPersistence(database);
+        var budget = (builder.Configuration.GetSection(ConnectionBudget.Section).Get<ConnectionBudget>() ?? new ConnectionBudget()).Validate();
+        builder.Services.AddAgentPersistence(database, budget);
         builder.Services.AddAgentAuthentication(builder.Configuration);
         builder.Services.AddApiRateLimiting(builder.Configuration);
         builder.Services.AddHttpSecurity(builder.Configuration);

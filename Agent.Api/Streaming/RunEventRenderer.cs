@@ -23,9 +23,13 @@ namespace Agent.Api.Streaming;
 /// <para>
 /// Token chunks are concatenated by message id in the SDKs (<c>MessageTupleManager</c>), so a message whose tokens
 /// were streamed is never sent whole again: when its step commits, only what the client has not seen yet (a lost
-/// delta, or the rest after a reconnect) goes out as a final chunk. A token event's id is
-/// <c>{sequence}.{characters}.{tool calls}</c>: the last committed event and how much of the streaming message the
-/// client has; <see cref="ResumeAfter"/> reads it back from <c>Last-Event-ID</c>.
+/// delta, or the rest after a reconnect) goes out as a final chunk. Event ids are <see cref="StreamEventId"/>'s: a
+/// token event's says how much of the streaming message the client has, and <see cref="ResumeAfter"/> reads it back
+/// from <c>Last-Event-ID</c>.
+/// </para>
+/// <para>
+/// A stored event's candidate events have fixed slots (mode by mode, message by message, in request order), counted
+/// whether or not they are sent, so a client can resume between two events of one step on any connection.
 /// </para>
 /// </remarks>
 /// <param name="modes">The requested stream modes.</param>
@@ -39,31 +43,36 @@ internal sealed class RunEventRenderer(
     private readonly bool wantsTokens = modes.Any(m => m is StreamModes.MessagesTuple or StreamModes.Messages);
     private readonly Dictionary<string, StreamedMessage> streamed = new(StringComparer.Ordinal);
     private StreamedMessage? resume;
+    private long resumeAfterSequence;
     private JsonArray? state;
 
     /// <summary>
-    /// Continues a stream whose client already has part of the message that was streaming after the event it resumes
-    /// from (a token event id <c>{sequence}.{characters}.{tool calls}</c>): the next model step sends only the rest.
+    /// Continues a stream whose client already has part of the message of the first model step after stored event
+    /// <paramref name="sequence"/> (from a token event id, or a <c>N:s.c.t</c> id): that step sends only the rest.
     /// </summary>
+    /// <param name="sequence">The stored event the client has everything up to; the resume applies to the first model step after it.</param>
     /// <param name="characters">Content characters the client has.</param>
     /// <param name="toolCalls">Tool calls the client has.</param>
-    public void ResumeAfter(int characters, int toolCalls) => resume = new StreamedMessage { Characters = characters, ToolCalls = toolCalls };
+    public void ResumeAfter(long sequence, int characters, int toolCalls)
+    {
+        resume = new StreamedMessage { Characters = characters, ToolCalls = toolCalls };
+        resumeAfterSequence = sequence;
+    }
 
     /// <summary>Renders one live token delta.</summary>
     /// <param name="token">The delta.</param>
-    /// <returns>SSE events as pairs of name and JSON data, and the event id to send with them.</returns>
-    public (IReadOnlyList<(string Event, string Data)> Events, string Id) RenderToken(AgentRunTokenStreamed token)
+    /// <returns>SSE events as name, JSON data and id (<see cref="StreamEventId.Token"/>), in order.</returns>
+    public IReadOnlyList<(string Event, string Data, string Id)> RenderToken(AgentRunTokenStreamed token)
     {
         var output = new List<(string, string)>();
-        var id = $"{token.AfterSequence}.0.0";
         if (!wantsTokens)
         {
-            return (output, id);
+            return [];
         }
 
         if (!streamed.TryGetValue(token.MessageId, out var message))
         {
-            message = resume ?? new StreamedMessage();
+            message = resume is not null && token.AfterSequence >= resumeAfterSequence ? resume : new StreamedMessage();
             resume = null;
             streamed[token.MessageId] = message;
         }
@@ -89,8 +98,10 @@ internal sealed class RunEventRenderer(
 
         if (message.Broken || (text.Length == 0 && newCalls.Count == 0))
         {
-            return (output, $"{token.AfterSequence}.{message.Characters}.{message.ToolCalls}");
+            return [];
         }
+
+        var (before, beforeCalls) = (message.Characters, message.ToolCalls);
 
         var metadata = Metadata(token.Node, JsonValue.Create(token.Step));
         foreach (var mode in modes)
@@ -115,32 +126,46 @@ internal sealed class RunEventRenderer(
 
         message.Characters += text.Length;
         message.ToolCalls += newCalls.Count;
-        return (output, $"{token.AfterSequence}.{message.Characters}.{message.ToolCalls}");
+        // The delta's last event carries what the client then has; an earlier one (messages/metadata, or a second
+        // mode's copy) counts as before the delta, so a reconnect after it sends the delta's text again.
+        return output.Select((e, i) => (e.Item1, e.Item2, i == output.Count - 1
+                ? StreamEventId.Token(token.AfterSequence, message.Characters, message.ToolCalls, null)
+                : StreamEventId.Token(token.AfterSequence, before, beforeCalls, i)))
+            .ToList();
     }
 
     /// <summary>Renders one stored event.</summary>
+    /// <param name="sequence">The event's sequence in the run.</param>
     /// <param name="kind">The event kind (<see cref="RunEventKinds"/>).</param>
     /// <param name="data">The event data (JSON text).</param>
     /// <param name="createdAt">When the event was committed (the <c>debug</c> timestamp).</param>
     /// <param name="cancellationToken">Cancels loading the prior state.</param>
-    /// <returns>SSE events as pairs of name and single-line JSON data, in order.</returns>
-    public async Task<IReadOnlyList<(string Event, string Data)>> RenderAsync(
-        string kind, string data, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    /// <returns>The SSE events with their slots, in order.</returns>
+    public async Task<RenderedStep> RenderAsync(
+        long sequence, string kind, string data, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
-        var output = new List<(string, string)>();
         if (JsonNode.Parse(data) is not JsonObject payload)
         {
-            return output;
+            return RenderedStep.Empty;
+        }
+
+        var output = new List<RenderedEvent>();
+        var slot = 0;
+        // Every candidate takes a slot, sent or not, so slots mean the same on every connection.
+        void Add(string name, JsonNode? json)
+        {
+            if (json is not null)
+            {
+                output.Add(new RenderedEvent(name, json.ToJsonString(), slot));
+            }
+
+            slot++;
         }
 
         if (kind == RunEventKinds.Status)
         {
-            if (payload["error"] is JsonObject error && payload["status"]?.GetValue<string>() is "error" or "timeout")
-            {
-                output.Add(("error", error.ToJsonString()));
-            }
-
-            return output;
+            Add("error", payload["error"] is JsonObject error && payload["status"]?.GetValue<string>() is "error" or "timeout" ? error : null);
+            return new RenderedStep(output, null);
         }
 
         var node = payload["node"]?.GetValue<string>() ?? "agent";
@@ -153,38 +178,35 @@ internal sealed class RunEventRenderer(
 
         var step = payload["step"];
         var isInput = node == "__start__";
+        var resuming = resume is not null && sequence > resumeAfterSequence;
+        var sent = messages.OfType<JsonObject>().Select(m => Streamed(m, node, resuming)).FirstOrDefault(m => m is not null);
         foreach (var mode in modes)
         {
             switch (mode)
             {
                 case StreamModes.Updates when !isInput:
-                    output.Add(("updates", new JsonObject { [node] = new JsonObject { ["messages"] = messages.DeepClone() } }.ToJsonString()));
+                    Add("updates", new JsonObject { [node] = new JsonObject { ["messages"] = messages.DeepClone() } });
                     break;
                 case StreamModes.Values:
-                    output.Add(("values", new JsonObject { ["messages"] = state!.DeepClone() }.ToJsonString()));
+                    Add("values", new JsonObject { ["messages"] = state!.DeepClone() });
                     break;
                 case StreamModes.MessagesTuple when !isInput:
                     foreach (var message in messages.OfType<JsonObject>())
                     {
-                        var sent = Streamed(message, node);
-                        var body = sent is null ? message.DeepClone() : Remainder(message, sent);
-                        if (body is not null)
-                        {
-                            output.Add(("messages", new JsonArray(body, Metadata(node, step)).ToJsonString()));
-                        }
+                        var had = Streamed(message, node, resuming);
+                        var body = had is null ? message.DeepClone() : Remainder(message, had);
+                        Add("messages", body is null ? null : new JsonArray(body, Metadata(node, step)));
                     }
 
                     break;
                 case StreamModes.Messages when !isInput:
                     foreach (var message in messages.OfType<JsonObject>())
                     {
-                        if (Streamed(message, node) is not { MetadataSent: true })
-                        {
-                            var id = message["id"]?.GetValue<string>() ?? string.Empty;
-                            output.Add(("messages/metadata", new JsonObject { [id] = new JsonObject { ["metadata"] = Metadata(node, step) } }.ToJsonString()));
-                        }
-
-                        output.Add(("messages/complete", new JsonArray(message.DeepClone()).ToJsonString()));
+                        var id = message["id"]?.GetValue<string>() ?? string.Empty;
+                        Add("messages/metadata", Streamed(message, node, resuming) is { MetadataSent: true }
+                            ? null
+                            : new JsonObject { [id] = new JsonObject { ["metadata"] = Metadata(node, step) } });
+                        Add("messages/complete", new JsonArray(message.DeepClone()));
                     }
 
                     break;
@@ -192,30 +214,31 @@ internal sealed class RunEventRenderer(
                     var usage = (JsonObject)call.DeepClone();
                     usage["type"] = "model_call";
                     usage["step"] = step?.DeepClone();
-                    output.Add(("custom", usage.ToJsonString()));
+                    Add("custom", usage);
                     break;
                 case StreamModes.Debug:
                     if (!isInput)
                     {
-                        output.Add(("debug", Debug("task", step, createdAt, TaskPayload(payload, node)).ToJsonString()));
-                        output.Add(("debug", Debug("task_result", step, createdAt, TaskResult(payload, node, messages)).ToJsonString()));
+                        Add("debug", Debug("task", step, createdAt, TaskPayload(payload, node)));
+                        Add("debug", Debug("task_result", step, createdAt, TaskResult(payload, node, messages)));
                     }
 
-                    output.Add(("debug", Debug("checkpoint", step, createdAt, CheckpointPayload(payload, node)).ToJsonString()));
+                    Add("debug", Debug("checkpoint", step, createdAt, CheckpointPayload(payload, node)));
                     break;
                 case StreamModes.Tasks when !isInput:
-                    output.Add(("tasks", TaskPayload(payload, node).ToJsonString()));
-                    output.Add(("tasks", TaskResult(payload, node, messages).ToJsonString()));
+                    Add("tasks", TaskPayload(payload, node));
+                    Add("tasks", TaskResult(payload, node, messages));
                     break;
                 case StreamModes.Checkpoints:
-                    output.Add(("checkpoints", CheckpointPayload(payload, node).ToJsonString()));
+                    Add("checkpoints", CheckpointPayload(payload, node));
                     break;
                 default:
                     break;
             }
         }
 
-        // Once committed, a message's tokens are history; a resume offset applies only to the first model step.
+        // Once committed, a message's tokens are history; a resume offset applies only to the first model step after
+        // the event the client resumed from.
         foreach (var message in messages.OfType<JsonObject>())
         {
             if (message["id"]?.GetValue<string>() is { } id)
@@ -224,12 +247,12 @@ internal sealed class RunEventRenderer(
             }
         }
 
-        if (node == "agent")
+        if (node == "agent" && resuming)
         {
             resume = null;
         }
 
-        return output;
+        return new RenderedStep(output, sent is { Characters: > 0 } or { ToolCalls: > 0 } ? (sent.Characters, sent.ToolCalls) : null);
     }
 
     private static JsonObject Chunk(string id, string text, IReadOnlyList<JsonNode?> toolCallChunks) => new()
@@ -278,7 +301,7 @@ internal sealed class RunEventRenderer(
     }
 
     // What the client has of a committed message: its streamed tokens, or the resume offset for the first model step.
-    private StreamedMessage? Streamed(JsonObject message, string node)
+    private StreamedMessage? Streamed(JsonObject message, string node, bool resuming)
     {
         var id = message["id"]?.GetValue<string>();
         if (id is not null && streamed.TryGetValue(id, out var sent))
@@ -286,7 +309,7 @@ internal sealed class RunEventRenderer(
             return sent;
         }
 
-        return node == "agent" && message["type"]?.GetValue<string>() == "ai" ? resume : null;
+        return resuming && node == "agent" && message["type"]?.GetValue<string>() == "ai" ? resume : null;
     }
 
     // The part of a committed ai message the client has not seen, as one last chunk; null when it has all of it.

@@ -57,30 +57,10 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
         }
     }
 
-    /// <summary>
-    /// Reads a <c>Last-Event-ID</c>: an event sequence (<c>N</c>; <c>-1</c> for "everything", what <c>useStream</c>
-    /// sends), or a token event id <c>N.characters.toolcalls</c> (see <see cref="RunEventRenderer"/>).
-    /// </summary>
+    /// <summary>Reads a <c>Last-Event-ID</c>: any id this stream sent (see <see cref="StreamEventId"/>), or <c>-1</c> for "everything".</summary>
     /// <param name="header">The header value.</param>
     /// <returns>The position, or null when the value is not one of this server's ids.</returns>
-    public static StreamPosition? ParseLastEventId(string header)
-    {
-        var parts = header.Trim().Split('.');
-        if (!long.TryParse(parts[0], out var sequence) || sequence < -1)
-        {
-            return null;
-        }
-
-        if (parts.Length == 1)
-        {
-            return new StreamPosition(Math.Max(sequence, 0), 0, 0, header.Trim());
-        }
-
-        return parts.Length == 3 && int.TryParse(parts[1], out var characters) && int.TryParse(parts[2], out var toolCalls)
-               && characters >= 0 && toolCalls >= 0 && sequence >= 0
-            ? new StreamPosition(sequence, characters, toolCalls, header.Trim())
-            : null;
-    }
+    public static StreamPosition? ParseLastEventId(string header) => StreamEventId.Parse(header);
 
     /// <summary>Streams the run until it ends or the client goes away.</summary>
     /// <param name="response">The response, headers already set with <see cref="SetStreamHeaders"/>.</param>
@@ -99,18 +79,21 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
         var renderer = new RunEventRenderer(modes, run.RunId, run.ThreadId, ct => LoadPriorMessagesAsync(run, ct));
         if (position.Characters > 0 || position.ToolCalls > 0)
         {
-            renderer.ResumeAfter(position.Characters, position.ToolCalls);
+            renderer.ResumeAfter(position.Sequence, position.Characters, position.ToolCalls);
         }
 
         var lastEventId = position.Sequence;
         // Every event is rendered from the first when the state is needed (values are a fold), else from the client's.
         var fromStart = modes.Any(m => m is StreamModes.Values or StreamModes.Debug or StreamModes.Checkpoints);
-        var cursor = new Cursor(lastEventId, fromStart ? 0 : lastEventId);
+        var cursor = new Cursor(lastEventId, fromStart ? 0 : lastEventId) { ClientSlot = position.Slot };
 
         try
         {
+            // The metadata event's own id is 0, sent on a stream from the start. A reconnect gets it without an id:
+            // the SSE client then keeps its Last-Event-ID, where echoing that id (or 0) would duplicate or rewind it.
             var metadata = new JsonObject { ["run_id"] = run.RunId.ToString(), ["attempt"] = Math.Max(run.Attempt, 1) };
-            await writer.WriteEventAsync("metadata", metadata.ToJsonString(), position.Id ?? lastEventId.ToString(), cancellationToken);
+            var fromNothing = position.Sequence == 0 && position.Slot < 0 && position.Characters == 0 && position.ToolCalls == 0;
+            await writer.WriteEventAsync("metadata", metadata.ToJsonString(), fromNothing ? StreamEventId.Start : null, cancellationToken);
 
             var ended = await CatchUpAsync(run.RunId, cursor, renderer, writer, cancellationToken)
                         || await HasEndedAsync(run.RunId, cursor, cancellationToken);
@@ -164,8 +147,7 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
             // Tokens of a step already sent (or of one this client has not reached) are dropped.
             if (token.AfterSequence == cursor.Rendered && cursor.ClientHas == cursor.Rendered)
             {
-                var (events, id) = renderer.RenderToken(token);
-                foreach (var (name, json) in events)
+                foreach (var (name, json, id) in renderer.RenderToken(token))
                 {
                     await writer.WriteEventAsync(name, json, id, cancellationToken);
                 }
@@ -208,16 +190,21 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
         long sequence, string kind, string data, DateTimeOffset createdAt, Cursor cursor, RunEventRenderer renderer, SseWriter writer,
         CancellationToken cancellationToken)
     {
-        var rendered = await renderer.RenderAsync(kind, data, createdAt, cancellationToken);
+        var rendered = await renderer.RenderAsync(sequence, kind, data, createdAt, cancellationToken);
         cursor.Rendered = sequence;
         if (sequence > cursor.ClientHas)
         {
-            foreach (var (name, json) in rendered)
+            // A client that resumed inside this step has its slots up to ClientSlot already.
+            var skipThrough = sequence == cursor.ClientHas + 1 ? cursor.ClientSlot : -1;
+            var pending = rendered.Events.Where(e => e.Slot > skipThrough).ToList();
+            for (var i = 0; i < pending.Count; i++)
             {
-                await writer.WriteEventAsync(name, json, sequence.ToString(), cancellationToken);
+                var id = StreamEventId.Committed(sequence, pending[i].Slot, last: i == pending.Count - 1, rendered.Streamed);
+                await writer.WriteEventAsync(pending[i].Event, pending[i].Data, id, cancellationToken);
             }
 
             cursor.ClientHas = sequence;
+            cursor.ClientSlot = -1;
         }
 
         return kind == RunEventKinds.Status && IsTerminal(data);
@@ -249,9 +236,12 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
     /// <param name="Sequence">The last committed event the client has (0: none).</param>
     /// <param name="Characters">Content characters it has of the message streaming after that event.</param>
     /// <param name="ToolCalls">Tool calls it has of that message.</param>
-    /// <param name="Id">The id as the client sent it, echoed on the first event, or null.</param>
+    /// <param name="Id">The id as the client sent it, or null.</param>
     internal sealed record StreamPosition(long Sequence, int Characters, int ToolCalls, string? Id)
     {
+        /// <summary>Gets the slots of stored event <c>Sequence + 1</c> the client already has (up to and including this one); -1 for none.</summary>
+        public int Slot { get; init; } = -1;
+
         /// <summary>Gets the position of a client that has nothing yet.</summary>
         public static StreamPosition Start { get; } = new(0, 0, 0, null);
     }
@@ -261,5 +251,8 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
         public long ClientHas { get; set; } = clientHas;
 
         public long Rendered { get; set; } = rendered;
+
+        // Slots of stored event ClientHas + 1 the client already has (-1: none).
+        public int ClientSlot { get; set; } = -1;
     }
 }

@@ -73,7 +73,7 @@ public sealed class Latency_benchmark
             {
                 runId = Guid.Parse(JsonNode.Parse(frame.Data)!["run_id"]!.GetValue<string>());
             }
-            else if (frame.Id is { } id && long.Parse(id) is var sequence and >= 1 && !received.ContainsKey(sequence))
+            else if (frame.Id is { } id && long.Parse(id.Split(':')[0], System.Globalization.CultureInfo.InvariantCulture) is var sequence and >= 1 && !received.ContainsKey(sequence))
             {
                 received[sequence] = (DateTimeOffset.UtcNow, Stopwatch.GetElapsedTime(submitted).TotalMilliseconds);
             }

@@ -28,10 +28,10 @@ public sealed class When_run_events_are_rendered_for_stream_modes
         var prior = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = "earlier", ["id"] = "p1" });
         var renderer = new RunEventRenderer(["values"], RunId, ThreadId, _ => Task.FromResult(prior));
 
-        await renderer.RenderAsync(RunEventKinds.Step, Step(0, "__start__", "question"), DateTimeOffset.UnixEpoch, CancellationToken.None);
-        var second = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "answer"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        await renderer.RenderAsync(1, RunEventKinds.Step, Step(0, "__start__", "question"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var second = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "answer"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
-        var values = JsonNode.Parse(second.Single().Data)!["messages"]!.AsArray();
+        var values = JsonNode.Parse(second.Events.Single().Data)!["messages"]!.AsArray();
         Assert.That(values.Select(m => m!["content"]!.GetValue<string>()), Is.EqualTo(new[] { "earlier", "question", "answer" }));
     }
 
@@ -40,14 +40,14 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     {
         var renderer = new RunEventRenderer(["updates"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
 
-        var input = await renderer.RenderAsync(RunEventKinds.Step, Step(0, "__start__", "q"), DateTimeOffset.UnixEpoch, CancellationToken.None);
-        var agent = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "a"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var input = await renderer.RenderAsync(1, RunEventKinds.Step, Step(0, "__start__", "q"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var agent = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "a"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(input, Is.Empty);
-            Assert.That(agent.Single().Event, Is.EqualTo("updates"));
-            Assert.That(JsonNode.Parse(agent.Single().Data)!["agent"]!["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("a"));
+            Assert.That(input.Events, Is.Empty);
+            Assert.That(agent.Events.Single().Event, Is.EqualTo("updates"));
+            Assert.That(JsonNode.Parse(agent.Events.Single().Data)!["agent"]!["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("a"));
         }
     }
 
@@ -56,16 +56,16 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     {
         var renderer = new RunEventRenderer(["messages-tuple", "custom"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
 
-        var events = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "a"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var events = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "a"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(events.Select(e => e.Event), Is.EqualTo(new[] { "messages", "custom" }));
-            var tuple = JsonNode.Parse(events[0].Data)!.AsArray();
+            Assert.That(events.Events.Select(e => e.Event), Is.EqualTo(new[] { "messages", "custom" }));
+            var tuple = JsonNode.Parse(events.Events[0].Data)!.AsArray();
             Assert.That(tuple[0]!["id"]!.GetValue<string>(), Is.EqualTo("m1-0"));
             Assert.That(tuple[1]!["langgraph_node"]!.GetValue<string>(), Is.EqualTo("agent"));
             Assert.That(tuple[1]!["run_id"]!.GetValue<string>(), Is.EqualTo(RunId.ToString()));
-            Assert.That(JsonNode.Parse(events[1].Data)!["output_tokens"]!.GetValue<int>(), Is.EqualTo(4));
+            Assert.That(JsonNode.Parse(events.Events[1].Data)!["output_tokens"]!.GetValue<int>(), Is.EqualTo(4));
         }
     }
 
@@ -75,14 +75,15 @@ public sealed class When_run_events_are_rendered_for_stream_modes
         var renderer = new RunEventRenderer(["values"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
 
         var failed = await renderer.RenderAsync(
+            9,
             RunEventKinds.Status, """{"status":"error","error":{"error":"Boom","message":"it broke"}}""", DateTimeOffset.UnixEpoch, CancellationToken.None);
-        var succeeded = await renderer.RenderAsync(RunEventKinds.Status, """{"status":"success"}""", DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var succeeded = await renderer.RenderAsync(9, RunEventKinds.Status, """{"status":"success"}""", DateTimeOffset.UnixEpoch, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(failed.Single().Event, Is.EqualTo("error"));
-            Assert.That(failed.Single().Data, Is.EqualTo("""{"error":"Boom","message":"it broke"}"""));
-            Assert.That(succeeded, Is.Empty);
+            Assert.That(failed.Events.Single().Event, Is.EqualTo("error"));
+            Assert.That(failed.Events.Single().Data, Is.EqualTo("""{"error":"Boom","message":"it broke"}"""));
+            Assert.That(succeeded.Events, Is.Empty);
         }
     }
 
@@ -106,13 +107,13 @@ public sealed class When_run_events_are_rendered_for_stream_modes
 
         var first = renderer.RenderToken(Token(0, "Use "));
         var gap = renderer.RenderToken(Token(9, "INDEX"));
-        var commit = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "Use CREATE INDEX"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var commit = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "Use CREATE INDEX"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
-        var chunks = first.Events.Concat(commit).Select(e => JsonNode.Parse(e.Data)![0]!).ToList();
+        var chunks = first.Select(e => e.Data).Concat(commit.Events.Select(e => e.Data)).Select(e => JsonNode.Parse(e)![0]!).ToList();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(first.Id, Is.EqualTo("3.4.0"), "the id says how much of the message the client has");
-            Assert.That(gap.Events, Is.Empty, "after a lost delta the relay stops sending tokens of that message");
+            Assert.That(first.Single().Id, Is.EqualTo("3.4.0"), "the id says how much of the message the client has");
+            Assert.That(gap, Is.Empty, "after a lost delta the relay stops sending tokens of that message");
             Assert.That(chunks.Select(c => c["type"]!.GetValue<string>()), Is.EqualTo(new[] { "AIMessageChunk", "AIMessageChunk" }));
             Assert.That(string.Concat(chunks.Select(c => c["content"]!.GetValue<string>())), Is.EqualTo("Use CREATE INDEX"));
         }
@@ -122,10 +123,10 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     public async Task Should_send_only_the_rest_of_a_message_to_a_client_that_resumes_inside_it()
     {
         var renderer = new RunEventRenderer(["messages-tuple"], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
-        renderer.ResumeAfter(characters: 4, toolCalls: 0);
+        renderer.ResumeAfter(sequence: 1, characters: 4, toolCalls: 0);
 
-        var commit = await renderer.RenderAsync(RunEventKinds.Step, Step(1, "agent", "Use CREATE INDEX"), DateTimeOffset.UnixEpoch, CancellationToken.None);
+        var commit = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "Use CREATE INDEX"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
-        Assert.That(JsonNode.Parse(commit.Single().Data)![0]!["content"]!.GetValue<string>(), Is.EqualTo("CREATE INDEX"));
+        Assert.That(JsonNode.Parse(commit.Events.Single().Data)![0]!["content"]!.GetValue<string>(), Is.EqualTo("CREATE INDEX"));
     }
 }

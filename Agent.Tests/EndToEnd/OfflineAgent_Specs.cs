@@ -118,6 +118,51 @@ public sealed class When_a_question_is_asked_over_http_of_the_offline_agent
     }
 
     [Test]
+    public async Task Should_give_every_event_its_own_id_and_replay_exactly_what_follows_any_of_them()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+        const string Modes = """["values","updates","messages-tuple","custom","tasks"]""";
+        var (_, first) = await StreamRunAsync(client, threadId, RunBody(GinQuestion, Modes));
+        var runId = JsonNode.Parse(first.First(f => f.Event == "metadata").Data)!["run_id"]!.GetValue<string>();
+        var everything = await JoinAsync("-1");
+
+        var mismatches = new List<string>();
+        for (var i = 0; i < everything.Count; i++)
+        {
+            var replay = await JoinAsync(everything[i].Id!);
+            var expected = everything.Skip(i + 1).Select(Describe).ToList();
+            var actual = replay.Select(Describe).ToList();
+            if (!expected.SequenceEqual(actual))
+            {
+                mismatches.Add($"after {everything[i].Event} {everything[i].Id}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
+            }
+        }
+
+        var metadataOfAJoin = await JoinFramesAsync(everything[3].Id!);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(everything.Select(f => f.Id), Is.Unique, "one id per event");
+            Assert.That(everything.Select(f => f.Event).Distinct(), Is.SupersetOf(new[] { "values", "updates", "messages", "custom", "tasks" }));
+            Assert.That(mismatches, Is.Empty, "a reconnect from any event gets exactly the events after it");
+            Assert.That(first.First(f => f.Event == "metadata").Id, Is.EqualTo("0"));
+            Assert.That(metadataOfAJoin.First(f => f.Event == "metadata").Id, Is.Null, "a replayed metadata event leaves the client's Last-Event-ID as it was");
+        }
+
+        async Task<List<SseFrame>> JoinFramesAsync(string lastEventId)
+        {
+            var join = new HttpRequestMessage(HttpMethod.Get, $"/threads/{threadId}/runs/{runId}/stream?stream_mode={Uri.EscapeDataString(Modes)}");
+            join.Headers.Add("Last-Event-ID", lastEventId);
+            return (await StreamAsync(client, join)).Frames;
+        }
+
+        async Task<List<SseFrame>> JoinAsync(string lastEventId) =>
+            (await JoinFramesAsync(lastEventId)).Where(f => f.Event is not null and not "metadata").ToList();
+
+        static string Describe(SseFrame frame) => $"{frame.Event} {frame.Id} {JsonNode.Parse(frame.Data)!.ToJsonString()}";
+    }
+
+    [Test]
     public async Task Should_wait_for_a_stateless_run_and_return_its_final_values()
     {
         using var client = system.Client();

@@ -20,6 +20,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<int> statuses = new();
     private readonly ConcurrentQueue<(string Body, string? Signature)> received = new();
     private readonly SemaphoreSlim arrived = new(0);
+    private TaskCompletionSource? stall;
 
     private WebhookReceiver(WebApplication app) => this.app = app;
 
@@ -43,6 +44,14 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             using var reader = new StreamReader(context.Request.Body);
             receiver.received.Enqueue((await reader.ReadToEndAsync(), context.Request.Headers["X-Agent-Signature"].FirstOrDefault()));
             receiver.arrived.Release();
+            if (Volatile.Read(ref receiver.stall) is { } held)
+            {
+                // Recorded, but not answered until the test lets it (or the sender gives up). The gate is the test's own
+                // TaskCompletionSource, completed by Release, not work from another context.
+#pragma warning disable VSTHRD003
+                await Task.WhenAny(held.Task, Task.Delay(Timeout.Infinite, context.RequestAborted));
+#pragma warning restore VSTHRD003
+            }
             return Results.StatusCode(receiver.statuses.TryDequeue(out var status) ? status : StatusCodes.Status200OK);
         });
         await app.StartAsync();
@@ -60,6 +69,12 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             statuses.Enqueue(code);
         }
     }
+
+    /// <summary>Holds every delivery without an answer from now until <see cref="Release"/> (a receiver that hangs).</summary>
+    public void Stall() => stall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Answers the held deliveries and stops holding new ones.</summary>
+    public void Release() => Interlocked.Exchange(ref stall, null)?.TrySetResult();
 
     /// <summary>Waits until at least <paramref name="count"/> deliveries have arrived.</summary>
     /// <param name="count">How many.</param>

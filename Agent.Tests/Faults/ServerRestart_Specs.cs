@@ -1,4 +1,5 @@
 using Agent.Persistence.Runs;
+using static Agent.Tests.EndToEnd.EndToEndClient;
 
 namespace Agent.Tests.Faults;
 
@@ -80,7 +81,7 @@ public sealed class When_a_server_restarts_while_runs_are_active
         }
     }
 
-    // The broker first: after the database restart the API answers 500 once per broken pooled connection.
+    // The broker first, so its test does not start with the database test's recovery still going on.
     [Test]
     [Order(1)]
     public Task Should_finish_every_run_with_each_step_committed_once_when_RabbitMQ_restarts() =>
@@ -92,6 +93,36 @@ public sealed class When_a_server_restarts_while_runs_are_active
     public Task Should_finish_every_run_with_each_step_committed_once_when_PostgreSQL_restarts() =>
         // A commit that fails while the server is down is retried; a run that cannot wait is abandoned and resumed.
         RestartDuringRunsAsync("PostgreSQL restart", async () => await database.RestartAsync());
+
+    [Test]
+    [Order(3)]
+    public async Task Should_answer_no_5xx_after_PostgreSQL_restarts_with_connections_in_the_pool()
+    {
+        using var client = faults.System.Client();
+        // Concurrent requests leave several open connections in the API's pool, all of which the restart cuts.
+        var threads = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PostJsonAsync(client, "/threads", "{}")));
+        var ids = threads.Select(t => t["thread_id"]!.GetValue<string>()).ToList();
+        await Task.WhenAll(ids.Select(id => client.GetAsync(new Uri($"/threads/{id}", UriKind.Relative))));
+
+        await database.RestartAsync();
+
+        // Reads and writes at once, as many as the connections the pool held, so each broken one is rented.
+        var requests = ids.SelectMany(id => new Func<Task<HttpResponseMessage>>[]
+        {
+            () => client.GetAsync(new Uri($"/threads/{id}", UriKind.Relative)),
+            () => PostAsync(client, "/threads", "{}"),
+            () => PostAsync(client, "/threads/search", """{"limit": 5}"""),
+        });
+        var responses = await Task.WhenAll(requests.Select(send => send()));
+
+        var failures = new List<string>();
+        foreach (var response in responses.Where(r => (int)r.StatusCode >= 500))
+        {
+            failures.Add($"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        Assert.That(failures, Is.Empty, "no request fails because of connections the restart broke");
+    }
 
     private async Task RestartDuringRunsAsync(string fault, Func<Task> restart)
     {

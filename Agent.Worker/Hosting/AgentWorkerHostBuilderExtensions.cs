@@ -1,3 +1,4 @@
+using Agent.Persistence.Connections;
 using Agent.Contracts.Runs;
 using Agent.Persistence.Runs;
 using Agent.Worker.Pricing;
@@ -30,7 +31,8 @@ internal static class AgentWorkerHostBuilderExtensions
     /// <returns>The services.</returns>
     public static IServiceCollection AddAgentWorkerBasics(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddAgentPersistence(configuration.GetConnectionString("Agent") ?? DefaultDatabase);
+        var budget = (configuration.GetSection(ConnectionBudget.Section).Get<ConnectionBudget>() ?? new ConnectionBudget()).Validate();
+        services.AddAgentPersistence(configuration.GetConnectionString("Agent") ?? DefaultDatabase, budget);
         services.AddOptions<AgentWorkerOptions>()
             .Bind(configuration.GetSection(AgentWorkerOptions.SectionName))
             .Configure(o => o.RunQueue = configuration[AgentRunQueues.RunsSettingKey] ?? o.RunQueue)

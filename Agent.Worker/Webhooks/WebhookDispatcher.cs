@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Agent.Persistence;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Webhooks;
+using Agent.Worker.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,24 +13,39 @@ using Microsoft.Extensions.Options;
 namespace Agent.Worker.Webhooks;
 
 /// <summary>
-/// Delivers run webhooks in the background, so a slow receiver never holds a run slot: when a run with a
-/// <c>webhook</c> ends (success, error, timeout or interrupted; a rolled-back run is gone and sends none), one POST of
-/// the LangGraph payload (reference section 7.2): the Run object plus <c>status</c>, <c>values</c> (the thread's state
-/// as the run left it), <c>run_started_at</c>, <c>run_ended_at</c>, <c>webhook_sent_at</c> and <c>error</c>.
+/// Delivers run webhooks from the durable outbox (<see cref="WebhookOutbox"/>), so a slow receiver never holds a run
+/// slot and a worker crash loses nothing: when a run with a <c>webhook</c> ends (success, error, timeout or
+/// interrupted; a rolled-back run is gone and sends none), the transaction that ends it also inserts its delivery row,
+/// and any worker sends one POST of the LangGraph payload (reference section 7.2): the Run object plus <c>status</c>,
+/// <c>values</c> (the thread's state as the run left it), <c>run_started_at</c>, <c>run_ended_at</c>,
+/// <c>webhook_sent_at</c> and <c>error</c>.
 /// </summary>
 /// <remarks>
-/// Delivery is at most once per run end, with retries (<see cref="WebhookSender"/>); a worker that stops while a
-/// delivery is pending or retrying loses it (logged). LangGraph Server makes one attempt and no signature.
+/// Delivery is at least once: a worker that dies mid-delivery leaves a claim that expires after
+/// <see cref="WebhookOutboxOptions.ClaimSeconds"/>, and another worker sends it again. A failed attempt (after
+/// <see cref="WebhookSender"/>'s own HTTP retries) is due again after <see cref="WebhookOutboxOptions.RetrySeconds"/>,
+/// doubling, until <see cref="WebhookOutboxOptions.MaxAttempts"/>. LangGraph Server makes one attempt and no signature.
 /// </remarks>
 internal sealed partial class WebhookDispatcher(
-    IServiceScopeFactory scopes, IOptions<WebhookOptions> options, TimeProvider timeProvider,
-    ILogger<WebhookDispatcher> logger) : BackgroundService
+    IServiceScopeFactory scopes, IOptions<WebhookOptions> options, IOptions<WebhookOutboxOptions> outboxOptions,
+    IOptions<AgentWorkerOptions> workerOptions, TimeProvider timeProvider, ILogger<WebhookDispatcher> logger) : BackgroundService
 {
-    private readonly Channel<Guid> endedRuns = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim wake = new(0, 1);
 
-    /// <summary>Queues a run that has just ended; its webhook, if it has one, is delivered soon.</summary>
-    /// <param name="runId">The run.</param>
-    public void Enqueue(Guid runId) => endedRuns.Writer.TryWrite(runId);
+    /// <summary>Tells the dispatcher that a run has just ended here, so it looks at the outbox now rather than at its next poll.</summary>
+    /// <param name="runId">The run (its delivery row, if it has a webhook, was committed with its end).</param>
+    public void Enqueue(Guid runId)
+    {
+        _ = runId;
+        try
+        {
+            wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled: one look covers every run ended since.
+        }
+    }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -39,38 +55,93 @@ internal sealed partial class WebhookDispatcher(
             LogUnsigned(logger);
         }
 
+        var outbox = outboxOptions.Value;
+        var owner = workerOptions.Value.InstanceId;
         try
         {
-            await foreach (var runId in endedRuns.Reader.ReadAllAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                var claimed = 0;
                 try
                 {
-                    await DeliverAsync(runId, stoppingToken);
+                    claimed = await DeliverDueAsync(owner, outbox, stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    LogFailed(logger, ex, runId);
+                    // The database is away (a restart): the rows wait, and the next poll tries again.
+                    LogPollFailed(logger, ex);
+                }
+
+                if (claimed < outbox.Concurrency)
+                {
+                    await wake.WaitAsync(TimeSpan.FromMilliseconds(outbox.PollIntervalMs), stoppingToken);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            if (endedRuns.Reader.Count > 0)
-            {
-                LogDropped(logger, endedRuns.Reader.Count);
-            }
+            // Deliveries in flight keep their claims, which expire; another worker (or this one, restarted) sends them.
         }
     }
 
-    private async Task DeliverAsync(Guid runId, CancellationToken cancellationToken)
+    private async Task<int> DeliverDueAsync(string owner, WebhookOutboxOptions outbox, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<WebhookDelivery> due;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            due = await scope.ServiceProvider.GetRequiredService<WebhookOutbox>()
+                .ClaimAsync(owner, TimeSpan.FromSeconds(outbox.ClaimSeconds), outbox.Concurrency, cancellationToken);
+        }
+
+        await Task.WhenAll(due.Select(delivery => DeliverOneAsync(delivery, owner, outbox, cancellationToken)));
+        return due.Count;
+    }
+
+    private async Task DeliverOneAsync(WebhookDelivery delivery, string owner, WebhookOutboxOptions outbox, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AgentDbContext>();
-        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId, cancellationToken);
-        if (run is null || !AgentRunStatus.IsTerminal(run.Status)
-            || JsonNode.Parse(run.Kwargs)?["webhook"] is not JsonValue webhook || !Uri.TryCreate(webhook.GetValue<string>(), UriKind.Absolute, out var url))
+        var store = scope.ServiceProvider.GetRequiredService<WebhookOutbox>();
+        var (status, failure) = (default(int?), default(string));
+        try
         {
+            var payload = await BuildPayloadAsync(scope.ServiceProvider.GetRequiredService<AgentDbContext>(), delivery.RunId, cancellationToken);
+            if (payload is null || !Uri.TryCreate(delivery.Url, UriKind.Absolute, out var url))
+            {
+                await store.FailAsync(delivery, owner, null, payload is null ? "the run no longer exists" : "not an absolute URL", null, cancellationToken);
+                LogUndelivered(logger, delivery.RunId, "gone");
+                return;
+            }
+
+            // A typed HTTP client per delivery: the factory rotates its handlers, so DNS changes are seen.
+            var sender = scope.ServiceProvider.GetRequiredService<WebhookSender>();
+            (status, failure) = await sender.SendAsync(url, payload, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            failure = ex.Message;
+            LogFailed(logger, ex, delivery.RunId);
+        }
+
+        if (status is >= 200 and < 300)
+        {
+            await store.CompleteAsync(delivery, owner, status.Value, cancellationToken);
+            LogDelivered(logger, delivery.RunId, status.Value);
             return;
+        }
+
+        var retryAfter = delivery.Attempts >= outbox.MaxAttempts
+            ? (TimeSpan?)null
+            : TimeSpan.FromSeconds(outbox.RetrySeconds * Math.Pow(2, delivery.Attempts - 1));
+        await store.FailAsync(delivery, owner, status, status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? failure ?? "no answer", retryAfter, cancellationToken);
+        LogUndelivered(logger, delivery.RunId, retryAfter is null ? $"{status?.ToString() ?? failure}; giving up after {delivery.Attempts} attempts" : $"{status?.ToString() ?? failure}; again in {retryAfter.Value.TotalSeconds} s");
+    }
+
+    private async Task<string?> BuildPayloadAsync(AgentDbContext db, Guid runId, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId, cancellationToken);
+        if (run is null || !AgentRunStatus.IsTerminal(run.Status))
+        {
+            return null;
         }
 
         var checkpoints = await db.Checkpoints.AsNoTracking()
@@ -84,18 +155,7 @@ internal sealed partial class WebhookDispatcher(
         payload["run_ended_at"] = run.EndedAt;
         payload["webhook_sent_at"] = timeProvider.GetUtcNow();
         payload["error"] = run.Error is null ? null : JsonNode.Parse(run.Error);
-
-        // A typed HTTP client per delivery: the factory rotates its handlers, so DNS changes are seen.
-        var sender = scope.ServiceProvider.GetRequiredService<WebhookSender>();
-        var (status, failure) = await sender.SendAsync(url, payload.ToJsonString(), cancellationToken);
-        if (status is >= 200 and < 300)
-        {
-            LogDelivered(logger, runId, status.Value);
-        }
-        else
-        {
-            LogUndelivered(logger, runId, status?.ToString() ?? failure);
-        }
+        return payload.ToJsonString();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhooks:SigningSecret is not set: webhooks are sent without an X-Agent-Signature header")]
@@ -110,6 +170,6 @@ internal sealed partial class WebhookDispatcher(
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook of run {RunId} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, Guid runId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping with {Count} webhook deliveries not sent")]
-    private static partial void LogDropped(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the webhook outbox; trying again at the next poll")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
 }

@@ -15,7 +15,7 @@ public static partial class WebhookServiceCollectionExtensions
     public const string ClientName = "webhooks";
 
     /// <summary>
-    /// Adds the options (section <c>Webhooks</c>), the dispatcher (a hosted service) and <see cref="WebhookSender"/>'s
+    /// Adds the options (sections <c>Webhooks</c> and <see cref="WebhookOutboxOptions.SectionName"/>), the outbox dispatcher (a hosted service) and <see cref="WebhookSender"/>'s
     /// HTTP client: a retry (Microsoft.Extensions.Http.Resilience: exponential backoff with jitter from
     /// <see cref="WebhookOptions.RetryBaseDelayMs"/>, <see cref="WebhookOptions.MaxAttempts"/> attempts in all, on network
     /// errors, attempt timeouts, 408, 429 and 5xx, honouring <c>Retry-After</c> up to 30 s; never on a refused address),
@@ -28,6 +28,7 @@ public static partial class WebhookServiceCollectionExtensions
     public static IServiceCollection AddWebhookDelivery(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<WebhookOutboxOptions>().Bind(configuration.GetSection(WebhookOutboxOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddWebhookSender();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());

@@ -56,6 +56,9 @@ ensure_promtool() {
 }
 ensure_promtool
 
+log "validating the Kubernetes manifests (deploy/k8s/validate.sh)"
+bash "$AGENT_ROOT/deploy/k8s/validate.sh" || die "Kubernetes manifests invalid"
+
 export AGENT_TEST_POSTGRES="${AGENT_TEST_POSTGRES:-Host=localhost;Username=$AGENT_PG_USER;Password=$AGENT_PG_PASSWORD}"
 export AGENT_TEST_RABBITMQ="${AGENT_TEST_RABBITMQ:-amqp://guest:guest@localhost:5672/}"
 

@@ -13,7 +13,8 @@
 # scope) is AGENT_BOOTSTRAP_API_KEY if set, else the one in .local/api-key, generated on the first run (mode 600);
 # ask.sh reads it from there. More keys: dotnet Agent.Worker.dll keys create --tenant T --name N.
 # Environment: ConnectionStrings__Agent, ConnectionStrings__RabbitMq, OPENAI_API_KEY (unset: the offline
-# extractive model), OPENAI_BASE_URL, AGENT_MODEL, AgentWorker__Slots are passed on to the programs;
+# extractive model), OPENAI_BASE_URL, AGENT_MODEL, AgentWorker__Slots, Database__* (the connection budget:
+# max_connections read from the server, processes = 1 + workers) are passed on to the programs;
 # AGENT_API_PORT (default 8123) and AGENT_API_URLS (default http://localhost:PORT; http://0.0.0.0:PORT to listen
 # on every interface); AGENT_READY_TIMEOUT seconds the API and the workers get to become ready (default 120).
 #
@@ -121,6 +122,15 @@ else
   export AGENT_API_KEY=""
   log "WARNING: authentication is OFF (--no-auth): anyone who reaches $API_URLS is tenant 'default' with every scope"
 fi
+
+# The connection budget (docs/operations.md): the API and the workers share the server's max_connections, each
+# pool floor((max_connections - 10) / processes). The server's own value, unless the environment sets one.
+if [ -z "${Database__MaxConnections:-}" ]; then
+  Database__MaxConnections=$(PGPASSWORD="$AGENT_PG_PASSWORD" psql -h localhost -U "$AGENT_PG_USER" -d "$AGENT_PG_DATABASE" -Atc "SHOW max_connections" 2>/dev/null || echo 100)
+fi
+export Database__MaxConnections
+export Database__Processes="${Database__Processes:-$((1 + WORKERS))}"
+log "connection budget: max_connections $Database__MaxConnections, $Database__Processes processes, pool $(( (Database__MaxConnections - ${Database__ReservedConnections:-10}) / Database__Processes )) each"
 
 log "starting the API on $API_URLS and $WORKERS worker(s)"
 # A half-started system is stopped again when startup fails; the logs stay for reading.
