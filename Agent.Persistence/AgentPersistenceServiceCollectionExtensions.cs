@@ -1,8 +1,10 @@
 using Agent.Persistence;
 using Agent.Persistence.ApiKeys;
+using Agent.Persistence.Monitoring;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
+using Agent.Persistence.Workers;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -43,6 +45,8 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddScoped<ApiKeyStore>();
         services.AddScoped<DelayedRunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
+        services.AddScoped<MonitoringStore>();
+        services.AddSingleton<WorkerReportStore>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }
