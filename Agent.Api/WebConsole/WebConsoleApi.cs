@@ -33,7 +33,7 @@ internal static class WebConsoleApi
         [".svg"] = "image/svg+xml",
     };
 
-    /// <summary>Maps <c>/ui</c> (the page) and <c>/ui/{each embedded file}</c>.</summary>
+    /// <summary>Maps <c>/ui</c> (the page; routing also matches <c>/ui/</c>) and <c>/ui/{each embedded file}</c>.</summary>
     /// <param name="app">The route builder.</param>
     /// <returns>The route builder.</returns>
     public static IEndpointRouteBuilder MapWebConsole(this IEndpointRouteBuilder app)
@@ -52,8 +52,6 @@ internal static class WebConsoleApi
         {
             app.MapGet(BasePath, (HttpContext http) => Serve(http, page, ContentTypes[".html"]))
                 .WithTags("Console").WithName("Console").WithSummary("The web console (HTML; the key is entered on the page).").AllowAnonymous();
-            app.MapGet(BasePath + "/", (HttpContext http) => Serve(http, page, ContentTypes[".html"]))
-                .WithTags("Console").ExcludeFromDescription().AllowAnonymous();
         }
 
         return app;

@@ -229,9 +229,9 @@ internal sealed class AgentSystem : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
             {
-                // Not listening yet.
+                // Not listening yet, or too slow to answer the first request on a loaded machine (the 5 s timeout).
             }
 
             if (DateTime.UtcNow > deadline)
