@@ -62,7 +62,9 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
                 ViewportSize = new ViewportSize { Width = 1200, Height = 760 },
                 Timeout = 60_000,
             });
+            // Generous waits: the suite shares two cores with everything else; an expectation polls until it holds.
             context.SetDefaultTimeout(30_000);
+            Assertions.SetDefaultExpectTimeout(30_000);
             return new ConsoleBrowser(playwright, context, profile);
         }
         catch
