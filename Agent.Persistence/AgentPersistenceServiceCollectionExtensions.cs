@@ -1,9 +1,13 @@
 using Agent.Persistence;
 using Agent.Persistence.ApiKeys;
+using Agent.Persistence.Assistants;
+using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Crons;
 using Agent.Persistence.Monitoring;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
+using Agent.Persistence.Threads;
 using Agent.Persistence.Workers;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -41,8 +45,14 @@ public static class AgentPersistenceServiceCollectionExtensions
             return context;
         });
         services.AddScoped<RunStore>();
+        services.AddScoped<RunQueries>();
+        services.AddScoped<CheckpointQueries>();
+        services.AddScoped<ThreadStore>();
+        services.AddScoped<AssistantStore>();
+        services.AddScoped<CronStore>();
         services.AddSingleton<ProviderRateLimitStore>();
         services.AddScoped<ApiKeyStore>();
+        services.AddSingleton<ApiKeyLookup>();
         services.AddScoped<DelayedRunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddScoped<MonitoringStore>();

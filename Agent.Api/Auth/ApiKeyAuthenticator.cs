@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
-using Agent.Persistence;
 using Agent.Persistence.ApiKeys;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -20,17 +18,17 @@ internal sealed class ApiKeyAuthenticator : IDisposable
 {
     private const string BootstrapKeyId = "bootstrap";
 
-    private readonly IDbContextFactory<AgentDbContext> contexts;
+    private readonly ApiKeyLookup lookup;
     private readonly AgentAuthOptions options;
     private readonly byte[]? bootstrapHash;
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
     /// <summary>Initializes a new instance of the <see cref="ApiKeyAuthenticator"/> class.</summary>
-    /// <param name="contexts">Makes unscoped contexts: the caller's tenant is what the lookup finds out.</param>
+    /// <param name="lookup">Finds stored keys across tenants: the caller's tenant is what the lookup finds out.</param>
     /// <param name="options">The authentication options.</param>
-    public ApiKeyAuthenticator(IDbContextFactory<AgentDbContext> contexts, IOptions<AgentAuthOptions> options)
+    public ApiKeyAuthenticator(ApiKeyLookup lookup, IOptions<AgentAuthOptions> options)
     {
-        this.contexts = contexts;
+        this.lookup = lookup;
         this.options = options.Value;
         bootstrapHash = this.options.BootstrapKey is { Length: > 0 } key ? ApiKeySecret.Hash(key) : null;
     }
@@ -52,13 +50,9 @@ internal sealed class ApiKeyAuthenticator : IDisposable
             return null;
         }
 
-        if (!cache.TryGetValue(keyId, out StoredKey? stored))
+        if (!cache.TryGetValue(keyId, out StoredApiKey? stored))
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-            db.TenantId = null;
-            stored = await db.ApiKeys.AsNoTracking().Where(k => k.KeyId == keyId)
-                .Select(k => new StoredKey(k.TenantId, k.Scopes, k.KeyHash, k.RevokedAt != null))
-                .SingleOrDefaultAsync(cancellationToken);
+            stored = await lookup.FindAsync(keyId, cancellationToken);
             if (stored is null)
             {
                 return null;
@@ -88,6 +82,4 @@ internal sealed class ApiKeyAuthenticator : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => cache.Dispose();
-
-    private sealed record StoredKey(string TenantId, string Scopes, byte[] Hash, bool Revoked);
 }

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
-using Agent.Persistence;
+using Agent.Persistence.Tenancy;
 using Agent.Persistence.ApiKeys;
 
 namespace Agent.Api.Auth;
@@ -43,7 +43,7 @@ internal static class ApiKeysApi
         return ApiResults.Json(new JsonArray(keys.Select(k => (JsonNode)Json(k)).ToArray()));
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ApiKeyStore store, AgentDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> CreateAsync(HttpRequest request, ApiKeyStore store, ICallerTenant caller, CancellationToken cancellationToken)
     {
         var (body, error) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
         if (error is not null)
@@ -71,7 +71,7 @@ internal static class ApiKeysApi
             return ApiResults.Unprocessable("scopes: " + scopeError);
         }
 
-        var (row, key) = await store.CreateAsync(db.TenantId!, name, scopes, cancellationToken);
+        var (row, key) = await store.CreateAsync(caller.TenantId!, name, scopes, cancellationToken);
         var json = Json(row);
         json["key"] = key;
         return ApiResults.Json(json);

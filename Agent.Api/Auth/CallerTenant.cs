@@ -3,8 +3,8 @@ using Agent.Persistence.Tenancy;
 namespace Agent.Api.Auth;
 
 /// <summary>
-/// Holds the tenant of the current HTTP request (one per request scope), which scopes the request's
-/// <c>AgentDbContext</c>.
+/// Holds the tenant of the current HTTP request (one per request scope), which scopes the request's database
+/// context (and so every store of Agent.Persistence the request uses).
 /// </summary>
 /// <remarks>
 /// Starts as <see cref="AgentTenants.Unresolved"/>, so a request that reaches the database without having been

@@ -52,6 +52,7 @@ internal static class AgentApiHostBuilderExtensions
         builder.Services.AddScoped<RunSubmitter>();
         builder.Services.AddScoped<RunCanceller>();
         builder.Services.AddScoped<RunWaiter>();
+        builder.Services.AddScoped<RunFollower>();
         builder.Services.AddScoped<RunStreamRelay>();
 
         var rabbitMq = new Uri(builder.Configuration.GetConnectionString("RabbitMq") ?? "amqp://guest:guest@localhost:5672/");

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Agent.Api.Http;
@@ -180,16 +179,18 @@ internal static class ApiRequest
     private static int Utf8Length(JsonNode node) => Encoding.UTF8.GetByteCount(node.ToJsonString());
 
     /// <summary>
-    /// Answers a LangGraph <c>POST .../count</c>: reads the JSON body, applies the resource's search filter and returns
-    /// the number of matching rows as a bare JSON number.
+    /// Answers a LangGraph <c>POST .../count</c>: reads the JSON body, reads the resource's search filter from it and
+    /// returns the number of matching rows as a bare JSON number.
     /// </summary>
-    /// <typeparam name="T">The resource's entity.</typeparam>
+    /// <typeparam name="TFilter">The resource's filter (the same one its <c>/search</c> uses).</typeparam>
     /// <param name="request">The request.</param>
-    /// <param name="filter">The resource's search filter (the same one its <c>/search</c> uses): query, or a 422 reason.</param>
+    /// <param name="readFilter">Reads the filter from the body: the filter, or a 422 reason.</param>
+    /// <param name="count">Counts the rows matching a filter (a store of Agent.Persistence).</param>
     /// <param name="cancellationToken">Cancels the read and the count.</param>
     /// <returns>The count, or the body's 4xx.</returns>
-    public static async Task<IResult> CountAsync<T>(
-        HttpRequest request, Func<JsonObject, (IQueryable<T> Query, string? Error)> filter, CancellationToken cancellationToken)
+    public static async Task<IResult> CountAsync<TFilter>(
+        HttpRequest request, Func<JsonObject, (TFilter? Filter, string? Error)> readFilter,
+        Func<TFilter, CancellationToken, Task<int>> count, CancellationToken cancellationToken)
     {
         var (body, error) = await ReadObjectAsync(request, cancellationToken);
         if (error is not null)
@@ -197,9 +198,9 @@ internal static class ApiRequest
             return error;
         }
 
-        var (query, filterError) = filter(body!);
+        var (filter, filterError) = readFilter(body!);
         return filterError is not null
             ? ApiResults.Unprocessable(filterError)
-            : ApiResults.Json(JsonValue.Create(await query.CountAsync(cancellationToken)));
+            : ApiResults.Json(JsonValue.Create(await count(filter!, cancellationToken)));
     }
 }

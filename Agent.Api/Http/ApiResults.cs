@@ -13,14 +13,14 @@ internal static class ApiResults
     /// <param name="statusCode">The status. Default is 200.</param>
     /// <returns>The result.</returns>
     public static IResult Json(JsonNode? node, int statusCode = StatusCodes.Status200OK) =>
-        Results.Content(node?.ToJsonString() ?? "null", "application/json", statusCode: statusCode);
+        TypedResults.Json(node, ApiJsonContext.Default.JsonNode, statusCode: statusCode);
 
     /// <summary>Writes <c>{"detail": detail}</c> with a 4xx status.</summary>
     /// <param name="statusCode">The status, e.g. 404 or 422.</param>
     /// <param name="detail">Why the request failed, for a person to read.</param>
     /// <returns>The result.</returns>
     public static IResult Problem(int statusCode, string detail) =>
-        Json(new JsonObject { ["detail"] = detail }, statusCode);
+        TypedResults.Json(new ApiProblem(detail), ApiJsonContext.Default.ApiProblem, statusCode: statusCode);
 
     /// <summary>Writes 404 with a detail.</summary>
     /// <param name="detail">What was not found.</param>

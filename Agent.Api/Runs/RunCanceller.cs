@@ -16,13 +16,13 @@ internal sealed class RunCanceller(AgentDbContext db, IPublishEndpoint publisher
 {
     /// <summary>Requests the cancellation of a run.</summary>
     /// <param name="run">The run (not terminal).</param>
-    /// <param name="action"><c>interrupt</c> or <c>rollback</c>.</param>
+    /// <param name="action">Whether completed steps are kept (<see cref="CancelAction.Interrupt"/>) or the run is deleted.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when the cancellation is recorded (not when the run has stopped).</returns>
-    public async Task CancelAsync(AgentRun run, string action, CancellationToken cancellationToken)
+    public async Task CancelAsync(AgentRun run, CancelAction action, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        var pendingHandled = action == "rollback"
+        var pendingHandled = action == CancelAction.Rollback
             ? await db.Runs.Where(r => r.RunId == run.RunId && r.Status == AgentRunStatus.Pending).ExecuteDeleteAsync(cancellationToken)
             : await db.Runs.Where(r => r.RunId == run.RunId && r.Status == AgentRunStatus.Pending).ExecuteUpdateAsync(
                 s => s.SetProperty(r => r.Status, AgentRunStatus.Interrupted).SetProperty(r => r.EndedAt, now).SetProperty(r => r.UpdatedAt, now),
@@ -41,8 +41,9 @@ internal sealed class RunCanceller(AgentDbContext db, IPublishEndpoint publisher
             return;
         }
 
+        var wireAction = WireName.Of(action);
         await db.Runs.Where(r => r.RunId == run.RunId && r.Status == AgentRunStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelAction, action), cancellationToken);
-        await publisher.Publish(new CancelAgentRun { RunId = run.RunId, Action = action, RequestedAt = now }, cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelAction, wireAction), cancellationToken);
+        await publisher.Publish(new CancelAgentRun { RunId = run.RunId, Action = wireAction, RequestedAt = now }, cancellationToken);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
+using Agent.Persistence.Runs;
 
 namespace Agent.Api.Runs;
 
@@ -39,8 +40,8 @@ internal sealed record RunRequest
     /// <summary>Gets the URL the worker POSTs the finished run to (<c>webhook</c>), or null.</summary>
     public Uri? Webhook { get; init; }
 
-    /// <summary>Gets the multitask strategy: <c>enqueue</c> (default), <c>reject</c>, <c>interrupt</c> or <c>rollback</c>.</summary>
-    public required string MultitaskStrategy { get; init; }
+    /// <summary>Gets the multitask strategy. Default is <see cref="MultitaskStrategy.Enqueue"/>.</summary>
+    public required MultitaskStrategy MultitaskStrategy { get; init; }
 
     /// <summary>Gets whether a missing thread is created (<c>if_not_exists=create</c>) instead of a 404.</summary>
     public required bool CreateThreadIfMissing { get; init; }
@@ -145,10 +146,10 @@ internal sealed record RunRequest
             return (null, $"{mistyped} must be a string.");
         }
 
-        var strategy = Text(body, "multitask_strategy") ?? "enqueue";
-        if (strategy is not ("enqueue" or "reject" or "interrupt" or "rollback"))
+        var strategy = MultitaskStrategy.Enqueue;
+        if (Text(body, "multitask_strategy") is { } strategyText && !WireName.TryParse(strategyText, out strategy))
         {
-            return (null, "multitask_strategy must be one of reject, enqueue, interrupt, rollback.");
+            return (null, $"multitask_strategy must be one of {string.Join(", ", WireName.All<MultitaskStrategy>())}.");
         }
 
         var ifNotExists = Text(body, "if_not_exists") ?? "reject";
@@ -230,7 +231,7 @@ internal sealed record RunRequest
             ["config"] = kwargsConfig,
             ["stream_mode"] = new JsonArray(modes.Select(m => (JsonNode?)JsonValue.Create(m)).ToArray()),
             ["on_disconnect"] = onDisconnect,
-            ["multitask_strategy"] = strategy,
+            ["multitask_strategy"] = WireName.Of(strategy),
         };
         if (body["context"] is JsonObject context)
         {

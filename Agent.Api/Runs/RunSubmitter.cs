@@ -140,7 +140,7 @@ internal sealed partial class RunSubmitter(
             unfinished = await db.Runs.AsNoTracking().Where(
                     r => r.ThreadId == thread.ThreadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running))
                 .OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken);
-            if (unfinished.Count > 0 && request.MultitaskStrategy == "reject")
+            if (unfinished.Count > 0 && request.MultitaskStrategy == MultitaskStrategy.Reject)
             {
                 return (null, ApiResults.Problem(StatusCodes.Status409Conflict, ThreadBusyDetail));
             }
@@ -185,7 +185,7 @@ internal sealed partial class RunSubmitter(
         db.ChangeTracker.Clear();
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["run_id"] = run.RunId, ["thread_id"] = run.ThreadId });
-        if (request.MultitaskStrategy is "interrupt" or "rollback")
+        if (request.MultitaskStrategy is MultitaskStrategy.Interrupt or MultitaskStrategy.Rollback)
         {
             // After the commit, not inside it: a worker committing a step locks its run row and then the thread's key,
             // the reverse of this transaction's order, so cancelling in here could deadlock. Pending runs end at once
@@ -193,7 +193,8 @@ internal sealed partial class RunSubmitter(
             // next await, and that worker then starts the next queued run, this one.
             foreach (var old in unfinished)
             {
-                await canceller.CancelAsync(old, request.MultitaskStrategy, CancellationToken.None);
+                await canceller.CancelAsync(
+                    old, request.MultitaskStrategy == MultitaskStrategy.Rollback ? CancelAction.Rollback : CancelAction.Interrupt, CancellationToken.None);
             }
         }
 

@@ -1,14 +1,12 @@
 using Agent.Api.Streaming;
-using Agent.Persistence;
 using Agent.Persistence.Runs;
-using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Api.Runs;
 
 /// <summary>
 /// Waits for a run to end, woken by its live events and re-checking PostgreSQL every heartbeat interval.
 /// </summary>
-internal sealed class RunWaiter(AgentDbContext db, RunEventBroker broker)
+internal sealed class RunWaiter(RunQueries runs, RunEventBroker broker)
 {
     /// <summary>Waits until the run is terminal or deleted.</summary>
     /// <param name="run">
@@ -21,12 +19,12 @@ internal sealed class RunWaiter(AgentDbContext db, RunEventBroker broker)
     /// <exception cref="InvalidOperationException">The run belongs to another tenant than the context's (a bug).</exception>
     public async Task<AgentRun?> WaitAsync(AgentRun run, Func<Task>? onQuietInterval, CancellationToken cancellationToken)
     {
-        RunStreamRelay.RequireSameTenant(db, run);
+        RunStreamRelay.RequireSameTenant(runs, run);
         var runId = run.RunId;
         using var subscription = broker.Subscribe(runId);
         while (true)
         {
-            var current = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId, cancellationToken);
+            var current = await runs.FindAsync(runId, threadId: null, cancellationToken);
             if (current is null || AgentRunStatus.IsTerminal(current.Status))
             {
                 return current;

@@ -1,9 +1,7 @@
 using System.Text.Json.Nodes;
-using Agent.Persistence;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
-using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Api.Streaming;
 
@@ -12,9 +10,10 @@ namespace Agent.Api.Streaming;
 /// then follows live events from the bus, filling any gap from PostgreSQL, until the run ends. Works on every API
 /// replica, because the durable log and the fan-out reach them all.
 /// </summary>
-/// <param name="db">The request's database context.</param>
+/// <param name="runs">Reads the run and its event log (the request's tenant scope).</param>
+/// <param name="checkpoints">Reads the thread's checkpoints, for the state before the run.</param>
 /// <param name="broker">This replica's live event broker.</param>
-internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
+internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoints, RunEventBroker broker)
 {
     /// <summary>The interval of <c>: heartbeat</c> comments, 5 s as in LangGraph Server (the JS SDK's idle watchdog expects them).</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(5);
@@ -47,12 +46,12 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
     /// tenant-scoped context first (another tenant's id answers 404 there); <c>run_events</c> and the live fan-out are
     /// keyed by run id alone, so this guard makes a caller that skipped the lookup fail loudly instead of leaking.
     /// </summary>
-    /// <param name="db">The request's context.</param>
+    /// <param name="runs">The request's run queries (its tenant scope).</param>
     /// <param name="run">The run about to be followed.</param>
     /// <exception cref="InvalidOperationException">The run belongs to another tenant (a bug, never a client error).</exception>
-    public static void RequireSameTenant(AgentDbContext db, AgentRun run)
+    public static void RequireSameTenant(RunQueries runs, AgentRun run)
     {
-        if (db.TenantId is not null && run.TenantId != db.TenantId)
+        if (!runs.IsVisible(run))
         {
             throw new InvalidOperationException($"Run {run.RunId} is not visible to the request's tenant; find runs through the scoped context.");
         }
@@ -94,7 +93,7 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
     public async Task<bool> StreamAsync(
         HttpResponse response, AgentRun run, StreamPosition position, IReadOnlyList<string> modes, CancellationToken cancellationToken)
     {
-        RequireSameTenant(db, run);
+        RequireSameTenant(runs, run);
         using var subscription = broker.Subscribe(run.RunId);
         var writer = new SseWriter(response.Body);
         var renderer = new RunEventRenderer(modes, run.RunId, run.ThreadId, ct => LoadPriorMessagesAsync(run, ct));
@@ -193,11 +192,7 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
     private async Task<bool> CatchUpAsync(
         Guid runId, Cursor cursor, RunEventRenderer renderer, SseWriter writer, CancellationToken cancellationToken)
     {
-        var events = await db.RunEvents.AsNoTracking()
-            .Where(e => e.RunId == runId && e.Sequence > cursor.Rendered)
-            .OrderBy(e => e.Sequence)
-            .Select(e => new { e.Sequence, e.Kind, e.Data, e.CreatedAt })
-            .ToListAsync(cancellationToken);
+        var events = await runs.EventsAfterAsync(runId, cursor.Rendered, cancellationToken);
         foreach (var e in events)
         {
             if (await EmitAsync(e.Sequence, e.Kind, e.Data, e.CreatedAt, cursor, renderer, writer, cancellationToken))
@@ -230,23 +225,21 @@ internal sealed class RunStreamRelay(AgentDbContext db, RunEventBroker broker)
 
     private async Task<bool> HasEndedAsync(Guid runId, Cursor cursor, CancellationToken cancellationToken)
     {
-        var run = await db.Runs.AsNoTracking().Where(r => r.RunId == runId)
-            .Select(r => new { r.Status, r.LastEventSequence }).FirstOrDefaultAsync(cancellationToken);
+        var run = await runs.ProgressAsync(runId, cancellationToken);
         // A deleted run (rollback) has ended too; a finished run has ended once its log is fully sent.
-        return run is null || (AgentRunStatus.IsTerminal(run.Status) && cursor.Rendered >= run.LastEventSequence);
+        return run is not { } progress || (AgentRunStatus.IsTerminal(progress.Status) && cursor.Rendered >= progress.LastEventSequence);
     }
 
     // The state before the run: the branch its first step was written on (the thread's head when it started, or the
     // checkpoint it was asked to run from).
     private async Task<JsonArray> LoadPriorMessagesAsync(AgentRun run, CancellationToken cancellationToken)
     {
-        var checkpoints = await db.Checkpoints.AsNoTracking().Where(c => c.ThreadId == run.ThreadId)
-            .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
-        var firstOwn = checkpoints.FirstOrDefault(c => c.RunId == run.RunId);
+        var all = await checkpoints.LoadAsync(run.ThreadId, cancellationToken);
+        var firstOwn = all.FirstOrDefault(c => c.RunId == run.RunId);
         var parent = firstOwn is not null
             ? firstOwn.ParentCheckpointId
-            : CheckpointFold.Head(checkpoints.Where(c => c.RunId != run.RunId).ToList())?.CheckpointId;
-        return CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, parent));
+            : CheckpointFold.Head(all.Where(c => c.RunId != run.RunId).ToList())?.CheckpointId;
+        return CheckpointFold.Fold(CheckpointFold.Lineage(all, parent));
     }
 
     private static bool IsTerminal(string data) =>

@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
-using Agent.Persistence;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Threads;
-using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Api.Threads;
 
@@ -15,14 +13,6 @@ internal static class ThreadJson
     /// <summary>The fields of a thread, for <c>select</c>.</summary>
     public static readonly string[] Fields =
         ["thread_id", "created_at", "updated_at", "state_updated_at", "metadata", "status", "values", "interrupts"];
-
-    /// <summary>Loads a thread's checkpoints in fold order (by sequence).</summary>
-    /// <param name="db">The database context.</param>
-    /// <param name="threadId">The thread.</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The checkpoints.</returns>
-    public static Task<List<Checkpoint>> LoadCheckpointsAsync(AgentDbContext db, Guid threadId, CancellationToken cancellationToken) =>
-        db.Checkpoints.AsNoTracking().Where(c => c.ThreadId == threadId).OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
 
     /// <summary>Builds <c>Thread</c>: <c>{thread_id, created_at, updated_at, metadata, status, values, interrupts}</c>.</summary>
     /// <param name="thread">The thread.</param>

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
-using Agent.Persistence;
+using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Agent.Api.Usage;
@@ -61,7 +60,7 @@ internal static class UsageApi
         return app;
     }
 
-    private static async Task<IResult> RunUsageAsync(string thread_id, string run_id, AgentDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> RunUsageAsync(string thread_id, string run_id, RunQueries runs, CancellationToken cancellationToken)
     {
         var (threadId, threadError) = ApiRequest.ParseId(thread_id, "thread_id");
         if (threadError is not null)
@@ -75,12 +74,12 @@ internal static class UsageApi
             return runError;
         }
 
-        if (!await db.Runs.AsNoTracking().AnyAsync(r => r.RunId == runId && r.ThreadId == threadId, cancellationToken))
+        if (await runs.FindAsync(runId, threadId, cancellationToken) is null)
         {
             return ApiResults.NotFound($"Run {runId} not found on thread {threadId}.");
         }
 
-        var calls = await db.ModelCalls.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.Step).ToListAsync(cancellationToken);
+        var calls = await runs.ModelCallsAsync(runId, cancellationToken);
         var items = new JsonArray();
         foreach (var call in calls)
         {

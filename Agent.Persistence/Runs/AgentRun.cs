@@ -33,8 +33,8 @@ public sealed class AgentRun
     /// </summary>
     public string Kwargs { get; set; } = "{}";
 
-    /// <summary>Gets or sets the multitask strategy: <c>reject</c>, <c>enqueue</c>, <c>interrupt</c> or <c>rollback</c>. Default is <c>enqueue</c>.</summary>
-    public string MultitaskStrategy { get; set; } = "enqueue";
+    /// <summary>Gets or sets the multitask strategy (stored as its wire spelling). Default is <see cref="Runs.MultitaskStrategy.Enqueue"/>.</summary>
+    public MultitaskStrategy MultitaskStrategy { get; set; } = MultitaskStrategy.Enqueue;
 
     /// <summary>Gets or sets the step limit (LangGraph <c>recursion_limit</c>). Default is 25.</summary>
     public int RecursionLimit { get; set; } = 25;

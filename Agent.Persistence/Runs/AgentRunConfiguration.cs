@@ -19,7 +19,8 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.Property(r => r.Status).HasColumnName("status").HasMaxLength(32);
         builder.Property(r => r.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
         builder.Property(r => r.Kwargs).HasColumnName("kwargs").HasColumnType("jsonb");
-        builder.Property(r => r.MultitaskStrategy).HasColumnName("multitask_strategy").HasMaxLength(32);
+        builder.Property(r => r.MultitaskStrategy).HasColumnName("multitask_strategy").HasMaxLength(32)
+            .HasConversion(s => WireName.Of(s), text => WireName.Parse<MultitaskStrategy>(text));
         builder.Property(r => r.RecursionLimit).HasColumnName("recursion_limit");
         builder.Property(r => r.LeaseOwner).HasColumnName("lease_owner").HasMaxLength(200);
         builder.Property(r => r.LeaseEpoch).HasColumnName("lease_epoch");

@@ -22,7 +22,7 @@ public static class RunJson
         ["status"] = run.Status,
         ["metadata"] = JsonNode.Parse(run.Metadata),
         ["kwargs"] = JsonNode.Parse(run.Kwargs),
-        ["multitask_strategy"] = run.MultitaskStrategy,
+        ["multitask_strategy"] = WireName.Of(run.MultitaskStrategy),
         ["attempt"] = run.Attempt,
         ["step_count"] = run.StepCount,
         ["usage"] = new JsonObject

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Runs;
+using Agent.Persistence.Runs;
 
 namespace Agent.Tests.Api;
 
@@ -25,7 +26,7 @@ public sealed class When_a_run_request_is_validated
             Assert.That(messages[2]!["id"]!.GetValue<string>(), Is.EqualTo("given"));
             Assert.That(request.StreamModes, Is.EqualTo(new[] { "values" }));
             Assert.That(request.RecursionLimit, Is.EqualTo(25));
-            Assert.That(request.MultitaskStrategy, Is.EqualTo("enqueue"));
+            Assert.That(request.MultitaskStrategy, Is.EqualTo(MultitaskStrategy.Enqueue));
         }
     }
 

@@ -229,9 +229,9 @@ internal sealed class AgentSystem : IAsyncDisposable
                     return;
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && DateTime.UtcNow < deadline)
             {
-                // Not listening yet, or too slow to answer the first request on a loaded machine (the 5 s timeout).
+                // Not listening yet, or (a loaded machine, the first request's JIT) slower than the client's timeout.
             }
 
             if (DateTime.UtcNow > deadline)

@@ -64,7 +64,7 @@ internal sealed partial class CronFirer(AgentDbContext db, TimeProvider timeProv
         }
 
         AgentThread thread;
-        var strategy = payload["multitask_strategy"]?.GetValue<string>() ?? "enqueue";
+        var strategy = WireName.TryParse<MultitaskStrategy>(payload["multitask_strategy"]?.GetValue<string>(), out var stored) ? stored : MultitaskStrategy.Enqueue;
         if (cron.ThreadId is { } threadId)
         {
             // Same lock as run creation in the API, so a reject check cannot race another submission.
@@ -81,7 +81,7 @@ internal sealed partial class CronFirer(AgentDbContext db, TimeProvider timeProv
                 r => r.TenantId == cron.TenantId && r.ThreadId == threadId
                      && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running),
                 cancellationToken);
-            if (busy && strategy == "reject")
+            if (busy && strategy == MultitaskStrategy.Reject)
             {
                 LogSkipped(logger, cron.CronId);
                 await transaction.CommitAsync(cancellationToken);

@@ -1,0 +1,133 @@
+using System.Text.Json.Nodes;
+using Agent.Api.Http;
+using Agent.Persistence.Assistants;
+
+namespace Agent.Api.Assistants;
+
+/// <content>The read endpoints: search, count, graph, schemas, subgraphs; and versions (list, make latest).</content>
+internal static partial class AssistantsApi
+{
+    private static readonly string[] SortFields = ["created_at", "updated_at", "assistant_id", "graph_id", "name"];
+
+    private static async Task<IResult> SearchAsync(HttpResponse response, HttpRequest request, AssistantStore assistants, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var (search, searchError) = SearchRequest.Parse(body!, SortFields, AssistantJson.Fields);
+        var (filter, filterError) = ReadFilter(body!);
+        if ((searchError ?? filterError) is { } invalid)
+        {
+            return ApiResults.Unprocessable(invalid);
+        }
+
+        // One more than asked tells whether there is a next page (X-Pagination-Next, read by the JS SDK).
+        var page = await assistants.SearchAsync(filter!, search!.SortBy, search.Descending, search.Offset, search.Limit + 1, cancellationToken);
+        if (page.Count > search.Limit)
+        {
+            response.Headers["X-Pagination-Next"] = (search.Offset + search.Limit).ToString();
+            page.RemoveAt(page.Count - 1);
+        }
+
+        return ApiResults.Json(new JsonArray(page.Select(a => (JsonNode)search.Project(AssistantJson.From(a))).ToArray()));
+    }
+
+    private static Task<IResult> CountAsync(HttpRequest request, AssistantStore assistants, CancellationToken cancellationToken) =>
+        ApiRequest.CountAsync(request, ReadFilter, assistants.CountAsync, cancellationToken);
+
+    private static async Task<IResult> GetGraphAsync(string assistant_id, AssistantStore assistants, CancellationToken cancellationToken)
+    {
+        var (_, error) = await FindAsync(assistant_id, assistants, cancellationToken);
+        return error ?? ApiResults.Json(AgentGraphDescription.Graph());
+    }
+
+    private static async Task<IResult> GetSchemasAsync(string assistant_id, AssistantStore assistants, CancellationToken cancellationToken)
+    {
+        var (assistant, error) = await FindAsync(assistant_id, assistants, cancellationToken);
+        return error ?? ApiResults.Json(AgentGraphDescription.Schemas(assistant!.GraphId));
+    }
+
+    private static async Task<IResult> GetSubgraphsAsync(string assistant_id, AssistantStore assistants, CancellationToken cancellationToken)
+    {
+        var (_, error) = await FindAsync(assistant_id, assistants, cancellationToken);
+        return error ?? ApiResults.Json(new JsonObject());
+    }
+
+    private static async Task<IResult> ListVersionsAsync(
+        string assistant_id, HttpRequest request, AssistantStore assistants, CancellationToken cancellationToken)
+    {
+        var (assistant, error) = await FindAsync(assistant_id, assistants, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var (body, bodyError) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        var (search, searchError) = SearchRequest.Parse(body!, ["version"], AssistantJson.Fields);
+        var (metadata, metadataError) = ApiRequest.OptionalObject(body!, "metadata");
+        if ((searchError ?? metadataError) is { } invalid)
+        {
+            return ApiResults.Unprocessable(invalid);
+        }
+
+        var versions = await assistants.VersionsAsync(
+            assistant!.AssistantId, metadata?.ToJsonString(), search!.Descending, search.Offset, search.Limit, cancellationToken);
+        if (versions.Count == 0 && search.Offset == 0 && metadata is null)
+        {
+            // System assistants are seeded without version rows: their one version is what they are.
+            versions.Add(AssistantStore.VersionOf(assistant, assistant.UpdatedAt));
+        }
+
+        return ApiResults.Json(new JsonArray(versions.Select(v => (JsonNode)search.Project(AssistantJson.From(v))).ToArray()));
+    }
+
+    private static async Task<IResult> SetLatestAsync(
+        string assistant_id, HttpRequest request, AssistantStore assistants, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var (assistant, error) = await FindAsync(assistant_id, assistants, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (IsSystem(assistant!))
+        {
+            return ReadOnly(assistant!);
+        }
+
+        var (body, bodyError) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        if (body!["version"] is not JsonValue value || !value.TryGetValue<int>(out var number))
+        {
+            return ApiResults.Unprocessable("version must be an integer.");
+        }
+
+        var updated = await assistants.SetLatestAsync(assistant!, number, timeProvider.GetUtcNow(), cancellationToken);
+        return updated is null
+            ? ApiResults.NotFound($"Assistant {assistant!.AssistantId} has no version {number}.")
+            : ApiResults.Json(AssistantJson.From(updated));
+    }
+
+    private static (AssistantFilter? Filter, string? Error) ReadFilter(JsonObject body)
+    {
+        var (metadata, metadataError) = ApiRequest.OptionalObject(body, "metadata");
+        return metadataError is not null
+            ? (null, metadataError)
+            : (new AssistantFilter(
+                metadata is { Count: > 0 } ? metadata.ToJsonString() : null,
+                ApiRequest.Text(body, "graph_id"),
+                ApiRequest.Text(body, "name")), null);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using System.Text.Json.Serialization;
+
+namespace Agent.Persistence.Runs;
+
+/// <summary>
+/// Converts the LangGraph enums (<see cref="MultitaskStrategy"/>, <see cref="CancelAction"/>, ...) to and from their
+/// wire spelling, the <see cref="JsonStringEnumMemberNameAttribute"/> of each member: the one place that spelling is
+/// written, read by System.Text.Json, EF Core's column conversions and the query-string parsers alike.
+/// </summary>
+public static class WireName
+{
+    /// <summary>Gets the wire spelling of a value, e.g. <c>enqueue</c> for <see cref="MultitaskStrategy.Enqueue"/>.</summary>
+    /// <typeparam name="TEnum">The enum.</typeparam>
+    /// <param name="value">The value.</param>
+    /// <returns>The spelling.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a named member.</exception>
+    public static string Of<TEnum>(TEnum value)
+        where TEnum : struct, Enum =>
+        Names<TEnum>.ByValue.TryGetValue(value, out var name)
+            ? name
+            : throw new ArgumentOutOfRangeException(nameof(value), value, $"{typeof(TEnum).Name} has no member {value}.");
+
+    /// <summary>Reads a wire spelling, case-sensitively as LangGraph does.</summary>
+    /// <typeparam name="TEnum">The enum.</typeparam>
+    /// <param name="text">The text, or null.</param>
+    /// <param name="value">The value read, or default.</param>
+    /// <returns>True when the text spells a member.</returns>
+    public static bool TryParse<TEnum>(string? text, out TEnum value)
+        where TEnum : struct, Enum
+    {
+        value = default;
+        return text is not null && Names<TEnum>.ByName.TryGetValue(text, out value);
+    }
+
+    /// <summary>Reads a wire spelling that is known to be valid (a stored column).</summary>
+    /// <typeparam name="TEnum">The enum.</typeparam>
+    /// <param name="text">The text.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="FormatException">The text spells no member.</exception>
+    public static TEnum Parse<TEnum>(string text)
+        where TEnum : struct, Enum =>
+        TryParse<TEnum>(text, out var value) ? value : throw new FormatException($"'{text}' is not a {typeof(TEnum).Name}.");
+
+    /// <summary>Gets every wire spelling of an enum, in declaration order (for error messages that list them).</summary>
+    /// <typeparam name="TEnum">The enum.</typeparam>
+    /// <returns>The spellings.</returns>
+    public static IReadOnlyList<string> All<TEnum>()
+        where TEnum : struct, Enum => Names<TEnum>.InOrder;
+
+    private static class Names<TEnum>
+        where TEnum : struct, Enum
+    {
+        public static readonly IReadOnlyList<string> InOrder = typeof(TEnum).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .OrderBy(f => f.MetadataToken)
+            .Select(f => f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? f.Name)
+            .ToArray();
+
+        public static readonly FrozenDictionary<TEnum, string> ByValue = typeof(TEnum).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .ToFrozenDictionary(f => (TEnum)f.GetValue(null)!, f => f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? f.Name);
+
+        public static readonly FrozenDictionary<string, TEnum> ByName =
+            ByValue.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+    }
+}

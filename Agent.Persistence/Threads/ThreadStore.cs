@@ -1,0 +1,254 @@
+using System.Text.Json.Nodes;
+using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Runs;
+using Microsoft.EntityFrameworkCore;
+
+namespace Agent.Persistence.Threads;
+
+/// <summary>
+/// Reads and writes threads for the API's thread endpoints (tenant-scoped through the context's query filter): create,
+/// search, count, patch, copy, delete, and adding a state checkpoint under the thread's row lock.
+/// </summary>
+/// <param name="db">The request's database context.</param>
+/// <param name="checkpoints">The checkpoint reads.</param>
+/// <param name="timeProvider">The clock.</param>
+public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints, TimeProvider timeProvider)
+{
+    /// <summary>Finds a thread.</summary>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The thread (not tracked), or null.</returns>
+    public Task<AgentThread?> FindAsync(Guid threadId, CancellationToken cancellationToken) =>
+        db.Threads.AsNoTracking().SingleOrDefaultAsync(t => t.ThreadId == threadId, cancellationToken);
+
+    /// <summary>Tells whether a thread exists.</summary>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>True when it does.</returns>
+    public Task<bool> ExistsAsync(Guid threadId, CancellationToken cancellationToken) =>
+        db.Threads.AsNoTracking().AnyAsync(t => t.ThreadId == threadId, cancellationToken);
+
+    /// <summary>Creates a thread.</summary>
+    /// <param name="threadId">The new thread's id.</param>
+    /// <param name="metadata">Its metadata object as JSON text.</param>
+    /// <param name="cancellationToken">Cancels the insert.</param>
+    /// <returns>The thread, or null when a thread with that id exists (possibly created concurrently).</returns>
+    public async Task<AgentThread?> CreateAsync(Guid threadId, string metadata, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var thread = new AgentThread { ThreadId = threadId, Metadata = metadata, CreatedAt = now, UpdatedAt = now };
+        db.Threads.Add(thread);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Lost a race with a concurrent create of the same id; anything else is a server fault.
+            db.ChangeTracker.Clear();
+            if (!await ExistsAsync(threadId, cancellationToken))
+            {
+                throw;
+            }
+
+            return null;
+        }
+
+        db.ChangeTracker.Clear();
+        return thread;
+    }
+
+    /// <summary>Searches threads.</summary>
+    /// <param name="filter">The filters.</param>
+    /// <param name="sortBy">The sort field, as on the wire: <c>created_at</c> (else), <c>updated_at</c>, <c>thread_id</c>, <c>status</c>.</param>
+    /// <param name="descending">Whether the order is descending.</param>
+    /// <param name="offset">How many to skip.</param>
+    /// <param name="limit">How many to return.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The page.</returns>
+    public Task<List<AgentThread>> SearchAsync(
+        ThreadFilter filter, string sortBy, bool descending, int offset, int limit, CancellationToken cancellationToken)
+    {
+        var query = Filter(filter);
+        query = (sortBy, descending) switch
+        {
+            ("updated_at", true) => query.OrderByDescending(t => t.UpdatedAt),
+            ("updated_at", false) => query.OrderBy(t => t.UpdatedAt),
+            ("thread_id", true) => query.OrderByDescending(t => t.ThreadId),
+            ("thread_id", false) => query.OrderBy(t => t.ThreadId),
+            ("status", true) => query.OrderByDescending(t => t.Status),
+            ("status", false) => query.OrderBy(t => t.Status),
+            (_, true) => query.OrderByDescending(t => t.CreatedAt),
+            _ => query.OrderBy(t => t.CreatedAt),
+        };
+        return query.Skip(offset).Take(limit).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Counts threads.</summary>
+    /// <param name="filter">The filters.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The count.</returns>
+    public Task<int> CountAsync(ThreadFilter filter, CancellationToken cancellationToken) => Filter(filter).CountAsync(cancellationToken);
+
+    /// <summary>Merges keys into a thread's metadata (LangGraph's patch semantics: the patch's keys replace the thread's).</summary>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="patch">The keys to merge.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>The thread as updated, or null when it does not exist.</returns>
+    public async Task<AgentThread?> MergeMetadataAsync(Guid threadId, JsonObject patch, CancellationToken cancellationToken)
+    {
+        var thread = await db.Threads.SingleOrDefaultAsync(t => t.ThreadId == threadId, cancellationToken);
+        if (thread is null)
+        {
+            return null;
+        }
+
+        var merged = JsonNode.Parse(thread.Metadata) as JsonObject ?? [];
+        foreach (var (key, value) in patch)
+        {
+            merged[key] = value?.DeepClone();
+        }
+
+        thread.Metadata = merged.ToJsonString();
+        thread.UpdatedAt = timeProvider.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return thread;
+    }
+
+    /// <summary>
+    /// Deletes a thread with its runs (their events cascade) and checkpoints. Cancel its unfinished runs first, so
+    /// their workers stop instead of writing into a deleted thread.
+    /// </summary>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="cancellationToken">Cancels the delete.</param>
+    /// <returns>A task that completes when the thread is gone.</returns>
+    public async Task DeleteAsync(Guid threadId, CancellationToken cancellationToken)
+    {
+        // Runs first, then the thread: the order a worker's step commit locks them in (run row, then the thread's key),
+        // so the two cannot deadlock.
+        await db.Runs.Where(r => r.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+        await db.Threads.Where(t => t.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Copies a thread with its checkpoints under new ids (parent links remapped); its runs stay with the original.
+    /// </summary>
+    /// <param name="source">The thread to copy.</param>
+    /// <param name="cancellationToken">Cancels the copy.</param>
+    /// <returns>The copy and its checkpoints in fold order.</returns>
+    public async Task<(AgentThread Copy, List<Checkpoint> Checkpoints)> CopyAsync(AgentThread source, CancellationToken cancellationToken)
+    {
+        var original = await checkpoints.LoadAsync(source.ThreadId, cancellationToken);
+        var now = timeProvider.GetUtcNow();
+        var copy = new AgentThread { ThreadId = Guid.CreateVersion7(), Metadata = source.Metadata, CreatedAt = now, UpdatedAt = now };
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.Threads.Add(copy);
+        await db.SaveChangesAsync(cancellationToken);
+
+        // One insert at a time keeps the sequence order, which is the fold order.
+        var ids = original.ToDictionary(c => c.CheckpointId, _ => Guid.CreateVersion7());
+        var copied = new List<Checkpoint>(original.Count);
+        foreach (var checkpoint in original)
+        {
+            var clone = new Checkpoint
+            {
+                CheckpointId = ids[checkpoint.CheckpointId],
+                ThreadId = copy.ThreadId,
+                RunId = null,
+                ParentCheckpointId = checkpoint.ParentCheckpointId is { } parent && ids.TryGetValue(parent, out var p) ? p : null,
+                Step = checkpoint.Step,
+                Node = checkpoint.Node,
+                Delta = checkpoint.Delta,
+                Metadata = checkpoint.Metadata,
+                CreatedAt = checkpoint.CreatedAt,
+            };
+            db.Checkpoints.Add(clone);
+            await db.SaveChangesAsync(cancellationToken);
+            copied.Add(clone);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return (copy, copied);
+    }
+
+    /// <summary>
+    /// Adds messages to a thread's state as a new checkpoint (LangGraph <c>POST /threads/{id}/state</c>), on the
+    /// thread's head or on an earlier checkpoint (a fork). Refused while a run of the thread is pending or running.
+    /// </summary>
+    /// <param name="threadId">The thread (it exists).</param>
+    /// <param name="forkFrom">The checkpoint to write on, or null for the head.</param>
+    /// <param name="asNode">The node the update is written as (<c>__update__</c>, <c>__start__</c>, <c>agent</c>, <c>tools</c>).</param>
+    /// <param name="messages">The messages, in LangChain form with ids.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>The new checkpoint, or why none was written.</returns>
+    public async Task<ThreadStateUpdate> AddStateAsync(
+        Guid threadId, Guid? forkFrom, string asNode, JsonArray messages, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // FOR UPDATE serialises this with run creation on the thread (run acceptance takes the same lock).
+        await db.Threads.FromSql($"SELECT * FROM agent.threads WHERE tenant_id = {db.TenantId} AND thread_id = {threadId} FOR UPDATE")
+            .AsNoTracking().SingleAsync(cancellationToken);
+        if (await db.Runs.AnyAsync(
+                r => r.ThreadId == threadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running), cancellationToken))
+        {
+            return new ThreadStateUpdate(null, Busy: true, ParentMissing: false);
+        }
+
+        var existing = await checkpoints.LoadAsync(threadId, cancellationToken);
+        var parent = forkFrom is { } fork ? existing.FirstOrDefault(c => c.CheckpointId == fork) : CheckpointFold.Head(existing);
+        if (forkFrom is not null && parent is null)
+        {
+            return new ThreadStateUpdate(null, Busy: false, ParentMissing: true);
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var step = (parent?.Step ?? -1) + 1;
+        var checkpoint = new Checkpoint
+        {
+            CheckpointId = Guid.CreateVersion7(),
+            ThreadId = threadId,
+            RunId = null,
+            ParentCheckpointId = parent?.CheckpointId,
+            Step = step,
+            Node = asNode,
+            Delta = new JsonObject { ["messages"] = messages.DeepClone() }.ToJsonString(),
+            Metadata = new JsonObject
+            {
+                ["source"] = "update",
+                ["step"] = step,
+                ["thread_id"] = threadId.ToString(),
+                ["node"] = asNode,
+            }.ToJsonString(),
+            CreatedAt = now,
+        };
+        db.Checkpoints.Add(checkpoint);
+        await db.SaveChangesAsync(cancellationToken);
+        await db.Threads.Where(t => t.ThreadId == threadId).ExecuteUpdateAsync(s => s.SetProperty(t => t.UpdatedAt, now), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return new ThreadStateUpdate(checkpoint, Busy: false, ParentMissing: false);
+    }
+
+    private IQueryable<AgentThread> Filter(ThreadFilter filter)
+    {
+        IQueryable<AgentThread> query = db.Threads.AsNoTracking();
+        if (filter.MetadataContains is { } metadata)
+        {
+            query = query.Where(t => EF.Functions.JsonContains(t.Metadata, metadata));
+        }
+
+        if (filter.Status is { } status)
+        {
+            query = query.Where(t => t.Status == status);
+        }
+
+        if (filter.Ids is { } ids)
+        {
+            query = query.Where(t => ids.Contains(t.ThreadId));
+        }
+
+        return query;
+    }
+}
