@@ -38,6 +38,8 @@ export function playgroundView(root) {
           fill(info, 'Run ', h('a', { id: 'playground-run-link', href: `#/runs/${data.run_id}`, class: 'mono' }, data.run_id), ' on thread ',
             h('a', { href: `#/threads/${thread.thread_id}`, class: 'mono' }, thread.thread_id), ' — streaming…');
         } else if (name === 'messages' && Array.isArray(data)) {
+          // Only the model's own chunks stream here; a tool result arrives whole with its step (in updates).
+          if (!/^(ai|AIMessageChunk)$/.test(data[0].type || '')) return;
           streamed += contentText(data[0].content);
           fill(tokens, h('div', { class: 'msg msg-ai' }, h('div', { class: 'msg-role' }, 'ai (streaming)'), h('div', { class: 'msg-text' }, streamed)));
         } else if (name === 'updates') {

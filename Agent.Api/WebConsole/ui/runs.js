@@ -199,6 +199,8 @@ export function runView(root, runId) {
     stream('GET', path, undefined, (name, data) => {
       if (name === 'messages' && Array.isArray(data)) {
         const [chunk] = data;
+        // Only the model's own chunks stream; a tool result arrives whole with its step (the timeline shows it).
+        if (!/^(ai|AIMessageChunk)$/.test(chunk.type || '')) return;
         const id = chunk.id || 'current';
         const entry = live.text.get(id) || { content: '', calls: [] };
         entry.content += contentText(chunk.content);
