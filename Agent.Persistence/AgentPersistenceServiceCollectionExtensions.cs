@@ -8,6 +8,7 @@ using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Usage;
 using Agent.Persistence.Workers;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -53,6 +54,7 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddSingleton<ProviderRateLimitStore>();
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyLookup>();
+        services.AddSingleton<UsageQueries>();
         services.AddScoped<DelayedRunStore>();
         services.AddScoped<AgentDatabaseMigrator>();
         services.AddScoped<MonitoringStore>();

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Api.Http;
 using Agent.Persistence.Assistants;
 
 namespace Agent.Api.Assistants;
@@ -13,36 +14,21 @@ internal static class AssistantJson
     public static readonly string[] Fields =
         ["assistant_id", "graph_id", "config", "context", "metadata", "name", "description", "version", "created_at", "updated_at"];
 
-    /// <summary>Builds the object of an assistant.</summary>
+    /// <summary>Builds the object of an assistant (an <see cref="AssistantResource"/>).</summary>
     /// <param name="assistant">The assistant.</param>
     /// <returns>The object.</returns>
-    public static JsonObject From(Assistant assistant) => new()
-    {
-        ["assistant_id"] = assistant.AssistantId.ToString(),
-        ["graph_id"] = assistant.GraphId,
-        ["config"] = JsonNode.Parse(assistant.Config),
-        ["context"] = JsonNode.Parse(assistant.Context),
-        ["metadata"] = JsonNode.Parse(assistant.Metadata),
-        ["name"] = assistant.Name,
-        ["description"] = assistant.Description,
-        ["version"] = assistant.Version,
-        ["created_at"] = assistant.CreatedAt,
-        ["updated_at"] = assistant.UpdatedAt,
-    };
+    public static JsonObject From(Assistant assistant) => ApiJsonContext.ToObject(
+        new AssistantResource(
+            assistant.AssistantId, assistant.GraphId, JsonNode.Parse(assistant.Config), JsonNode.Parse(assistant.Context),
+            JsonNode.Parse(assistant.Metadata), assistant.Name, assistant.Description, assistant.Version, assistant.CreatedAt, assistant.UpdatedAt),
+        ApiJsonContext.Default.AssistantResource);
 
-    /// <summary>Builds the object of one version (<c>AssistantVersion</c>: the assistant's fields as of that version).</summary>
+    /// <summary>Builds the object of one version (an <see cref="AssistantVersionResource"/>).</summary>
     /// <param name="version">The version.</param>
     /// <returns>The object.</returns>
-    public static JsonObject From(AssistantVersion version) => new()
-    {
-        ["assistant_id"] = version.AssistantId.ToString(),
-        ["graph_id"] = version.GraphId,
-        ["config"] = JsonNode.Parse(version.Config),
-        ["context"] = JsonNode.Parse(version.Context),
-        ["metadata"] = JsonNode.Parse(version.Metadata),
-        ["name"] = version.Name,
-        ["description"] = version.Description,
-        ["version"] = version.Version,
-        ["created_at"] = version.CreatedAt,
-    };
+    public static JsonObject From(AssistantVersion version) => ApiJsonContext.ToObject(
+        new AssistantVersionResource(
+            version.AssistantId, version.GraphId, JsonNode.Parse(version.Config), JsonNode.Parse(version.Context),
+            JsonNode.Parse(version.Metadata), version.Name, version.Description, version.Version, version.CreatedAt),
+        ApiJsonContext.Default.AssistantVersionResource);
 }

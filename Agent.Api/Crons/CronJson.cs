@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
+using Agent.Api.Http;
 using Agent.Persistence.Crons;
 
 namespace Agent.Api.Crons;
 
-/// <summary>Writes a cron as the LangGraph Server's <c>Cron</c> object.</summary>
+/// <summary>Writes a cron as the LangGraph Server's <c>Cron</c> object (a <see cref="CronResource"/>).</summary>
 internal static class CronJson
 {
     /// <summary>The fields of a cron, for <c>select</c>.</summary>
@@ -18,21 +19,10 @@ internal static class CronJson
     /// </summary>
     /// <param name="cron">The cron.</param>
     /// <returns>The object.</returns>
-    public static JsonObject From(Cron cron) => new()
-    {
-        ["cron_id"] = cron.CronId.ToString(),
-        ["assistant_id"] = cron.AssistantId.ToString(),
-        ["thread_id"] = cron.ThreadId?.ToString(),
-        ["on_run_completed"] = cron.ThreadId is null ? cron.OnRunCompleted : null,
-        ["end_time"] = cron.EndTime,
-        ["schedule"] = cron.Schedule,
-        ["timezone"] = cron.Timezone,
-        ["created_at"] = cron.CreatedAt,
-        ["updated_at"] = cron.UpdatedAt,
-        ["payload"] = JsonNode.Parse(cron.Payload)?["body"]?.DeepClone() ?? new JsonObject(),
-        ["user_id"] = null,
-        ["next_run_date"] = cron.Enabled ? cron.NextRunDate : null,
-        ["metadata"] = JsonNode.Parse(cron.Metadata),
-        ["enabled"] = cron.Enabled,
-    };
+    public static JsonObject From(Cron cron) => ApiJsonContext.ToObject(
+        new CronResource(
+            cron.CronId, cron.AssistantId, cron.ThreadId, cron.ThreadId is null ? cron.OnRunCompleted : null, cron.EndTime, cron.Schedule,
+            cron.Timezone, cron.CreatedAt, cron.UpdatedAt, JsonNode.Parse(cron.Payload)?["body"]?.DeepClone() ?? new JsonObject(), UserId: null,
+            cron.Enabled ? cron.NextRunDate : null, JsonNode.Parse(cron.Metadata), cron.Enabled),
+        ApiJsonContext.Default.CronResource);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Api.Http;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Threads;
 
@@ -18,17 +19,11 @@ internal static class ThreadJson
     /// <param name="thread">The thread.</param>
     /// <param name="checkpoints">Its checkpoints in sequence order.</param>
     /// <returns>The object.</returns>
-    public static JsonObject Thread(AgentThread thread, IReadOnlyList<Checkpoint> checkpoints) => new()
-    {
-        ["thread_id"] = thread.ThreadId.ToString(),
-        ["created_at"] = thread.CreatedAt,
-        ["updated_at"] = thread.UpdatedAt,
-        ["state_updated_at"] = checkpoints.Count > 0 ? checkpoints[^1].CreatedAt : thread.CreatedAt,
-        ["metadata"] = JsonNode.Parse(thread.Metadata),
-        ["status"] = thread.Status,
-        ["values"] = new JsonObject { ["messages"] = CheckpointFold.FoldHead(checkpoints) },
-        ["interrupts"] = new JsonObject(),
-    };
+    public static JsonObject Thread(AgentThread thread, IReadOnlyList<Checkpoint> checkpoints) => ApiJsonContext.ToObject(
+        new ThreadResource(
+            thread.ThreadId, thread.CreatedAt, thread.UpdatedAt, checkpoints.Count > 0 ? checkpoints[^1].CreatedAt : thread.CreatedAt,
+            JsonNode.Parse(thread.Metadata), thread.Status, new ThreadValues(CheckpointFold.FoldHead(checkpoints)), []),
+        ApiJsonContext.Default.ThreadResource);
 
     /// <summary>
     /// Builds <c>ThreadState</c> at a checkpoint: <c>{values, next, tasks, checkpoint, metadata, created_at,
@@ -42,29 +37,20 @@ internal static class ThreadJson
     public static JsonObject State(Guid threadId, IReadOnlyList<Checkpoint> checkpoints, Checkpoint? at)
     {
         var messages = at is null ? [] : CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, at.CheckpointId));
-        return new JsonObject
-        {
-            ["values"] = new JsonObject { ["messages"] = messages },
-            ["next"] = new JsonArray(NextNodes(messages).Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
-            ["tasks"] = new JsonArray(),
-            ["checkpoint"] = CheckpointRef(threadId, at?.CheckpointId),
-            ["metadata"] = at is null ? new JsonObject() : JsonNode.Parse(at.Metadata),
-            ["created_at"] = at?.CreatedAt,
-            ["parent_checkpoint"] = at?.ParentCheckpointId is { } parent ? CheckpointRef(threadId, parent) : null,
-            ["interrupts"] = new JsonArray(),
-        };
+        return ApiJsonContext.ToObject(
+            new ThreadStateResource(
+                new ThreadValues(messages), NextNodes(messages).ToList(), [], new CheckpointReference(threadId, string.Empty, at?.CheckpointId),
+                at is null ? new JsonObject() : JsonNode.Parse(at.Metadata), at?.CreatedAt,
+                at?.ParentCheckpointId is { } parent ? new CheckpointReference(threadId, string.Empty, parent) : null, []),
+            ApiJsonContext.Default.ThreadStateResource);
     }
 
     /// <summary>Builds a checkpoint reference, <c>{thread_id, checkpoint_ns, checkpoint_id}</c> (LangGraph <c>Checkpoint</c>).</summary>
     /// <param name="threadId">The thread.</param>
     /// <param name="checkpointId">The checkpoint, or null.</param>
     /// <returns>The object.</returns>
-    public static JsonObject CheckpointRef(Guid threadId, Guid? checkpointId) => new()
-    {
-        ["thread_id"] = threadId.ToString(),
-        ["checkpoint_ns"] = string.Empty,
-        ["checkpoint_id"] = checkpointId?.ToString(),
-    };
+    public static JsonObject CheckpointRef(Guid threadId, Guid? checkpointId) =>
+        ApiJsonContext.ToObject(new CheckpointReference(threadId, string.Empty, checkpointId), ApiJsonContext.Default.CheckpointReference);
 
     /// <summary>
     /// Reads a checkpoint id from the shapes clients send: a string, <c>{checkpoint_id}</c>, or a config

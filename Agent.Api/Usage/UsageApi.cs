@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
-using Npgsql;
+using Agent.Persistence.Usage;
 
 namespace Agent.Api.Usage;
 
@@ -19,34 +19,7 @@ namespace Agent.Api.Usage;
 /// </summary>
 internal static class UsageApi
 {
-    /// <summary>The dimensions <c>group_by</c> accepts, in output order.</summary>
-    private static readonly string[] Dimensions = ["run", "thread", "assistant", "provider", "model", "day"];
-
-    // One constant statement (every value a parameter, so the SQL audit holds): each dimension is grouped on only
-    // when its flag is set (else it is NULL for every row, one group), and each filter applies only when given.
-    private const string AggregateSql = """
-        SELECT CASE WHEN @by_run THEN run_id END AS run,
-               CASE WHEN @by_thread THEN thread_id END AS thread,
-               CASE WHEN @by_assistant THEN assistant_id END AS assistant,
-               CASE WHEN @by_provider THEN provider END AS provider,
-               CASE WHEN @by_model THEN model END AS model,
-               CASE WHEN @by_day THEN (created_at AT TIME ZONE 'UTC')::date END AS day,
-               count(*) AS calls, count(DISTINCT run_id) AS runs, coalesce(sum(input_tokens), 0)::bigint AS input_tokens,
-               coalesce(sum(output_tokens), 0)::bigint AS output_tokens,
-               coalesce(sum(cached_input_tokens), 0)::bigint AS cached_input_tokens, coalesce(sum(cost_usd), 0) AS cost_usd,
-               count(*) FILTER (WHERE cost_usd IS NULL) AS unpriced_calls, coalesce(avg(latency_ms), 0) AS avg_latency_ms
-          FROM agent.model_calls
-         WHERE tenant_id = @tenant
-           AND (@run_id IS NULL OR run_id = @run_id)
-           AND (@thread_id IS NULL OR thread_id = @thread_id)
-           AND (@assistant_id IS NULL OR assistant_id = @assistant_id)
-           AND (@model IS NULL OR model = @model)
-           AND (@since IS NULL OR created_at >= @since)
-           AND (@until IS NULL OR created_at < @until)
-         GROUP BY 1, 2, 3, 4, 5, 6
-         ORDER BY 1, 2, 3, 4, 5, 6
-         LIMIT @limit
-        """;
+    private static IReadOnlyList<string> Dimensions => UsageQueries.Dimensions;
 
     /// <summary>Maps the endpoints.</summary>
     /// <param name="app">The route builder.</param>
@@ -117,7 +90,7 @@ internal static class UsageApi
     }
 
     private static async Task<IResult> AggregateAsync(
-        HttpRequest request, NpgsqlDataSource dataSource, ICallerTenant caller, CancellationToken cancellationToken)
+        HttpRequest request, UsageQueries usage, ICallerTenant caller, CancellationToken cancellationToken)
     {
         var query = request.Query;
         var groupBy = query["group_by"].SelectMany(v => (v ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -162,52 +135,32 @@ internal static class UsageApi
             }
         }
 
-        await using var command = dataSource.CreateCommand(AggregateSql);
-        // Raw SQL bypasses the context's tenant filter: scope to the caller's tenant here (unresolved matches nothing).
-        command.Parameters.Add(new NpgsqlParameter<string>("tenant", caller.TenantId ?? AgentTenants.Unresolved));
-        foreach (var dimension in Dimensions)
-        {
-            command.Parameters.Add(new NpgsqlParameter<bool>("by_" + dimension, groupBy.Contains(dimension)));
-        }
-
-        command.Parameters.Add(new NpgsqlParameter("run_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = filters.GetValueOrDefault("run_id") ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("thread_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = filters.GetValueOrDefault("thread_id") ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("assistant_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = filters.GetValueOrDefault("assistant_id") ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("model", NpgsqlTypes.NpgsqlDbType.Text) { Value = query["model"].ToString() is { Length: > 0 } model ? model : DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = filters.GetValueOrDefault("since") ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("until", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = filters.GetValueOrDefault("until") ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-
+        // The caller's tenant (unresolved matches nothing): the aggregate reads across the context's tenant filter.
+        var aggregate = new UsageAggregateQuery(
+            caller.TenantId ?? AgentTenants.Unresolved, groupBy, (Guid?)filters.GetValueOrDefault("run_id"), (Guid?)filters.GetValueOrDefault("thread_id"),
+            (Guid?)filters.GetValueOrDefault("assistant_id"), query["model"].ToString() is { Length: > 0 } model ? model : null,
+            (DateTimeOffset?)filters.GetValueOrDefault("since"), (DateTimeOffset?)filters.GetValueOrDefault("until"), limit);
         var rows = new JsonArray();
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        foreach (var columns in await usage.AggregateAsync(aggregate, cancellationToken))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            var row = new JsonObject();
+            foreach (var (name, value) in columns)
             {
-                var row = new JsonObject();
-                for (var i = 0; i < reader.FieldCount; i++)
+                row[name] = value switch
                 {
-                    var name = reader.GetName(i);
-                    if (Dimensions.Contains(name) && !groupBy.Contains(name))
-                    {
-                        continue;
-                    }
-
-                    row[name] = reader.GetValue(i) switch
-                    {
-                        DBNull => null,
-                        Guid id => id.ToString(),
-                        DateOnly day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                        DateTime day => DateOnly.FromDateTime(day).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                        string text => text,
-                        long number => number,
-                        decimal number => number,
-                        double number => Math.Round(number, 2),
-                        var other => JsonValue.Create(other.ToString()),
-                    };
-                }
-
-                rows.Add(row);
+                    null => null,
+                    Guid id => id.ToString(),
+                    DateOnly day => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    DateTime day => DateOnly.FromDateTime(day).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                    string text => text,
+                    long number => number,
+                    decimal number => number,
+                    double number => Math.Round(number, 2),
+                    var other => JsonValue.Create(other.ToString()),
+                };
             }
+
+            rows.Add(row);
         }
 
         return ApiResults.Json(new JsonObject

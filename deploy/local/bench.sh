@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints their report: starts PostgreSQL and RabbitMQ (services.sh), builds Release, runs
-# the benchmark fixtures of Agent.Tests (category Benchmark, marked [Explicit] so the test suite never runs them),
-# then assembles .local/bench/summary.md from what each wrote and prints it. Raw results (every sample) stay in
-# .local/bench/*.json. Method and recorded figures: BENCHMARKS.md.
+# the benchmark fixtures of the Agent.Benchmarks project (NUnit, marked [Explicit] so the test suite never runs them),
+# then assembles .local/bench/summary.md from what each wrote and prints it: one table of issue 13's goals (goal,
+# measured, met or missed), then a section per benchmark. Raw results (every sample) stay in .local/bench/*.json.
+# Method and recorded figures: BENCHMARKS.md. A benchmark that throws makes the exit code non-zero.
 #
-# Usage: deploy/local/bench.sh [--quick] [--only NAME]
-#   --quick      few samples per figure (about 4 minutes): checks the harness, figures are rough
-#   --only NAME  one benchmark: Step_loop, Throughput, Latency, Recovery or Storage
-# A full run takes about 7 minutes on 2 cores. Run it on a quiet machine: the figures are only as good as that.
+# Usage: deploy/local/bench.sh [--quick] [--only NAME] [--no-build]
+#   --quick      few samples per figure: checks the harness (CI runs it), figures are rough
+#   --only NAME  one benchmark: Step_loop, Throughput, Latency, Recovery, Storage, Commit or Search
+#   --no-build   use the existing Release build (CI builds just before)
+# Run it on a quiet machine: the figures are only as good as that. Durations on 2 quiet cores: see BENCHMARKS.md.
 set -euo pipefail
 
 # shellcheck source=deploy/local/lib.sh
@@ -15,11 +17,13 @@ set -euo pipefail
 
 quick=0
 only=""
+build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
     --only) [ $# -ge 2 ] || die "--only needs a name"; only=$2; shift ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-build) build=0 ;;
+    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
   shift
@@ -35,8 +39,10 @@ export AGENT_BENCH_OUT="$AGENT_LOCAL/bench"
 mkdir -p "$AGENT_BENCH_OUT"
 rm -f "$AGENT_BENCH_OUT"/*.json "$AGENT_BENCH_OUT"/*.md "$AGENT_BENCH_OUT"/run.log
 
-log "building (Release)"
-dotnet build "$AGENT_ROOT/Agent.sln" -c Release -nologo -v quiet || die "build failed"
+if [ "$build" = 1 ]; then
+  log "building (Release)"
+  dotnet build "$AGENT_ROOT/Agent.sln" -c Release -nologo -v quiet || die "build failed"
+fi
 
 filter="Category=Benchmark"
 [ -z "$only" ] || filter="$filter&FullyQualifiedName~${only}_benchmark"
@@ -44,7 +50,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$SECONDS
 log "benchmarking ($([ "$quick" = 1 ] && echo quick || echo full); log: ${AGENT_BENCH_OUT#"$AGENT_ROOT"/}/run.log)"
 status=0
-dotnet test "$AGENT_ROOT/Agent.Tests" -c Release --no-build -nologo \
+dotnet test "$AGENT_ROOT/Agent.Benchmarks" -c Release --no-build -nologo \
   --filter "$filter" \
   --logger "console;verbosity=normal" \
   --results-directory "$AGENT_LOCAL/test-results" \
@@ -68,11 +74,12 @@ summary="$AGENT_BENCH_OUT/summary.md"
   echo "- Load average (1, 5, 15 min) before: $load_before; after: $load_after; took $(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s"
   echo "- Command: deploy/local/bench.sh $([ "$quick" = 1 ] && echo "--quick ")$([ -n "$only" ] && echo "--only $only")"
   echo
-  echo "## Goals"
+  echo "## Goals (issue 13)"
   echo
   echo "| goal | target | measured | |"
   echo "|---|---|---|---|"
-  cat "$AGENT_BENCH_OUT"/*.goals.md 2>/dev/null || true
+  # Each row is written as "{order}|| row"; the order is the issue's.
+  cat "$AGENT_BENCH_OUT"/*.goals.md 2>/dev/null | sort -n | sed 's/^[0-9]*||//' || true
   for section in "$AGENT_BENCH_OUT"/[0-9]-*.md; do
     case "$section" in *.goals.md) continue ;; esac
     [ -e "$section" ] || continue

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace Agent.Tests.Benchmarks;
+namespace Agent.Benchmarks;
 
 /// <summary>
 /// A summary of samples (ms, bytes, ...): count, mean, p50, p90, p99 and max. Percentiles are nearest-rank

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Agent.Worker.Tools;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// An instant tool that returns its query with a 1 KB passage (about one search result), so a tool step's checkpoint

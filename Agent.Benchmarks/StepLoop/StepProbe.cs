@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// What the in-process step-loop benchmark observes of each run, in <see cref="Stopwatch"/> ticks: every model or tool
@@ -21,14 +21,15 @@ internal sealed class StepProbe
     private readonly ConcurrentDictionary<Guid, RunTimeline> runs = new();
     private readonly ConcurrentDictionary<Guid, long> publishStarts = new();
     private TaskCompletionSource allEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HashSet<Guid> batch = [];
     private int expectedRuns;
     private int endedRuns;
 
     /// <summary>Gets or sets a value indicating whether step commits reach PostgreSQL. Default is true.</summary>
     public bool Persist { get; set; } = true;
 
-    /// <summary>Gets the runs observed since the last <see cref="Reset"/>.</summary>
-    public IReadOnlyCollection<RunTimeline> Runs => [.. runs.Values];
+    /// <summary>Gets the batch's runs observed since the last <see cref="Reset"/>.</summary>
+    public IReadOnlyCollection<RunTimeline> Runs => [.. runs.Values.Where(r => batch.Contains(r.RunId))];
 
     /// <summary>Converts a tick interval to milliseconds.</summary>
     /// <param name="start">The start, in <see cref="Stopwatch"/> ticks.</param>
@@ -36,13 +37,17 @@ internal sealed class StepProbe
     /// <returns>The interval in ms.</returns>
     public static double Milliseconds(long start, long end) => (end - start) * 1000.0 / Stopwatch.Frequency;
 
-    /// <summary>Forgets every run and expects a new batch.</summary>
-    /// <param name="runCount">How many runs the batch has; <see cref="WaitForRunsAsync"/> completes when they have all ended.</param>
-    public void Reset(int runCount)
+    /// <summary>
+    /// Forgets every run and expects a new batch. Only the batch's runs count: a run of an earlier batch that a sweeper
+    /// sends again (its lease expired when that batch's worker stopped) is run, but neither reported nor waited for.
+    /// </summary>
+    /// <param name="runIds">The batch's runs; <see cref="WaitForRunsAsync"/> completes when they have all ended.</param>
+    public void Reset(IReadOnlyCollection<Guid> runIds)
     {
         runs.Clear();
         publishStarts.Clear();
-        expectedRuns = runCount;
+        batch = [.. runIds];
+        expectedRuns = runIds.Count;
         endedRuns = 0;
         allEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -75,14 +80,15 @@ internal sealed class StepProbe
     /// <param name="start">When the commit started (ticks).</param>
     /// <param name="end">When it returned (ticks).</param>
     /// <param name="databaseMs">How long of it was spent waiting on PostgreSQL (ms).</param>
-    public void Commit(RunStepCommit commit, long start, long end, double databaseMs)
+    /// <param name="roundTrips">How many round trips to PostgreSQL it made.</param>
+    public void Commit(RunStepCommit commit, long start, long end, double databaseMs, int roundTrips)
     {
         var timeline = Timeline(commit.RunId);
-        timeline.Add(new ProbeSpan(commit.FinalStatus is null ? "commit:" + commit.Checkpoint?.Node : "commit:final", start, end, databaseMs));
+        timeline.Add(new ProbeSpan(commit.FinalStatus is null ? "commit:" + commit.Checkpoint?.Node : "commit:final", start, end, databaseMs, roundTrips));
         if (commit.FinalStatus is { } status)
         {
             timeline.FinalStatus = status;
-            if (Interlocked.Increment(ref endedRuns) == expectedRuns)
+            if (batch.Contains(commit.RunId) && Interlocked.Increment(ref endedRuns) == expectedRuns)
             {
                 allEnded.TrySetResult();
             }
@@ -128,7 +134,8 @@ internal sealed class StepProbe
 /// <param name="Start">The start, in <see cref="Stopwatch"/> ticks.</param>
 /// <param name="End">The end, in <see cref="Stopwatch"/> ticks.</param>
 /// <param name="DatabaseMs">For a commit, the part spent waiting on PostgreSQL (ms); otherwise 0.</param>
-internal sealed record ProbeSpan(string Kind, long Start, long End, double DatabaseMs = 0)
+/// <param name="RoundTrips">For a commit, the round trips to PostgreSQL it made; otherwise 0.</param>
+internal sealed record ProbeSpan(string Kind, long Start, long End, double DatabaseMs = 0, int RoundTrips = 0)
 {
     /// <summary>Gets a value indicating whether this span is a model or tool call.</summary>
     public bool IsCall => Kind is "model" or "tool";

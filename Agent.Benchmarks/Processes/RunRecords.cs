@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Npgsql;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
 /// What PostgreSQL recorded of a set of runs: their times, their step checkpoints' commit times and the latency of

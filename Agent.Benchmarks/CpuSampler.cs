@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 
-namespace Agent.Tests.Benchmarks;
+namespace Agent.Benchmarks;
 
 /// <summary>
 /// Samples CPU time every 250 ms from named sources: this process, child processes (the API and workers this benchmark

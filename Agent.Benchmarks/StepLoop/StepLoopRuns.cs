@@ -2,15 +2,16 @@ using System.Text.Json.Nodes;
 using Agent.Contracts.Runs;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Tests.Infrastructure;
 using MassTransit;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// Creates the step-loop benchmark's runs: pending rows as the API would commit them (one thread each, input
-/// <c>bench:{run_id}</c>), and their <see cref="StartAgentRun"/> commands queued before any worker starts, so the
+/// <c>bench:{run_id}</c>, tenant <c>default</c>), and their <see cref="StartAgentRun"/> commands queued before any worker starts, so the
 /// workers never wait for work while they are measured.
 /// </summary>
 internal static class StepLoopRuns
@@ -48,6 +49,21 @@ internal static class StepLoopRuns
         return [.. runs.Select(r => r.RunId)];
     }
 
+    /// <summary>
+    /// Marks runs as ended (success, lease given up) without their steps: for runs measured with persistence off,
+    /// which would otherwise stay <c>running</c> with a lease that expires, and be swept up again.
+    /// </summary>
+    /// <param name="database">The database.</param>
+    /// <param name="runIds">The runs.</param>
+    /// <returns>A task that completes when they are marked.</returns>
+    public static async Task EndAsync(TestDatabase database, IReadOnlyList<Guid> runIds)
+    {
+        await using var command = database.DataSource.CreateCommand(
+            "UPDATE agent.runs SET status = 'success', lease_owner = NULL, lease_expires_at = NULL, ended_at = now() WHERE run_id = ANY($1)");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = runIds.ToArray() });
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>Commits <paramref name="count"/> pending runs, each on a thread of its own, as the API would.</summary>
     /// <param name="database">The database.</param>
     /// <param name="count">How many runs.</param>
@@ -69,11 +85,12 @@ internal static class StepLoopRuns
                         ["messages"] = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = Prefix + runId, ["id"] = Guid.NewGuid().ToString() }),
                     },
                 };
-                context.Threads.Add(new AgentThread { ThreadId = threadId, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
+                context.Threads.Add(new AgentThread { ThreadId = threadId, TenantId = AgentTenants.Default, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
                 runs.Add(new AgentRun
                 {
                     RunId = runId,
                     ThreadId = threadId,
+                    TenantId = AgentTenants.Default,
                     AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
                     Kwargs = kwargs.ToJsonString(),
                     CreatedAt = now,

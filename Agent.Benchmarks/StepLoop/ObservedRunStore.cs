@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Agent.Persistence;
 using Agent.Persistence.Runs;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// The real <see cref="RunStore"/>, with each step commit timed into the <see cref="StepProbe"/>; with
@@ -23,7 +23,7 @@ internal sealed class ObservedRunStore(AgentDbContext context, TimeProvider time
         var committed = probe.Persist
             ? await base.CommitStepAsync(commit, cancellationToken)
             : probe.Unpersisted(commit, DateTimeOffset.UtcNow);
-        probe.Commit(commit, started, Stopwatch.GetTimestamp(), database.Milliseconds);
+        probe.Commit(commit, started, Stopwatch.GetTimestamp(), database.Milliseconds, database.RoundTrips);
         return committed;
     }
 }

@@ -1,7 +1,7 @@
 using Agent.Contracts.Runs;
 using MassTransit;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>Times each <see cref="AgentRunEventRecorded"/> publish, from the send to the broker's confirm, into the probe.</summary>
 /// <param name="probe">The probe.</param>

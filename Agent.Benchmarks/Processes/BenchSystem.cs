@@ -7,19 +7,32 @@ using Agent.Tests.Fakes;
 using Agent.Tests.Infrastructure;
 using Npgsql;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
 /// The deployment the process benchmarks measure: one real API process and real worker processes (AgentSystem),
 /// each worker calling our fake OpenAI-compatible server (<see cref="FakeOpenAIServer"/>, default script: search, then
 /// answer) through the OpenAI SDK, so a run is 3 steps: agent (tool call), tools (real full-text search on the ingested
-/// manual pages), agent (answer). Workers can be replaced between measurements with other slot counts.
+/// manual pages), agent (answer); <see cref="InstantToolRounds"/> makes it the 11-step shape of issue 13. Workers can
+/// be replaced between measurements with other slot counts. The API's request rate limit and the tenant's
+/// concurrent-run limit are off (<see cref="ApiEnvironment"/>): a benchmark submits faster than one client should.
 /// </summary>
 internal sealed class BenchSystem : IAsyncDisposable
 {
     /// <summary>The statuses a run ends in.</summary>
     public static readonly string[] TerminalStatuses =
         [AgentRunStatus.Success, AgentRunStatus.Error, AgentRunStatus.Timeout, AgentRunStatus.Interrupted];
+
+    /// <summary>
+    /// The API's settings for benchmarks: no request rate limit (<c>RateLimit__RequestsPerMinute=0</c>) and no limit on
+    /// a tenant's concurrent runs (<c>Limits__MaxConcurrentRunsPerTenant=0</c>), so a load test measures the runtime
+    /// rather than the guards against one client's overload (both answer 429 by design).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> ApiEnvironment = new Dictionary<string, string?>
+    {
+        ["RateLimit__RequestsPerMinute"] = "0",
+        ["Limits__MaxConcurrentRunsPerTenant"] = "0",
+    };
 
     private static readonly string[] Questions =
     [
@@ -61,7 +74,7 @@ internal sealed class BenchSystem : IAsyncDisposable
         var model = await FakeOpenAIServer.StartAsync();
         try
         {
-            var system = await AgentSystem.StartAsync(apiCount: 1, WorkerEnvironment(model, slots, "bench-worker-1"));
+            var system = await AgentSystem.StartAsync(apiCount: 1, WorkerEnvironment(model, slots, "bench-worker-1"), ApiEnvironment);
             var bench = new BenchSystem(model, system) { workersStarted = 1 };
             bench.live.Add(("bench-worker-1", system.Workers[0]));
             return bench;
@@ -111,6 +124,27 @@ internal sealed class BenchSystem : IAsyncDisposable
         }
 
         live.Clear();
+    }
+
+    /// <summary>
+    /// A script for the fake model that makes runs of issue 13's shape, with an instant model and an instant tool: the
+    /// model calls <c>read_document</c> (one page by its id, at most 1,000 characters: two indexed reads, about 1 KB
+    /// back) until the conversation holds <paramref name="rounds"/> tool results, then answers. 2 x rounds + 1 steps.
+    /// </summary>
+    /// <param name="documentId">An ingested document's id.</param>
+    /// <param name="rounds">Tool rounds per run; 5 makes 11 steps.</param>
+    /// <returns>The script.</returns>
+    public static Func<FakeChatRequest, FakeChatReply> InstantToolRounds(long documentId, int rounds = 5) => request =>
+        request.Messages.Count(m => m.Role == "tool") < rounds
+            ? FakeChatReply.ToolCall("read_document", new { document_id = documentId, max_chars = 1000 })
+            : FakeChatReply.Text("According to the documents, it does.");
+
+    /// <summary>Reads the id of an ingested document (the smallest).</summary>
+    /// <returns>The id.</returns>
+    public async Task<long> AnyDocumentIdAsync()
+    {
+        await using var command = Queries.CreateCommand("SELECT min(document_id) FROM agent.documents");
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>Gets question <paramref name="i"/> of five about the ingested manual pages, in turn.</summary>

@@ -16,7 +16,7 @@ using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Json;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// A worker host inside the benchmark process, composed exactly as Agent.Worker's <c>run</c> command composes it

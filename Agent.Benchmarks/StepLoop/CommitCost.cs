@@ -4,7 +4,7 @@ using Agent.Persistence.Runs;
 using Agent.Tests.Infrastructure;
 using Npgsql;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// The cost of a step's writes alone, one client, no loop around them: the runtime's commit
@@ -70,7 +70,7 @@ internal static class CommitCost
                     Epoch = claim.Epoch,
                     Checkpoint = new Checkpoint
                     {
-                        CheckpointId = Guid.CreateVersion7(), ThreadId = run.ThreadId, RunId = run.RunId, Step = ++step, Node = "tools", Delta = Delta,
+                        CheckpointId = Guid.CreateVersion7(), TenantId = run.TenantId, ThreadId = run.ThreadId, RunId = run.RunId, Step = ++step, Node = "tools", Delta = Delta,
                     },
                     Events = [("step", Delta)],
                     StepsAdded = 1,

@@ -1,7 +1,7 @@
 using Agent.Tests.Infrastructure;
 using RabbitMQ.Client;
 
-namespace Agent.Tests.Benchmarks;
+namespace Agent.Benchmarks;
 
 /// <summary>
 /// Removes a benchmark's run queue (and the exchange MassTransit binds to it) from the shared RabbitMQ when the

@@ -3,15 +3,16 @@ using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
 using Agent.Tests.Fakes;
 using Npgsql;
-using static Agent.Tests.Benchmarks.BenchmarkOutput;
-using static Agent.Tests.Benchmarks.Distribution;
+using static Agent.Benchmarks.BenchmarkOutput;
+using static Agent.Benchmarks.Distribution;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
-/// Recovery time after kill -9: two worker processes; a run's first model call is held at the fake server, the worker
-/// holding the run is killed (SIGKILL), and the time runs until another worker commits the run's next step. Repeated,
-/// replacing the killed worker each time. See BENCHMARKS.md, "Recovery".
+/// Recovery time after kill -9, with a cold standby: a run's first model call is held at the fake server; while it is
+/// held, a fresh worker process is started (it has never run anything: no JIT, no first queries); the worker holding
+/// the run is killed (SIGKILL); the time runs until the fresh worker commits the run's next step. Repeated; the worker
+/// that resumed holds the next run. See BENCHMARKS.md, "Recovery".
 /// </summary>
 [TestFixture]
 [Explicit("Benchmark: deploy/local/bench.sh runs it")]
@@ -25,14 +26,13 @@ public sealed class Recovery_benchmark
     public async Task Measures_time_from_kill_9_to_the_next_step_committed_by_another_worker()
     {
         await using var bench = await BenchSystem.StartAsync(slots: 1);
-        await bench.StartWorkersAsync(1, slots: 1);
         using var client = bench.System.Client();
+        // The API and the first owner run a few runs first: the figure is the standby's, not the API's first requests.
+        await bench.WaitForRunsToEndAsync(await bench.SubmitManyAsync(3, _ => "What does VACUUM do?"), Deadline);
         var samples = new List<Kill>();
-        for (var i = 0; i < Pick(3, 12); i++)
+        for (var i = 0; i < Pick(3, 10); i++)
         {
-            await WarmUpAsync(bench);
             samples.Add(await KillMidModelCallAsync(bench, client));
-            await bench.StartWorkersAsync(1, slots: 1);
         }
 
         using (Assert.EnterMultipleScope())
@@ -45,17 +45,6 @@ public sealed class Recovery_benchmark
         }
 
         Report(samples);
-    }
-
-    /// <summary>
-    /// Runs a few runs through the workers first, so the one that resumes has run before, as a standby worker in a
-    /// deployment has; a worker's first run pays its JIT and first-query costs (seconds on this machine), which would
-    /// otherwise land in every sample, since the replacement worker is the idle one when the next kill comes.
-    /// </summary>
-    private static async Task WarmUpAsync(BenchSystem bench)
-    {
-        var runIds = await bench.SubmitManyAsync(6, _ => "What does VACUUM do?");
-        await bench.WaitForRunsToEndAsync(runIds, Deadline);
     }
 
     private static async Task<Kill> KillMidModelCallAsync(BenchSystem bench, HttpClient client)
@@ -71,6 +60,8 @@ public sealed class Recovery_benchmark
         }
 
         var owner = await ScalarAsync<string>(dataSource, "SELECT lease_owner FROM agent.runs WHERE run_id = $1", runId);
+        // The standby starts only now, so it is cold and the run cannot have gone to it: it has run nothing.
+        await bench.StartWorkersAsync(1, slots: 1);
         bench.Kill(owner);
         var killedAt = DateTimeOffset.UtcNow;
         held.SetResult();
@@ -144,12 +135,12 @@ public sealed class Recovery_benchmark
         var claim = Of(kills.Select(k => k.ClaimMs));
         var md = new StringBuilder();
         md.Append("## Recovery after kill -9 (real processes)\n\n");
-        md.Append("Two workers (1 slot each); a run's first model call is held at the fake server; the worker holding the run gets ");
-        md.Append("SIGKILL; measured from the kill to the commit of the run's next step (`checkpoints.created_at` of step 1) by the other ");
-        md.Append("worker, which received the redelivered command, took the lease over (epoch + 1) and repeated the model call (0 ms). ");
-        md.Append("Both workers have run a few runs before each kill (a standby worker is warm).\n\n");
+        md.Append("A run's first model call is held at the fake server; meanwhile a fresh worker process starts (1 slot) and reports ready: ");
+        md.Append("a cold standby, which has run nothing. The worker holding the run gets SIGKILL; measured from the kill to the commit of ");
+        md.Append("the run's next step (`checkpoints.created_at` of step 1) by the standby, which received the redelivered command, ");
+        md.Append("took the lease over (epoch + 1) and repeated the model call (0 ms).\n\n");
         md.Append("| from the kill to | kills | p50 ms | p90 ms | max ms | mean ms |\n|---|---|---|---|---|---|\n");
-        foreach (var (label, d) in new[] { ("the other worker's claim (its log)", claim), ("the next step committed", recovery) })
+        foreach (var (label, d) in new[] { ("the standby's claim (its log)", claim), ("the next step committed", recovery) })
         {
             md.Append($"| {label} | {d.Count} | {Format(d.P50)} | {Format(d.P90)} | {Format(d.Max)} | {Format(d.Mean)} |\n");
         }
@@ -171,7 +162,7 @@ public sealed class Recovery_benchmark
                 })]),
             },
             md.ToString(),
-            [new GoalRow($"recovery after kill -9, p50 over {recovery.Count} kills", "≤ 2 s", $"{Format(recovery.P50)} ms", recovery.P50 <= 2000)]);
+            [Goals.Recovery(recovery.P50, recovery.Count)]);
     }
 
     /// <summary>One kill: the run, the worker killed, the one that resumed, kill to claim and kill to next step (ms).</summary>

@@ -2,10 +2,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
 using Npgsql;
-using static Agent.Tests.Benchmarks.BenchmarkOutput;
-using static Agent.Tests.Benchmarks.Distribution;
+using static Agent.Benchmarks.BenchmarkOutput;
+using static Agent.Benchmarks.Distribution;
 
-namespace Agent.Tests.Benchmarks.Processes;
+namespace Agent.Benchmarks.Processes;
 
 /// <summary>
 /// PostgreSQL bytes per step, and how a thread's storage grows with its length: threads of 1, 5, 20 and 50 runs (each
@@ -170,10 +170,8 @@ public sealed class Storage_benchmark
             },
             md.ToString(),
             [
-                new GoalRow(
-                    "checkpoint storage linear in a thread's length",
-                    "linear",
-                    $"R² {r2:0.0000}; last/first runs of a {longest.Length}-run thread {growth:0.00}x; {Format(rowPerStep)} B/step (rows), {Format(diskPerStep)} B/step (disk)",
+                Goals.StorageLinear(
+                    $"{Format(rowPerStep)} B/step (rows), {Format(diskPerStep)} B/step (disk); R² {r2:0.0000}; last/first runs of a {longest.Length}-run thread {growth:0.00}x",
                     r2 >= 0.99 && growth <= 1.25),
             ]);
     }

@@ -1,12 +1,14 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
-namespace Agent.Tests.Benchmarks.StepLoop;
+namespace Agent.Benchmarks.StepLoop;
 
 /// <summary>
 /// Adds up, for the step commit in progress on the current async flow, the time EF Core reports for each command and
 /// for the transaction's COMMIT: the time spent waiting on PostgreSQL (round trips, the WAL flush), as opposed to
-/// EF Core's and Npgsql's own work in the commit.
+/// EF Core's and Npgsql's own work in the commit; and the round trips: each command sent (EF Core batches statements
+/// into one command where it can) and each COMMIT. Npgsql sends BEGIN with the transaction's first command, so it is no
+/// round trip of its own.
 /// </summary>
 internal sealed class DatabaseTimeInterceptor : IDbCommandInterceptor, IDbTransactionInterceptor
 {
@@ -54,11 +56,19 @@ internal sealed class DatabaseTimeInterceptor : IDbCommandInterceptor, IDbTransa
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc />
+    public Task TransactionRolledBackAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Add(eventData.Duration);
+        return Task.CompletedTask;
+    }
+
     private static void Add(TimeSpan duration)
     {
         if (Current.Value is { } box)
         {
             box.Milliseconds += duration.TotalMilliseconds;
+            box.RoundTrips++;
         }
     }
 
@@ -67,5 +77,8 @@ internal sealed class DatabaseTimeInterceptor : IDbCommandInterceptor, IDbTransa
     {
         /// <summary>Gets or sets the total, in ms.</summary>
         public double Milliseconds { get; set; }
+
+        /// <summary>Gets or sets the round trips counted: commands executed, COMMITs and ROLLBACKs.</summary>
+        public int RoundTrips { get; set; }
     }
 }
