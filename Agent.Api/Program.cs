@@ -3,9 +3,11 @@ using Agent.Api.Auth;
 using Agent.Api.Crons;
 using Agent.Api.Health;
 using Agent.Api.Hosting;
+using Agent.Api.Monitoring;
 using Agent.Api.Runs;
 using Agent.Api.Threads;
 using Agent.Api.Usage;
+using Agent.Api.WebConsole;
 using Agent.Telemetry.Health;
 using Agent.Telemetry.Logging;
 using Agent.Telemetry.Metrics;
@@ -27,6 +29,8 @@ app.MapRunsApi();
 app.MapCronsApi();
 app.MapUsageApi();
 app.MapApiKeysApi();
+app.MapMonitoringApi();
+app.MapWebConsole();
 await app.RunAsync();
 
 /// <summary>The API's entry point; public so tests can host it.</summary>

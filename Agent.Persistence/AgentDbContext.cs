@@ -3,12 +3,14 @@ using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Crons;
 using Agent.Persistence.Documents;
+using Agent.Persistence.Leases;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
+using Agent.Persistence.Workers;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence;
@@ -72,6 +74,12 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     /// <summary>Gets the model calls (one per model step, with tokens, latency and cost).</summary>
     public DbSet<ModelCall> ModelCalls => Set<ModelCall>();
 
+    /// <summary>Gets the runs' lease history: one row per claim (written by a trigger on <c>agent.runs</c>).</summary>
+    public DbSet<RunLease> RunLeases => Set<RunLease>();
+
+    /// <summary>Gets what each worker process last reported (slots, busy slots, the run queue).</summary>
+    public DbSet<WorkerReport> WorkerReports => Set<WorkerReport>();
+
     /// <summary>Gets the ingested documents.</summary>
     public DbSet<Document> Documents => Set<Document>();
 
@@ -96,6 +104,7 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
         modelBuilder.Entity<ApiKey>().HasQueryFilter(k => TenantId == null || k.TenantId == TenantId);
         modelBuilder.Entity<AssistantVersion>().HasQueryFilter(v => TenantId == null || v.TenantId == null || v.TenantId == TenantId);
         modelBuilder.Entity<Cron>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
+        modelBuilder.Entity<RunLease>().HasQueryFilter(l => TenantId == null || l.TenantId == TenantId);
     }
 
     /// <inheritdoc />

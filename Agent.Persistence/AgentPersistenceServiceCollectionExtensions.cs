@@ -4,11 +4,13 @@ using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Connections;
 using Agent.Persistence.Crons;
+using Agent.Persistence.Monitoring;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
+using Agent.Persistence.Workers;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -58,6 +60,8 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddSingleton<UsageQueries>();
         services.AddScoped<Agent.Persistence.Webhooks.WebhookOutbox>();
         services.AddScoped<AgentDatabaseMigrator>();
+        services.AddScoped<MonitoringStore>();
+        services.AddSingleton<WorkerReportStore>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

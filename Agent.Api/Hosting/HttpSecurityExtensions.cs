@@ -45,7 +45,7 @@ internal static class HttpSecurityExtensions
     /// <summary>
     /// Adds the security headers to every response, then CORS. Headers: <c>X-Content-Type-Options: nosniff</c>,
     /// <c>X-Frame-Options: DENY</c>, <c>Referrer-Policy: no-referrer</c>, the configured
-    /// <c>Content-Security-Policy</c>, <c>Cache-Control: no-store</c> unless set (responses hold tenant data), and
+    /// <c>Content-Security-Policy</c> (unless the endpoint set its own), <c>Cache-Control: no-store</c> unless set (responses hold tenant data), and
     /// <c>Strict-Transport-Security</c> on HTTPS (OWASP HTTP Headers Cheat Sheet).
     /// </summary>
     /// <param name="app">The application.</param>
@@ -61,7 +61,8 @@ internal static class HttpSecurityExtensions
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "no-referrer";
-                if (settings.ContentSecurityPolicy.Length > 0)
+                // An endpoint that sets its own policy keeps it (the web console's pages need script-src 'self').
+                if (settings.ContentSecurityPolicy.Length > 0 && string.IsNullOrEmpty(headers.ContentSecurityPolicy))
                 {
                     headers.ContentSecurityPolicy = settings.ContentSecurityPolicy;
                 }

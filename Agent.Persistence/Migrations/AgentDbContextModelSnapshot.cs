@@ -458,6 +458,49 @@ namespace Agent.Persistence.Migrations
                     b.ToTable("documents", "agent");
                 });
 
+            modelBuilder.Entity("Agent.Persistence.Leases.RunLease", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint")
+                        .HasColumnName("epoch");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempt");
+
+                    b.Property<DateTimeOffset>("ClaimedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("claimed_at");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("owner");
+
+                    b.Property<string>("PreviousOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("previous_owner");
+
+                    b.Property<int>("StepCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("step_count");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("tenant_id");
+
+                    b.HasKey("RunId", "Epoch");
+
+                    b.ToTable("run_leases", "agent");
+                });
+
             modelBuilder.Entity("Agent.Persistence.RateLimits.ProviderRateLimit", b =>
                 {
                     b.Property<string>("Key")
@@ -786,6 +829,62 @@ namespace Agent.Persistence.Migrations
                     b.ToTable("model_calls", "agent");
                 });
 
+            modelBuilder.Entity("Agent.Persistence.Workers.WorkerReport", b =>
+                {
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("instance_id");
+
+                    b.Property<int>("BusySlots")
+                        .HasColumnType("integer")
+                        .HasColumnName("busy_slots");
+
+                    b.Property<bool>("Draining")
+                        .HasColumnType("boolean")
+                        .HasColumnName("draining");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("host");
+
+                    b.Property<int>("ProcessId")
+                        .HasColumnType("integer")
+                        .HasColumnName("process_id");
+
+                    b.Property<string>("Queue")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("queue");
+
+                    b.Property<long?>("QueueConsumers")
+                        .HasColumnType("bigint")
+                        .HasColumnName("queue_consumers");
+
+                    b.Property<long?>("QueueDepth")
+                        .HasColumnType("bigint")
+                        .HasColumnName("queue_depth");
+
+                    b.Property<DateTimeOffset>("ReportedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reported_at");
+
+                    b.Property<int>("Slots")
+                        .HasColumnType("integer")
+                        .HasColumnName("slots");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.HasKey("InstanceId");
+
+                    b.ToTable("worker_reports", "agent");
+                });
+
             modelBuilder.Entity("Agent.Persistence.Assistants.AssistantVersion", b =>
                 {
                     b.HasOne("Agent.Persistence.Assistants.Assistant", null)
@@ -832,6 +931,15 @@ namespace Agent.Persistence.Migrations
                         .IsRequired();
 
                     b.Navigation("Document");
+                });
+
+            modelBuilder.Entity("Agent.Persistence.Leases.RunLease", b =>
+                {
+                    b.HasOne("Agent.Persistence.Runs.AgentRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Agent.Persistence.RunEvents.RunEvent", b =>

@@ -120,6 +120,13 @@ public sealed class AgentWorkerOptions
     [Range(0, 600)]
     public double ShutdownGraceSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Gets or sets how often the worker writes its report (slots, busy slots, the run queue's depth) to
+    /// <c>agent.worker_reports</c> for the console's system page, in seconds. Default is 5.
+    /// </summary>
+    [Range(1, 3600)]
+    public int ReportSeconds { get; set; } = 5;
+
     /// <summary>Gets or sets the run queue's name. Default is <c>agent-runs</c>; set through <c>Messaging:RunQueue</c>.</summary>
     public string RunQueue { get; set; } = AgentRunQueues.Runs;
 

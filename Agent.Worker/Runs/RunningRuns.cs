@@ -10,6 +10,9 @@ internal sealed class RunningRuns
 {
     private readonly ConcurrentDictionary<Guid, Entry> entries = new();
 
+    /// <summary>Gets how many runs this process is executing now (its busy slots).</summary>
+    public int Count => entries.Count;
+
     /// <summary>Registers a run being executed; dispose the result when it stops.</summary>
     /// <param name="runId">The run.</param>
     /// <param name="cancellation">Cancelled when a client cancels the run.</param>

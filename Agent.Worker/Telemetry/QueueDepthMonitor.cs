@@ -55,6 +55,12 @@ internal sealed partial class QueueDepthMonitor : BackgroundService
         AgentTelemetry.Meter.CreateObservableGauge("agent.worker.slots", () => slots, "{slot}", "Runs this worker can execute at once.");
     }
 
+    /// <summary>Gets the run queue's depth at the last read, or null when not read yet (or the last read failed).</summary>
+    public long? Depth => Interlocked.Read(ref depth) is var d and >= 0 ? d : null;
+
+    /// <summary>Gets the run queue's consumer count at the last read, or null when not read yet.</summary>
+    public long? Consumers => Interlocked.Read(ref consumers) is var c and >= 0 ? c : null;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -59,6 +59,19 @@ ensure_promtool
 log "validating the Kubernetes manifests (deploy/k8s/validate.sh)"
 bash "$AGENT_ROOT/deploy/k8s/validate.sh" || die "Kubernetes manifests invalid"
 
+# The web console's browser specs (Agent.Tests/WebConsole) drive Debian's chromium through Playwright (its own browser
+# download cannot work here). About 100 MB from Debian's mirror on a clean machine; nothing when it is there.
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    log "installing chromium (Debian package) for the web console's browser specs"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  fi
+  export AGENT_TEST_CHROMIUM="${AGENT_TEST_CHROMIUM:-$(command -v chromium)}"
+  log "chromium: $AGENT_TEST_CHROMIUM"
+}
+ensure_chromium
+
 export AGENT_TEST_POSTGRES="${AGENT_TEST_POSTGRES:-Host=localhost;Username=$AGENT_PG_USER;Password=$AGENT_PG_PASSWORD}"
 export AGENT_TEST_RABBITMQ="${AGENT_TEST_RABBITMQ:-amqp://guest:guest@localhost:5672/}"
 

@@ -189,6 +189,7 @@ fi
 
 cat >&2 <<EOF
 
+  Console    $API/ui   (sign in with the API key below)
   API        $API   (log .local/logs/api.log)
   API key    $(if $AUTH; then if [ -n "${AGENT_BOOTSTRAP_API_KEY:-}" ]; then echo "AGENT_BOOTSTRAP_API_KEY"; else echo ".local/api-key"; fi; else echo "none: authentication is OFF (--no-auth)"; fi)
   Workers    $WORKERS   (logs .local/logs/worker-*.log; /metrics and /health/* on http://127.0.0.1:9464 and up)
