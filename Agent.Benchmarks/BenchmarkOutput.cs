@@ -136,4 +136,17 @@ internal static class Goals
     /// <returns>The row.</returns>
     public static GoalRow Recovery(double ms, int kills) =>
         new(11, $"kill -9 of a worker → the run's next committed step, p50 of {kills}, standby worker cold", "≤ 2 s", $"{Distribution.Format(ms)} ms", ms <= 2000);
+
+    /// <summary>Responses with a 5xx status during the load command's burst (issue 15: never a 5xx under load).</summary>
+    /// <param name="serverErrors">How many 5xx answers.</param>
+    /// <param name="clients">How many concurrent clients.</param>
+    /// <returns>The row.</returns>
+    public static GoalRow LoadServerErrors(int serverErrors, int clients) =>
+        new(12, $"load: 5xx answers with {clients} concurrent clients", "0", serverErrors.ToString(CultureInfo.InvariantCulture), serverErrors == 0);
+
+    /// <summary>Submit latency (thread + run) under the load command's burst, p99.</summary>
+    /// <param name="ms">The p99, in ms.</param>
+    /// <returns>The row.</returns>
+    public static GoalRow LoadSubmitP99(double ms) =>
+        new(13, "load: submit (thread + run) p99", "≤ 1 s", $"{Distribution.Format(ms)} ms", ms <= 1000);
 }
