@@ -10,6 +10,7 @@ using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
+using Agent.Persistence.Webhooks;
 using Agent.Persistence.Workers;
 using Microsoft.EntityFrameworkCore;
 
@@ -79,6 +80,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
 
     /// <summary>Gets what each worker process last reported (slots, busy slots, the run queue).</summary>
     public DbSet<WorkerReport> WorkerReports => Set<WorkerReport>();
+
+    /// <summary>Gets the webhook outbox: one delivery per ended run with a webhook (filled by a trigger).</summary>
+    public DbSet<WebhookOutboxEntry> WebhookDeliveries => Set<WebhookOutboxEntry>();
 
     /// <summary>Gets the ingested documents.</summary>
     public DbSet<Document> Documents => Set<Document>();
