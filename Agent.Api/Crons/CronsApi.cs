@@ -11,7 +11,7 @@ namespace Agent.Api.Crons;
 /// Maps the cron endpoints of the LangGraph Server API (reference section 7.1): <c>POST /runs/crons</c> (a new
 /// thread per run), <c>POST /threads/{thread_id}/runs/crons</c>, <c>POST /runs/crons/search</c>,
 /// <c>POST /runs/crons/count</c>, <c>PATCH</c> and <c>DELETE /runs/crons/{cron_id}</c>. The worker's scheduler fires
-/// them (<c>CronScheduler</c>); each tick fires exactly once across all worker replicas.
+/// them (<c>RunScheduler</c>); each tick fires exactly once across all worker replicas.
 /// </summary>
 /// <remarks>
 /// The run fields of a cron (<c>input</c>, <c>config</c>, <c>metadata</c>, <c>context</c>, <c>webhook</c>,

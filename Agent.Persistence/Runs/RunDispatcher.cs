@@ -6,7 +6,7 @@ namespace Agent.Persistence.Runs;
 
 /// <summary>
 /// The one sender of <see cref="StartAgentRun"/> (to the run queue) and <see cref="CancelAgentRun"/> (fanned out to
-/// every worker), for the API, the cron scheduler, the delayed-run releaser, the sweeper and the executor. Sending
+/// every worker), for the API, the run scheduler (delayed runs and crons), the sweeper and the executor. Sending
 /// always follows a committed state change of <see cref="RunLifecycle"/>: the runs table is the outbox, so a lost send
 /// delays a run (the sweeper sends it again) but never loses it.
 /// </summary>

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Agent.Persistence.Runs;
 
 /// <summary>
-/// The tenant's run limit, read by every process that accepts runs (the API and the workers' cron scheduler) from the
+/// The tenant's run limit, read by every process that accepts runs (the API and the workers' run scheduler, for crons) from the
 /// same section <c>Limits</c> (environment <c>Limits__MaxConcurrentRunsPerTenant</c>), so a deployment sets it once.
 /// </summary>
 public sealed class RunLimits

@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Webhooks;
@@ -72,5 +75,35 @@ public sealed class WebhookOutbox(AgentDbContext db, TimeProvider timeProvider)
             SET claimed_until = NULL, next_attempt_at = {next}, failed_at = {failedAt}, last_status = {status}, last_error = {error}
             WHERE delivery_id = {delivery.DeliveryId} AND claimed_by = {owner}
             """, cancellationToken);
+    }
+
+    /// <summary>
+    /// Builds a delivery's body, the LangGraph webhook payload (reference section 7.2): the Run object
+    /// (<see cref="RunJson"/>) plus <c>status</c>, <c>values</c> (the thread's state as the run left it: its last
+    /// checkpoint's branch, since a later run may have moved the thread on), <c>run_started_at</c>,
+    /// <c>run_ended_at</c>, <c>webhook_sent_at</c> (now) and <c>error</c>.
+    /// </summary>
+    /// <param name="runId">The delivery's run.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The payload as JSON text, or null when the run is gone or (no longer) ended.</returns>
+    public async Task<string?> BuildPayloadAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId, cancellationToken);
+        if (run is null || !AgentRunStatus.IsTerminal(run.Status))
+        {
+            return null;
+        }
+
+        var checkpoints = await db.Checkpoints.AsNoTracking()
+            .Where(c => c.TenantId == run.TenantId && c.ThreadId == run.ThreadId).OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
+        var last = checkpoints.LastOrDefault(c => c.RunId == run.RunId) ?? CheckpointFold.Head(checkpoints);
+        var payload = RunJson.From(run);
+        payload["status"] = run.Status;
+        payload["values"] = new JsonObject { ["messages"] = CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, last?.CheckpointId)) };
+        payload["run_started_at"] = run.StartedAt;
+        payload["run_ended_at"] = run.EndedAt;
+        payload["webhook_sent_at"] = timeProvider.GetUtcNow();
+        payload["error"] = run.Error is null ? null : JsonNode.Parse(run.Error);
+        return payload.ToJsonString();
     }
 }

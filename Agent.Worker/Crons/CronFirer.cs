@@ -9,7 +9,7 @@ namespace Agent.Worker.Crons;
 /// <summary>
 /// Turns a due cron tick into a pending run, exactly once, through <see cref="RunLifecycle.AcceptCronTickAsync"/>: the
 /// same acceptance as an API submission (the tenant's run limit, the budget pre-check, the multitask strategy). Used by
-/// <see cref="CronScheduler"/>; the worker's context sees every tenant, and each run carries its cron's tenant.
+/// <c>RunScheduler</c>; the worker's context sees every tenant, and each run carries its cron's tenant.
 /// </summary>
 /// <param name="crons">Finds due crons.</param>
 /// <param name="lifecycle">Accepts the runs.</param>

@@ -6,6 +6,7 @@ using Agent.Worker.Crons;
 using Agent.Worker.Agent;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
+using Agent.Worker.Scheduling;
 using Agent.Worker.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -88,8 +89,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddSingleton<WorkerDrain>();
         services.AddHostedService<WorkerReadyReporter>();
         services.AddHostedService<RunSweeper>();
-        services.AddHostedService<DelayedRunReleaser>();
-        services.AddHostedService<CronScheduler>();
+        services.AddHostedService<RunScheduler>();
         services.AddScoped<CronFirer>();
         services.AddWebhookDelivery(configuration);
 

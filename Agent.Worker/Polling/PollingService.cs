@@ -5,9 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Agent.Worker.Polling;
 
 /// <summary>
-/// The one polling skeleton of the worker's background loops (the sweeper, the delayed-run releaser, the cron
-/// scheduler): every <see cref="Period"/>, in a fresh DI scope (its own database context), it calls
-/// <see cref="PollAsync"/>; a failure is logged and the next period tries again, since each poll is a transaction
+/// The one polling skeleton of the worker's background loops (the sweeper and the run scheduler): every
+/// <see cref="Period"/>, in a fresh DI scope (its own database context), it calls <see cref="PollAsync"/>; a failure is logged and the next period tries again, since each poll is a transaction
 /// that rolls back on failure. The loop ends when the host stops or <see cref="Stopped"/> becomes true.
 /// </summary>
 /// <param name="scopes">Creates a scope per poll.</param>

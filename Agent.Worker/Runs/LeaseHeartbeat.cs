@@ -21,7 +21,7 @@ internal sealed partial class LeaseHeartbeat : IAsyncDisposable
     }
 
     /// <summary>Starts renewing every <see cref="AgentWorkerOptions.HeartbeatInterval"/>.</summary>
-    /// <param name="scopes">Creates a scope (its own DbContext) per renewal; the run's context is busy with the step.</param>
+    /// <param name="scopes">Creates a scope (its own database context) per renewal; the run's context is busy with the step.</param>
     /// <param name="runId">The run.</param>
     /// <param name="epoch">The epoch claimed.</param>
     /// <param name="options">Lease settings.</param>

@@ -12,7 +12,7 @@ namespace Agent.Worker.Runs;
 /// message the broker dropped), runs whose lease expired (a dead or hung worker), and runs whose retry wait is over.
 /// Each message carries a deterministic id (<see cref="DueRun.MessageId"/>). Rules in <see cref="RunLifecycle.SweepAsync"/>.
 /// </summary>
-/// <param name="scopes">Creates a scope (its own DbContext) per sweep.</param>
+/// <param name="scopes">Creates a scope (its own database context) per sweep.</param>
 /// <param name="dispatcher">Sends to the run queue.</param>
 /// <param name="drain">Stops sweeping when the worker stops.</param>
 /// <param name="options">Sweep period, republish delay, batch size.</param>

@@ -1,10 +1,5 @@
-using System.Text.Json.Nodes;
-using Agent.Persistence;
-using Agent.Persistence.Checkpoints;
-using Agent.Persistence.Runs;
 using Agent.Persistence.Webhooks;
 using Agent.Worker.Runs;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,9 +11,8 @@ namespace Agent.Worker.Webhooks;
 /// Delivers run webhooks from the durable outbox (<see cref="WebhookOutbox"/>), so a slow receiver never holds a run
 /// slot and a worker crash loses nothing: when a run with a <c>webhook</c> ends (success, error, timeout or
 /// interrupted; a rolled-back run is gone and sends none), the transaction that ends it also inserts its delivery row,
-/// and any worker sends one POST of the LangGraph payload (reference section 7.2): the Run object plus <c>status</c>,
-/// <c>values</c> (the thread's state as the run left it), <c>run_started_at</c>, <c>run_ended_at</c>,
-/// <c>webhook_sent_at</c> and <c>error</c>.
+/// and any worker sends one POST of the LangGraph payload (reference section 7.2, built by
+/// <see cref="WebhookOutbox.BuildPayloadAsync"/>).
 /// </summary>
 /// <remarks>
 /// Delivery is at least once: a worker that dies mid-delivery leaves a claim that expires after
@@ -28,7 +22,7 @@ namespace Agent.Worker.Webhooks;
 /// </remarks>
 internal sealed partial class WebhookDispatcher(
     IServiceScopeFactory scopes, IOptions<WebhookOptions> options, IOptions<WebhookOutboxOptions> outboxOptions,
-    IOptions<AgentWorkerOptions> workerOptions, TimeProvider timeProvider, ILogger<WebhookDispatcher> logger) : BackgroundService
+    IOptions<AgentWorkerOptions> workerOptions, ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private readonly SemaphoreSlim wake = new(0, 1);
 
@@ -104,7 +98,7 @@ internal sealed partial class WebhookDispatcher(
         var (status, failure) = (default(int?), default(string));
         try
         {
-            var payload = await BuildPayloadAsync(scope.ServiceProvider.GetRequiredService<AgentDbContext>(), delivery.RunId, cancellationToken);
+            var payload = await store.BuildPayloadAsync(delivery.RunId, cancellationToken);
             if (payload is null || !Uri.TryCreate(delivery.Url, UriKind.Absolute, out var url))
             {
                 await store.FailAsync(delivery, owner, null, payload is null ? "the run no longer exists" : "not an absolute URL", null, cancellationToken);
@@ -134,28 +128,6 @@ internal sealed partial class WebhookDispatcher(
             : TimeSpan.FromSeconds(outbox.RetrySeconds * Math.Pow(2, delivery.Attempts - 1));
         await store.FailAsync(delivery, owner, status, status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? failure ?? "no answer", retryAfter, cancellationToken);
         LogUndelivered(logger, delivery.RunId, retryAfter is null ? $"{status?.ToString() ?? failure}; giving up after {delivery.Attempts} attempts" : $"{status?.ToString() ?? failure}; again in {retryAfter.Value.TotalSeconds} s");
-    }
-
-    private async Task<string?> BuildPayloadAsync(AgentDbContext db, Guid runId, CancellationToken cancellationToken)
-    {
-        var run = await db.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == runId, cancellationToken);
-        if (run is null || !AgentRunStatus.IsTerminal(run.Status))
-        {
-            return null;
-        }
-
-        var checkpoints = await db.Checkpoints.AsNoTracking()
-            .Where(c => c.TenantId == run.TenantId && c.ThreadId == run.ThreadId).OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
-        // The state as this run left it: its last checkpoint's branch (a later run may have moved the thread on).
-        var last = checkpoints.LastOrDefault(c => c.RunId == run.RunId) ?? CheckpointFold.Head(checkpoints);
-        var payload = RunJson.From(run);
-        payload["status"] = run.Status;
-        payload["values"] = new JsonObject { ["messages"] = CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, last?.CheckpointId)) };
-        payload["run_started_at"] = run.StartedAt;
-        payload["run_ended_at"] = run.EndedAt;
-        payload["webhook_sent_at"] = timeProvider.GetUtcNow();
-        payload["error"] = run.Error is null ? null : JsonNode.Parse(run.Error);
-        return payload.ToJsonString();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhooks:SigningSecret is not set: webhooks are sent without an X-Agent-Signature header")]
