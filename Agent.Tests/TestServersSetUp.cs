@@ -4,10 +4,11 @@ namespace Agent.Tests;
 
 /// <summary>
 /// Decides where the test servers come from before any test of the assembly runs (every test lives under the
-/// <c>Agent.Tests</c> namespace), and stops any container it started after the last one.
+/// <c>Agent.Tests</c> namespace), and stops any container it started after the last one. Agent.Benchmarks derives
+/// its own from it.
 /// </summary>
 [SetUpFixture]
-public sealed class TestServersSetUp
+public class TestServersSetUp
 {
     /// <summary>Decides the servers, starting containers if that is the answer.</summary>
     /// <returns>A task that completes when the servers are known.</returns>

@@ -47,6 +47,12 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
     {
         if (!File.Exists(Executable))
         {
+            // deploy/local/test.sh (and so CI) installs chromium and names it: there, a missing browser is a failure.
+            if (Environment.GetEnvironmentVariable("AGENT_TEST_CHROMIUM") is { Length: > 0 })
+            {
+                Assert.Fail($"AGENT_TEST_CHROMIUM names {Executable}, which does not exist.");
+            }
+
             Assert.Ignore($"No chromium at {Executable}: install Debian's chromium (deploy/local/test.sh does) or set AGENT_TEST_CHROMIUM.");
         }
 

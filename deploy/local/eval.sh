@@ -7,11 +7,14 @@
 # It ingests the manual (embeddings included) into its own database, agent_eval, which it keeps: a second run only
 # checks the pages' hashes. First run about 2 minutes on 2 idle cores (ingest and embeddings), then under a minute.
 #
-# Usage: deploy/local/eval.sh [--record] [--no-build]
+# Usage: deploy/local/eval.sh [--record] [--no-build] [--gate]
 #   --record    write this run's figures to eval/figures.json instead of comparing (commit the file)
 #   --no-build  use the existing Release build (test.sh has just built it)
+#   --gate      what CI runs (.ci/run): a fresh database (dropped and created, so nothing is cached from an
+#               earlier run: the whole manual is ingested and embedded), and the offline model answers even when
+#               OPENAI_API_KEY is set, since eval/figures.json records the offline model's figures
 # Environment: OPENAI_API_KEY (unset: the offline extractive model answers; set: the configured LLM does),
-# AGENT_EVAL_DATABASE (default agent_eval), Embeddings__Provider (default MiniLM).
+# AGENT_EVAL_DATABASE (default agent_eval; agent_eval_gate with --gate), Embeddings__Provider (default MiniLM).
 set -euo pipefail
 
 # shellcheck source=deploy/local/lib.sh
@@ -19,10 +22,12 @@ set -euo pipefail
 
 RECORD=()
 BUILD=true
+GATE=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --record) RECORD=(--record); shift ;;
     --no-build) BUILD=false; shift ;;
+    --gate) GATE=true; shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -30,6 +35,11 @@ done
 
 MANUAL_DIR="/usr/share/doc/postgresql-doc-15/html"
 EVAL_DATABASE="${AGENT_EVAL_DATABASE:-agent_eval}"
+if $GATE; then
+  EVAL_DATABASE="${AGENT_EVAL_DATABASE:-agent_eval_gate}"
+  # The recorded figures are the offline extractive model's: an LLM's citations are not comparable with them.
+  unset OPENAI_API_KEY AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY
+fi
 export ConnectionStrings__Agent="Host=localhost;Username=$AGENT_PG_USER;Password=$AGENT_PG_PASSWORD;Database=$EVAL_DATABASE"
 
 bash "$AGENT_ROOT/deploy/local/services.sh"
@@ -41,6 +51,13 @@ if $BUILD; then
   log "building the worker (Release)"
   dotnet build "$AGENT_ROOT/Agent.Worker" -c Release -nologo -v quiet -clp:NoSummary || die "build failed"
 fi
+
+if $GATE; then
+  log "dropping the database $EVAL_DATABASE (the gate ingests and embeds the whole manual from nothing)"
+  PGPASSWORD="$AGENT_PG_PASSWORD" psql -h localhost -U "$AGENT_PG_USER" -d postgres -qc "DROP DATABASE IF EXISTS $EVAL_DATABASE WITH (FORCE)" ||
+    die "could not drop the database $EVAL_DATABASE"
+fi
+GATE_STARTED=$SECONDS
 
 if ! PGPASSWORD="$AGENT_PG_PASSWORD" psql -h localhost -U "$AGENT_PG_USER" -d postgres -Atqc \
     "SELECT 1 FROM pg_database WHERE datname = '$EVAL_DATABASE'" | grep -q 1; then
@@ -60,5 +77,7 @@ worker ingest --path "$MANUAL_DIR" 2>&1 | tee "$AGENT_LOGS/eval-ingest.log" | gr
 log "scoring $(grep -vc '^#' "$AGENT_ROOT/eval/questions.tsv") questions (per-question report: .local/eval/last-run.tsv)"
 worker eval --check --manual "$MANUAL_DIR" \
   --questions "$AGENT_ROOT/eval/questions.tsv" --figures "$AGENT_ROOT/eval/figures.json" \
-  --report "$AGENT_LOCAL/eval/last-run.tsv" "${RECORD[@]}" | grep -v '^{"Timestamp"'
+  --report "$AGENT_LOCAL/eval/last-run.tsv" "${RECORD[@]}" | grep -v -E '^\{"(Timestamp|@t)"' ||
+  { status=$?; log "eval finished in $((SECONDS - GATE_STARTED)) s (exit $status)"; exit "$status"; }
+log "eval finished in $((SECONDS - GATE_STARTED)) s (ingest, embeddings and scoring; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 
