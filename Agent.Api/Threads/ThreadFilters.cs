@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
+using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
 
 namespace Agent.Api.Threads;
@@ -7,9 +8,6 @@ namespace Agent.Api.Threads;
 /// <summary>Reads the thread filters of <c>POST /threads/search</c> and <c>POST /threads/count</c> (reference section 2.1).</summary>
 internal static class ThreadFilters
 {
-    private static readonly string[] Statuses =
-        [AgentThreadStatus.Idle, AgentThreadStatus.Busy, AgentThreadStatus.Interrupted, AgentThreadStatus.Error];
-
     /// <summary>Reads the filters of a search or count body: <c>metadata</c>, <c>status</c> and <c>ids</c>.</summary>
     /// <param name="body">The body.</param>
     /// <returns>The filter, or a 422 detail naming the field at fault.</returns>
@@ -26,14 +24,15 @@ internal static class ThreadFilters
             return (null, "values is not supported as a filter by this server: state lives in checkpoints, not in the thread row.");
         }
 
-        string? status = null;
+        AgentThreadStatus? status = null;
         if (body["status"] is not null)
         {
-            status = ApiRequest.Text(body, "status");
-            if (status is null || !Statuses.Contains(status))
+            if (!WireName.TryParse<AgentThreadStatus>(ApiRequest.Text(body, "status"), out var parsedStatus))
             {
-                return (null, $"status must be one of {string.Join(", ", Statuses)}.");
+                return (null, $"status must be one of {string.Join(", ", WireName.All<AgentThreadStatus>())}.");
             }
+
+            status = parsedStatus;
         }
 
         var (ids, idsError) = ApiRequest.StringList(body, "ids");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Persistence.Threads;
 
 namespace Agent.Api.Threads;
 
@@ -15,7 +16,7 @@ namespace Agent.Api.Threads;
 /// <param name="Values">Its current state.</param>
 /// <param name="Interrupts">Pending interrupts by task: always empty (the agent graph has none).</param>
 internal sealed record ThreadResource(
-    Guid ThreadId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset StateUpdatedAt, JsonNode? Metadata, string Status,
+    Guid ThreadId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset StateUpdatedAt, JsonNode? Metadata, AgentThreadStatus Status,
     ThreadValues Values, JsonObject Interrupts);
 
 /// <summary>A thread's state values: the agent graph has one channel, <c>messages</c>.</summary>

@@ -1,4 +1,5 @@
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
 
 namespace Agent.Persistence.Runs;
@@ -56,7 +57,7 @@ public sealed record RunStepCommit
     public string? Error { get; init; }
 
     /// <summary>Gets the thread status to set with the final status (<c>idle</c>, <c>error</c>, <c>interrupted</c>).</summary>
-    public string? FinalThreadStatus { get; init; }
+    public AgentThreadStatus? FinalThreadStatus { get; init; }
 
     /// <summary>Gets the lease extension granted by this commit. Default is 30 s.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);

@@ -17,7 +17,7 @@ public sealed class AgentThread
     public string Metadata { get; set; } = "{}";
 
     /// <summary>Gets or sets the LangGraph thread status: <c>idle</c>, <c>busy</c>, <c>interrupted</c> or <c>error</c>.</summary>
-    public string Status { get; set; } = AgentThreadStatus.Idle;
+    public AgentThreadStatus Status { get; set; } = AgentThreadStatus.Idle;
 
     /// <summary>Gets or sets the creation time (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }

@@ -1,3 +1,4 @@
+using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -13,7 +14,8 @@ internal sealed class AgentThreadConfiguration : IEntityTypeConfiguration<AgentT
         builder.Property(t => t.TenantId).HasColumnName("tenant_id").HasMaxLength(AgentTenants.MaxLength);
         builder.Property(t => t.ThreadId).HasColumnName("thread_id").ValueGeneratedNever();
         builder.Property(t => t.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
-        builder.Property(t => t.Status).HasColumnName("status").HasMaxLength(32);
+        builder.Property(t => t.Status).HasColumnName("status").HasMaxLength(32)
+            .HasConversion(s => WireName.Of(s), text => WireName.Parse<AgentThreadStatus>(text));
         builder.Property(t => t.CreatedAt).HasColumnName("created_at");
         builder.Property(t => t.UpdatedAt).HasColumnName("updated_at");
     }

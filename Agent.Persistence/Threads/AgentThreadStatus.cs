@@ -1,19 +1,27 @@
+using System.Text.Json.Serialization;
+
 namespace Agent.Persistence.Threads;
 
 /// <summary>
-/// Lists the LangGraph thread status values, spelled as on the wire (LangGraph SDK <c>ThreadStatus</c>).
+/// The LangGraph thread status (LangGraph SDK <c>ThreadStatus</c>). Spelled in lower case on the wire and in the
+/// <c>threads.status</c> column (<see cref="Agent.Persistence.Runs.WireName"/> reads and writes the spelling).
 /// </summary>
-public static class AgentThreadStatus
+[JsonConverter(typeof(JsonStringEnumConverter<AgentThreadStatus>))]
+public enum AgentThreadStatus
 {
-    /// <summary>No run is pending or running.</summary>
-    public const string Idle = "idle";
+    /// <summary>No run is pending or running. The default.</summary>
+    [JsonStringEnumMemberName("idle")]
+    Idle,
 
     /// <summary>A run is pending or running.</summary>
-    public const string Busy = "busy";
+    [JsonStringEnumMemberName("busy")]
+    Busy,
 
     /// <summary>The last run was interrupted.</summary>
-    public const string Interrupted = "interrupted";
+    [JsonStringEnumMemberName("interrupted")]
+    Interrupted,
 
     /// <summary>The last run failed.</summary>
-    public const string Error = "error";
+    [JsonStringEnumMemberName("error")]
+    Error,
 }

@@ -4,4 +4,4 @@ namespace Agent.Persistence.Threads;
 /// <param name="MetadataContains">A JSON object the thread's metadata must contain (jsonb <c>@&gt;</c>), or null.</param>
 /// <param name="Status">The thread status, or null.</param>
 /// <param name="Ids">The threads to consider, or null for all.</param>
-public sealed record ThreadFilter(string? MetadataContains, string? Status, IReadOnlyList<Guid>? Ids);
+public sealed record ThreadFilter(string? MetadataContains, AgentThreadStatus? Status, IReadOnlyList<Guid>? Ids);
