@@ -5,7 +5,8 @@
 # when a figure is more than 2 points below the one recorded in eval/figures.json: CI runs it after the tests.
 #
 # It ingests the manual (embeddings included) into its own database, agent_eval, which it keeps: a second run only
-# checks the pages' hashes. First run about 2 minutes on 2 idle cores (ingest and embeddings), then under a minute.
+# checks the pages' hashes. First run about 4.5 minutes on the shared 2 cores at load 7 to 11 (BENCHMARKS.md), then
+# about a minute and a half.
 #
 # Usage: deploy/local/eval.sh [--record] [--no-build] [--gate]
 #   --record    write this run's figures to eval/figures.json instead of comparing (commit the file)
