@@ -1,4 +1,5 @@
 using Agent.Persistence.Assistants;
+using Agent.Persistence.Graphs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence;
@@ -11,8 +12,6 @@ namespace Agent.Persistence;
 /// <param name="timeProvider">The clock.</param>
 public sealed class AgentDatabaseMigrator(AgentDbContext context, TimeProvider timeProvider)
 {
-    private const string SystemMetadata = """{"created_by":"system"}""";
-
     /// <summary>Applies migrations and seeds the system assistants; safe to run again.</summary>
     /// <param name="cancellationToken">Cancels the migration.</param>
     /// <returns>The migrations applied by this call (empty when the database was current).</returns>
@@ -24,14 +23,8 @@ public sealed class AgentDatabaseMigrator(AgentDbContext context, TimeProvider t
         var now = timeProvider.GetUtcNow();
         foreach (var graphId in SystemAssistants.GraphIds)
         {
-            var id = SystemAssistants.IdFor(graphId);
-            // INSERT ... ON CONFLICT keeps concurrent migrators (several pods starting at once) from failing.
-            await context.Database.ExecuteSqlAsync($"""
-                INSERT INTO agent.assistants (assistant_id, graph_id, name, description, config, context, metadata, version, created_at, updated_at)
-                VALUES ({id}, {graphId}, {graphId}, {"Retrieval agent over the ingested documents (system assistant)."},
-                        {"{}"}::jsonb, {"{}"}::jsonb, {SystemMetadata}::jsonb, 1, {now}, {now})
-                ON CONFLICT (assistant_id) DO NOTHING
-                """, cancellationToken);
+            await DeployedGraphStore.EnsureSystemAssistantAsync(
+                context, graphId, "Retrieval agent over the ingested documents (system assistant).", now, cancellationToken);
         }
 
         return pending;

@@ -3,6 +3,7 @@ using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Crons;
 using Agent.Persistence.Documents;
+using Agent.Persistence.Graphs;
 using Agent.Persistence.Leases;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.RunEvents;
@@ -44,6 +45,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     /// context gets it anew on every rent.
     /// </summary>
     public string? TenantId { get; set; }
+
+    /// <summary>Gets the graphs workers have published (<see cref="DeployedGraphStore"/>).</summary>
+    public DbSet<DeployedGraph> DeployedGraphs => Set<DeployedGraph>();
 
     /// <summary>Gets the API keys (hashed; see <see cref="ApiKeySecret"/>).</summary>
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();

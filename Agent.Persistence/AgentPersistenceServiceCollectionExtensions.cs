@@ -4,6 +4,7 @@ using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Connections;
 using Agent.Persistence.Crons;
+using Agent.Persistence.Graphs;
 using Agent.Persistence.Monitoring;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
@@ -53,6 +54,7 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddScoped<CheckpointQueries>();
         services.AddScoped<ThreadStore>();
         services.AddScoped<AssistantStore>();
+        services.AddScoped<DeployedGraphStore>();
         services.AddScoped<CronStore>();
         services.AddSingleton<ProviderRateLimitStore>();
         services.AddScoped<ApiKeyStore>();

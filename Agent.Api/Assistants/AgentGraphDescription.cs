@@ -4,9 +4,10 @@ using Agent.Persistence.Assistants;
 namespace Agent.Api.Assistants;
 
 /// <summary>
-/// Describes the graphs this server runs for <c>GET /assistants/{id}/graph</c> and <c>/schemas</c>: the retrieval
-/// agent is LangGraph's prebuilt ReAct shape, <c>__start__ → agent ⇄ tools</c>, <c>agent → __end__</c>, over a
-/// state of one channel, <c>messages</c>.
+/// Describes graphs for <c>GET /assistants/{id}/graph</c> and <c>/schemas</c>: the drawing of the built-in retrieval
+/// agent (LangGraph's prebuilt ReAct shape, <c>__start__ → agent ⇄ tools</c>, <c>agent → __end__</c>) served until a
+/// worker publishes the graphs it runs (<c>agent.graphs</c>), and the schemas of a state of <c>messages</c> plus the
+/// graph's other channels.
 /// </summary>
 internal static class AgentGraphDescription
 {
@@ -27,13 +28,14 @@ internal static class AgentGraphDescription
     /// as JSON Schema.
     /// </summary>
     /// <param name="graphId">The graph id.</param>
+    /// <param name="channels">The graph's channels besides <c>messages</c> (any JSON value each).</param>
     /// <returns>The schemas.</returns>
-    public static JsonObject Schemas(string graphId) => new()
+    public static JsonObject Schemas(string graphId, IReadOnlyList<string> channels) => new()
     {
         ["graph_id"] = graphId,
-        ["input_schema"] = StateSchema("InputState"),
-        ["output_schema"] = StateSchema("OutputState"),
-        ["state_schema"] = StateSchema("State"),
+        ["input_schema"] = StateSchema("InputState", channels),
+        ["output_schema"] = StateSchema("OutputState", channels),
+        ["state_schema"] = StateSchema("State", channels),
         ["config_schema"] = new JsonObject
         {
             ["title"] = "Configurable",
@@ -53,11 +55,9 @@ internal static class AgentGraphDescription
         ["context_schema"] = new JsonObject { ["title"] = "Context", ["type"] = "object", ["properties"] = new JsonObject() },
     };
 
-    private static JsonObject StateSchema(string title) => new()
+    private static JsonObject StateSchema(string title, IReadOnlyList<string> channels)
     {
-        ["title"] = title,
-        ["type"] = "object",
-        ["properties"] = new JsonObject
+        var properties = new JsonObject
         {
             ["messages"] = new JsonObject
             {
@@ -65,9 +65,14 @@ internal static class AgentGraphDescription
                 ["type"] = "array",
                 ["items"] = new JsonObject { ["type"] = "object", ["description"] = "A LangChain message: type, content, id, tool_calls ..." },
             },
-        },
-        ["required"] = new JsonArray("messages"),
-    };
+        };
+        foreach (var channel in channels)
+        {
+            properties[channel] = new JsonObject { ["title"] = channel, ["description"] = "A channel of the graph (any JSON value)." };
+        }
+
+        return new JsonObject { ["title"] = title, ["type"] = "object", ["properties"] = properties, ["required"] = new JsonArray("messages") };
+    }
 
     private static JsonObject Node(string id) => new()
     {

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Assistants;
+using Agent.Persistence.Graphs;
 
 namespace Agent.Api.Assistants;
 
@@ -38,17 +39,40 @@ internal static partial class AssistantsApi
     private static Task<IResult> CountAsync(HttpRequest request, AssistantStore assistants, CancellationToken cancellationToken) =>
         ApiRequest.CountAsync(request, ReadFilter, assistants.CountAsync, cancellationToken);
 
-    private static async Task<IResult> GetGraphAsync(string assistant_id, AssistantStore assistants, CancellationToken cancellationToken)
+    // The graph as a worker published it (agent.graphs); the built-in agent is drawn before any worker has started.
+    private static async Task<IResult> GetGraphAsync(
+        string assistant_id, AssistantStore assistants, DeployedGraphStore graphs, CancellationToken cancellationToken)
     {
-        var (_, error) = await FindAsync(assistant_id, assistants, cancellationToken);
-        return error ?? ApiResults.Json(AgentGraphDescription.Graph());
+        var (_, deployed, error) = await FindGraphAsync(assistant_id, assistants, graphs, cancellationToken);
+        return error ?? ApiResults.Json(deployed is null ? AgentGraphDescription.Graph() : JsonNode.Parse(deployed.Graph));
     }
 
-    private static async Task<IResult> GetSchemasAsync(string assistant_id, AssistantStore assistants, CancellationToken cancellationToken)
+    private static async Task<IResult> GetSchemasAsync(
+        string assistant_id, AssistantStore assistants, DeployedGraphStore graphs, CancellationToken cancellationToken)
     {
-        var (assistant, error) = await FindAsync(assistant_id, assistants, cancellationToken);
-        return error ?? ApiResults.Json(AgentGraphDescription.Schemas(assistant!.GraphId));
+        var (assistant, deployed, error) = await FindGraphAsync(assistant_id, assistants, graphs, cancellationToken);
+        var channels = deployed is null ? [] : JsonNode.Parse(deployed.Channels)!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        return error ?? ApiResults.Json(AgentGraphDescription.Schemas(assistant!.GraphId, channels));
     }
+
+    // The assistant and its graph's catalogue row; null row for the built-in agent that no worker has published yet.
+    private static async Task<(Assistant? Assistant, DeployedGraph? Deployed, IResult? Error)> FindGraphAsync(
+        string assistantId, AssistantStore assistants, DeployedGraphStore graphs, CancellationToken cancellationToken)
+    {
+        var (assistant, error) = await FindAsync(assistantId, assistants, cancellationToken);
+        if (error is not null)
+        {
+            return (null, null, error);
+        }
+
+        var deployed = await graphs.FindAsync(assistant!.GraphId, cancellationToken);
+        return deployed is null && assistant.GraphId != SystemAssistants.AgentGraphId
+            ? (null, null, NotDeployed(assistant.GraphId))
+            : (assistant, deployed, null);
+    }
+
+    private static IResult NotDeployed(string graphId) =>
+        ApiResults.NotFound($"Graph '{ApiRequest.Truncate(graphId)}' is not deployed: no worker has published it.");
 
     private static async Task<IResult> GetSubgraphsAsync(string assistant_id, AssistantStore assistants, CancellationToken cancellationToken)
     {

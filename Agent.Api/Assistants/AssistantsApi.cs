@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Assistants;
+using Agent.Persistence.Graphs;
 
 namespace Agent.Api.Assistants;
 
@@ -41,7 +42,7 @@ internal static partial class AssistantsApi
     public static bool IsSystem(Assistant assistant) => assistant.TenantId is null;
 
     private static async Task<IResult> CreateAsync(
-        HttpRequest request, AssistantStore assistants, TimeProvider timeProvider, CancellationToken cancellationToken)
+        HttpRequest request, AssistantStore assistants, DeployedGraphStore graphs, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var (body, error) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
         if (error is not null)
@@ -55,9 +56,9 @@ internal static partial class AssistantsApi
             return ApiResults.Unprocessable("graph_id is required: the graph the assistant runs, e.g. 'agent'.");
         }
 
-        if (!SystemAssistants.GraphIds.Contains(graphId))
+        if (await graphs.ListIdsAsync(cancellationToken) is var known && !known.Contains(graphId))
         {
-            return GraphNotFound(graphId);
+            return GraphNotFound(graphId, known);
         }
 
         var assistantId = Guid.CreateVersion7();
@@ -118,7 +119,8 @@ internal static partial class AssistantsApi
     }
 
     private static async Task<IResult> PatchAsync(
-        string assistant_id, HttpRequest request, AssistantStore assistants, TimeProvider timeProvider, CancellationToken cancellationToken)
+        string assistant_id, HttpRequest request, AssistantStore assistants, DeployedGraphStore graphs, TimeProvider timeProvider,
+        CancellationToken cancellationToken)
     {
         var (assistant, error) = await FindAsync(assistant_id, assistants, cancellationToken);
         if (error is not null)
@@ -138,9 +140,9 @@ internal static partial class AssistantsApi
         }
 
         var graphId = ApiRequest.Text(body!, "graph_id") ?? assistant!.GraphId;
-        if (!SystemAssistants.GraphIds.Contains(graphId))
+        if (await graphs.ListIdsAsync(cancellationToken) is var known && !known.Contains(graphId))
         {
-            return GraphNotFound(graphId);
+            return GraphNotFound(graphId, known);
         }
 
         var (fields, invalid) = AssistantFields.Read(body!);
@@ -193,9 +195,7 @@ internal static partial class AssistantsApi
         string assistantIdText, AssistantStore assistants, CancellationToken cancellationToken)
     {
         // Like run creation, a graph name stands for the graph's system assistant.
-        var id = Guid.TryParse(assistantIdText, out var parsed)
-            ? parsed
-            : SystemAssistants.GraphIds.Contains(assistantIdText) ? SystemAssistants.IdFor(assistantIdText) : Guid.Empty;
+        var id = SystemAssistants.IdOf(assistantIdText);
         if (id == Guid.Empty)
         {
             return (null, ApiResults.NotFound($"Assistant '{ApiRequest.Truncate(assistantIdText)}' not found."));
@@ -205,8 +205,9 @@ internal static partial class AssistantsApi
         return assistant is null ? (null, ApiResults.NotFound($"Assistant {id} not found.")) : (assistant, null);
     }
 
-    private static IResult GraphNotFound(string graphId) =>
-        ApiResults.NotFound($"Graph '{ApiRequest.Truncate(graphId)}' not found; graphs: {string.Join(", ", SystemAssistants.GraphIds)}.");
+    // 422: the body names a graph no worker has deployed (the built-in ones and those in agent.graphs are known).
+    private static IResult GraphNotFound(string graphId, IReadOnlyList<string> known) =>
+        ApiResults.Unprocessable($"Graph '{ApiRequest.Truncate(graphId)}' not found; graphs: {string.Join(", ", known)}.");
 
     private static IResult AlreadyExists(Guid assistantId) =>
         ApiResults.Problem(StatusCodes.Status409Conflict, $"Assistant {assistantId} already exists.");

@@ -160,9 +160,7 @@ internal static class CronRequest
         if (body["assistant_id"] is not null)
         {
             var text = ApiRequest.Text(body, "assistant_id");
-            assistantId = Guid.TryParse(text, out var parsed)
-                ? parsed
-                : SystemAssistants.GraphIds.Contains(text) ? SystemAssistants.IdFor(text!) : Guid.Empty;
+            assistantId = SystemAssistants.IdOf(text);
         }
 
         Guid? threadId = null;

@@ -124,10 +124,7 @@ internal sealed partial class RunSubmitter(
         ApiResults.Problem(StatusCodes.Status409Conflict, "This Idempotency-Key was already used for a run on another thread.");
 
     // A UUID, or a graph's system assistant by graph name; anything else matches no assistant.
-    private static Guid AssistantIdOf(string assistantId) =>
-        Guid.TryParse(assistantId, out var parsed)
-            ? parsed
-            : SystemAssistants.GraphIds.Contains(assistantId) ? SystemAssistants.IdFor(assistantId) : Guid.Empty;
+    private static Guid AssistantIdOf(string assistantId) => SystemAssistants.IdOf(assistantId);
 
     /// <summary>
     /// Checks a request's webhook target: a host that is (or resolves to) a private, loopback or link-local address is

@@ -17,9 +17,7 @@ public sealed class AssistantStore(AgentDbContext db)
     /// <returns>The assistant (not tracked), or null.</returns>
     public Task<Assistant?> ResolveAsync(string assistantId, CancellationToken cancellationToken)
     {
-        var id = Guid.TryParse(assistantId, out var parsed)
-            ? parsed
-            : SystemAssistants.GraphIds.Contains(assistantId) ? SystemAssistants.IdFor(assistantId) : Guid.Empty;
+        var id = SystemAssistants.IdOf(assistantId);
         return id == Guid.Empty ? Task.FromResult<Assistant?>(null) : FindAsync(id, cancellationToken);
     }
 

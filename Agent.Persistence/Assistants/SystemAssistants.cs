@@ -26,6 +26,17 @@ public static class SystemAssistants
     public static IReadOnlyList<string> AgentTools { get; } = ["search_documents", "read_document"];
 
     /// <summary>
+    /// Reads an <c>assistant_id</c> as LangGraph Server does: a UUID, or a graph id standing for that graph's system
+    /// assistant (<see cref="IdFor"/>; whether it exists, i.e. whether the graph is deployed, is the lookup's answer).
+    /// </summary>
+    /// <param name="assistantIdOrGraphId">The text given.</param>
+    /// <returns>The assistant id, or <see cref="Guid.Empty"/> for null or blank text.</returns>
+    public static Guid IdOf(string? assistantIdOrGraphId) =>
+        Guid.TryParse(assistantIdOrGraphId, out var parsed) ? parsed
+        : string.IsNullOrWhiteSpace(assistantIdOrGraphId) ? Guid.Empty
+        : IdFor(assistantIdOrGraphId);
+
+    /// <summary>
     /// Computes the system assistant id for a graph: RFC 4122 uuid5 (SHA-1) of <paramref name="graphId"/> in
     /// <see cref="GraphNamespace"/>. For <c>agent</c> it is <c>fe096781-5601-53d2-b2f6-0d3403f7e9ca</c>.
     /// </summary>

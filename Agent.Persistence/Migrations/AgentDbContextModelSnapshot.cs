@@ -458,6 +458,32 @@ namespace Agent.Persistence.Migrations
                     b.ToTable("documents", "agent");
                 });
 
+            modelBuilder.Entity("Agent.Persistence.Graphs.DeployedGraph", b =>
+                {
+                    b.Property<string>("GraphId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("graph_id");
+
+                    b.Property<string>("Channels")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("channels");
+
+                    b.Property<string>("Graph")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("graph");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("GraphId");
+
+                    b.ToTable("graphs", "agent");
+                });
+
             modelBuilder.Entity("Agent.Persistence.Leases.RunLease", b =>
                 {
                     b.Property<Guid>("RunId")

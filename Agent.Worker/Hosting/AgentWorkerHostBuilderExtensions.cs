@@ -88,6 +88,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddOptions<RunLimits>().Bind(configuration.GetSection(RunLimits.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<StepRetries>();
         services.AddSingleton<WorkerDrain>();
+        services.AddHostedService<GraphCatalogPublisher>();
         services.AddHostedService<WorkerReadyReporter>();
         services.AddHostedService<RunSweeper>();
         services.AddHostedService<RunScheduler>();

@@ -1,0 +1,24 @@
+namespace Agent.Persistence.Graphs;
+
+/// <summary>
+/// A graph some worker has registered (row of <c>agent.graphs</c>): its drawable shape and its channels, as the worker
+/// published them at startup. The API serves <c>GET /assistants/{id}/graph</c> and <c>/schemas</c> from it and accepts
+/// assistants for its <c>graph_id</c>.
+/// </summary>
+public sealed class DeployedGraph
+{
+    /// <summary>Gets or sets the graph id (<c>graph_id</c>), the primary key.</summary>
+    public required string GraphId { get; set; }
+
+    /// <summary>
+    /// Gets or sets the drawable graph as JSON text, LangGraph's shape:
+    /// <c>{"nodes": [{"id", "name", "type", "data", "metadata"}], "edges": [{"source", "target", "conditional"}]}</c>.
+    /// </summary>
+    public string Graph { get; set; } = "{}";
+
+    /// <summary>Gets or sets the state's channels other than <c>messages</c>, as a JSON array of names.</summary>
+    public string Channels { get; set; } = "[]";
+
+    /// <summary>Gets or sets when a worker last published the graph.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+}
