@@ -230,7 +230,7 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
     }
 
     private static bool IsTerminal(string data) =>
-        JsonNode.Parse(data)?["status"]?.GetValue<string>() is { } status && AgentRunStatus.IsTerminal(status);
+        WireName.TryParse<AgentRunStatus>(JsonNode.Parse(data)?["status"]?.GetValue<string>(), out var status) && AgentRunStatus.IsTerminal(status);
 
     /// <summary>Where a client is in a run's stream.</summary>
     /// <param name="Sequence">The last committed event the client has (0: none).</param>

@@ -271,7 +271,7 @@ public sealed class Step_loop_benchmark
                 if (run.FinalStatus != AgentRunStatus.Success || calls.Count != CallsPerRun || final is null)
                 {
                     failed++;
-                    failures.Add($"status {run.FinalStatus ?? "(none)"}, {calls.Count} calls, {(final is null ? "no" : "a")} terminal commit");
+                    failures.Add($"status {(run.FinalStatus is { } status ? WireName.Of(status) : "(none)")}, {calls.Count} calls, {(final is null ? "no" : "a")} terminal commit");
                     continue;
                 }
 
