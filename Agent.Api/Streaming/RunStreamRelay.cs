@@ -71,7 +71,7 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
     /// <returns>True when the run ended while streaming; false when the client left first.</returns>
     /// <exception cref="InvalidOperationException">The run belongs to another tenant than the context's (a bug).</exception>
     public async Task<bool> StreamAsync(
-        HttpResponse response, AgentRun run, StreamPosition position, IReadOnlyList<string> modes, CancellationToken cancellationToken)
+        HttpResponse response, AgentRun run, StreamPosition position, IReadOnlyList<StreamMode> modes, CancellationToken cancellationToken)
     {
         RequireSameTenant(runs, run);
         using var subscription = broker.Subscribe(run.RunId);
@@ -84,7 +84,7 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
 
         var lastEventId = position.Sequence;
         // Every event is rendered from the first when the state is needed (values are a fold), else from the client's.
-        var fromStart = modes.Any(m => m is StreamModes.Values or StreamModes.Debug or StreamModes.Checkpoints);
+        var fromStart = modes.Any(m => m is StreamMode.Values or StreamMode.Debug or StreamMode.Checkpoints);
         var cursor = new Cursor(lastEventId, fromStart ? 0 : lastEventId) { ClientSlot = position.Slot };
 
         try
