@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Monitoring;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Monitoring;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Api.Streaming;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Runs;
 

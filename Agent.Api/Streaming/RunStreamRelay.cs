@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Streaming;
 

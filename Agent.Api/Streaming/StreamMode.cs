@@ -4,7 +4,7 @@ namespace Agent.Api.Streaming;
 
 /// <summary>
 /// A LangGraph stream mode this server streams (LangGraph SDK <c>StreamMode</c>), spelled on the wire as its
-/// <see cref="JsonStringEnumMemberNameAttribute"/> (read and written by <see cref="Agent.Persistence.Runs.WireName"/>).
+/// <see cref="JsonStringEnumMemberNameAttribute"/> (read and written by <see cref="Agent.Persistence.Wire.WireName"/>).
 /// <c>events</c> (LangChain callback events) is not one: a request for it is refused with 422.
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<StreamMode>))]

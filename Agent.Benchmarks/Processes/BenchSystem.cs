@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Tests.Fakes;
 using Agent.Tests.Infrastructure;
 using Npgsql;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Tests.Fakes;
 using Npgsql;
 using static Agent.Benchmarks.BenchmarkOutput;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Npgsql;
 
 namespace Agent.Benchmarks.Processes;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Tests.Infrastructure;
 using static Agent.Benchmarks.BenchmarkOutput;
 using static Agent.Benchmarks.Distribution;

@@ -4,6 +4,7 @@ using Agent.Persistence.RunEvents;
 using Agent.Persistence.Usage;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

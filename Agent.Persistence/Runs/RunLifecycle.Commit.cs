@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
+using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Runs;

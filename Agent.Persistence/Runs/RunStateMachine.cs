@@ -1,4 +1,5 @@
 using System.Text;
+using Agent.Persistence.Wire;
 
 namespace Agent.Persistence.Runs;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Webhooks;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Runs;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Tests.Api;
 

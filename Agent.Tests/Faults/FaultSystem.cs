@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Tests.Fakes;
 using Agent.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;

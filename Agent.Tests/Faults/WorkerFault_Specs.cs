@@ -7,6 +7,7 @@ using Agent.Persistence.Assistants;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Wire;
 using Agent.Tests.Fakes;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;

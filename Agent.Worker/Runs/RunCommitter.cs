@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Worker.Models.Resilience;
 using Agent.Persistence.Identifiers;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Worker.Budgets;
 using Agent.Worker.Telemetry;
 using Microsoft.Extensions.Logging;

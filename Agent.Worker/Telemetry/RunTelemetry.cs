@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Telemetry;
 
 namespace Agent.Worker.Telemetry;
