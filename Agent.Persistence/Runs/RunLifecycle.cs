@@ -84,23 +84,23 @@ public partial class RunLifecycle(AgentDbContext context, TimeProvider timeProvi
     }
 
     /// <summary>
-    /// Loads what a claimed run resumes from: its row, its assistant's config and its thread's checkpoints in fold
-    /// order (sequence).
+    /// Loads what a claimed run resumes from: its row, its assistant's config and graph id, and its thread's checkpoints
+    /// in fold order (sequence).
     /// </summary>
     /// <param name="runId">The run.</param>
     /// <param name="tenantId">Its tenant.</param>
     /// <param name="threadId">Its thread.</param>
     /// <param name="cancellationToken">Cancels the reads.</param>
-    /// <returns>The run, the assistant's config (JSON text) and the checkpoints.</returns>
-    public async Task<(AgentRun Run, string AssistantConfig, List<Checkpoint> Checkpoints)> LoadAsync(
+    /// <returns>The run, the assistant's config (JSON text), its graph id and the checkpoints.</returns>
+    public async Task<(AgentRun Run, string AssistantConfig, string GraphId, List<Checkpoint> Checkpoints)> LoadAsync(
         Guid runId, string tenantId, Guid threadId, CancellationToken cancellationToken)
     {
         var run = await context.Runs.AsNoTracking().SingleAsync(r => r.RunId == runId, cancellationToken);
-        var config = await context.Assistants.AsNoTracking().Where(a => a.AssistantId == run.AssistantId)
-            .Select(a => a.Config).SingleAsync(cancellationToken);
+        var assistant = await context.Assistants.AsNoTracking().Where(a => a.AssistantId == run.AssistantId)
+            .Select(a => new { a.Config, a.GraphId }).SingleAsync(cancellationToken);
         var checkpoints = await context.Checkpoints.AsNoTracking().Where(c => c.TenantId == tenantId && c.ThreadId == threadId)
             .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
-        return (run, config, checkpoints);
+        return (run, assistant.Config, assistant.GraphId, checkpoints);
     }
 
     /// <summary>Extends the lease if the caller still owns the run.</summary>

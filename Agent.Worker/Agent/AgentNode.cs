@@ -6,7 +6,7 @@ namespace Agent.Worker.Agent;
 internal static class AgentNode
 {
     /// <summary>The input pseudo-node: the run's input messages.</summary>
-    public const string Start = "__start__";
+    public const string Start = Graphs.AgentGraph.Start;
 
     /// <summary>A model call.</summary>
     public const string Agent = "agent";
@@ -15,5 +15,5 @@ internal static class AgentNode
     public const string Tools = "tools";
 
     /// <summary>No node left: the last message is an answer.</summary>
-    public const string End = "__end__";
+    public const string End = Graphs.AgentGraph.End;
 }

@@ -48,7 +48,7 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
     /// <param name="messages">The thread's messages.</param>
     /// <param name="messageId">The id to give the <c>ai</c> message (stable for the step).</param>
     /// <param name="model">The model to ask for, or null for the provider's default.</param>
-    /// <param name="systemPrompt">The system prompt, or null for <see cref="DefaultSystemPrompt"/>.</param>
+    /// <param name="systemPrompt">The system prompt, or null for <see cref="DefaultSystemPrompt"/>; empty sends none.</param>
     /// <param name="allowedTools">The tools offered (an assistant's <c>configurable.tools</c>), or null for all.</param>
     /// <param name="onUpdate">Called with each streaming update as it arrives (token relay), or null.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -57,7 +57,9 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
         JsonArray messages, string messageId, string? model, string? systemPrompt, IReadOnlyCollection<string>? allowedTools,
         Func<ChatResponseUpdate, ValueTask>? onUpdate, CancellationToken cancellationToken)
     {
-        var chatMessages = new List<ChatMessage> { new(ChatRole.System, systemPrompt ?? DefaultSystemPrompt) };
+        // An empty prompt (a graph node that set none) sends no system message.
+        var prompt = systemPrompt ?? DefaultSystemPrompt;
+        var chatMessages = prompt.Length > 0 ? new List<ChatMessage> { new(ChatRole.System, prompt) } : [];
         chatMessages.AddRange(LangChainMessages.ToChatMessages(messages));
         var options = new ChatOptions
         {
@@ -97,8 +99,9 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
 
     /// <summary>
     /// Runs every tool call of the last <c>ai</c> message. An unknown tool or arguments that do not fit the tool's
-    /// schema (<see cref="ToolArgumentValidator"/>) or that the tool refuses become an error tool message the model
-    /// can read (as LangGraph's ToolNode does); other failures propagate.
+    /// schema (<see cref="ToolArgumentValidator"/>), that the tool refuses (<see cref="ToolArgumentException"/>) or a
+    /// tool failure reported as <see cref="ToolFailedException"/> become an error tool message the model can read (as
+    /// LangGraph's ToolNode does); other failures propagate.
     /// </summary>
     /// <param name="aiMessage">The <c>ai</c> message with <c>tool_calls</c>.</param>
     /// <param name="runId">The run.</param>
@@ -112,8 +115,8 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
 
     /// <summary>
     /// Runs every tool call of the last <c>ai</c> message, each through <paramref name="guard"/> (the run executor's
-    /// time limit and retries). An unknown tool or bad arguments become an error tool message the model can read;
-    /// other failures propagate.
+    /// time limit and retries). An unknown tool, bad arguments or a <see cref="ToolFailedException"/> become an error
+    /// tool message the model can read; other failures propagate.
     /// </summary>
     /// <param name="aiMessage">The <c>ai</c> message with <c>tool_calls</c>.</param>
     /// <param name="runId">The run.</param>
@@ -159,7 +162,7 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
                         ? await tool.InvokeAsync(json, invocation, cancellationToken)
                         : await guard(token => tool.InvokeAsync(json, invocation, token), cancellationToken);
                 }
-                catch (ToolArgumentException ex)
+                catch (Exception ex) when (ex is ToolArgumentException or ToolFailedException)
                 {
                     content = "Error: " + ex.Message;
                     isError = true;

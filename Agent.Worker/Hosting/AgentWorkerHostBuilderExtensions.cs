@@ -4,6 +4,7 @@ using Agent.Persistence.Runs;
 using Agent.Worker.Pricing;
 using Agent.Worker.Crons;
 using Agent.Worker.Agent;
+using Agent.Worker.Graphs;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
 using Agent.Worker.Scheduling;
@@ -43,8 +44,8 @@ internal static class AgentWorkerHostBuilderExtensions
     }
 
     /// <summary>
-    /// Adds the executor and the parts of its step loop (scoped: one run per scope), the built-in graph and the
-    /// <see cref="RunDispatcher"/>.
+    /// Adds the executor and the parts of its step loop (scoped: one run per scope), the built-in graph <c>agent</c>
+    /// (<see cref="RetrievalAgentGraph"/>, declared like any deployer's graph) and the <see cref="RunDispatcher"/>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="runQueue">The run queue's name.</param>
@@ -55,7 +56,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddScoped<RunStepLoop>();
         services.AddScoped<RunCommitter>();
         services.AddScoped<RunEventPublisher>();
-        services.AddScoped<IRunGraph, RetrievalAgentGraph>();
+        services.AddAgentGraph(AgentNode.Agent, RetrievalAgentGraph.Declare);
         services.AddSingleton<StepCommitBuilder>();
         services.AddRunDispatcher(runQueue);
         return services;

@@ -15,7 +15,7 @@ namespace Agent.Worker.Retrieval;
 /// (default <see cref="DefaultMaxChars"/>) and <c>truncated</c> says whether it was.
 /// </remarks>
 /// <param name="dataSource">The agent database.</param>
-internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : IAgentTool
+internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : AgentToolFunction
 {
     /// <summary>The tool name the model calls.</summary>
     public const string ToolName = "read_document";
@@ -36,15 +36,15 @@ internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : IAgentTool
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <inheritdoc />
-    public string Name => ToolName;
+    public override string Name => ToolName;
 
     /// <inheritdoc />
-    public string Description =>
+    public override string Description =>
         "Reads one page of the PostgreSQL 15 manual by its document_id (from search_documents): the page's sections " +
         "in order, each starting with its heading, cut at max_chars characters (truncated says whether it was cut).";
 
     /// <inheritdoc />
-    public JsonElement ParametersSchema { get; } = JsonDocument.Parse($$"""
+    public override JsonElement ParametersSchema { get; } = JsonDocument.Parse($$"""
         {
           "type": "object",
           "properties": {
@@ -71,7 +71,7 @@ internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : IAgentTool
     /// <c>document_id</c> is missing, not a positive integer or names no document, or <c>max_chars</c> is not an
     /// integer from <see cref="MinMaxChars"/> to <see cref="MaxMaxChars"/>.
     /// </exception>
-    public async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
+    public override async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
     {
         RetrievalToolArguments.RequireObject(arguments);
         if (!arguments.TryGetProperty("document_id", out var idValue) || idValue.ValueKind == JsonValueKind.Null)

@@ -1,6 +1,8 @@
 using Agent.Worker.Embeddings;
+using Agent.Worker.Graphs;
 using Agent.Worker.Retrieval;
 using Agent.Worker.Tools;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -11,7 +13,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RetrievalServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <c>search_documents</c> and <c>read_document</c> as <see cref="IAgentTool"/> singletons, with the
+    /// Adds <c>search_documents</c> and <c>read_document</c> as agent tools (<see cref="AgentToolFunction"/>s, registered
+    /// as <see cref="AIFunction"/>s by <c>AddAgentTool</c> like a deployer's tools), with the
     /// embedding model <c>Embeddings:Provider</c> names (<see cref="EmbeddingsServiceCollectionExtensions.AddEmbeddings"/>). They need the
     /// <c>NpgsqlDataSource</c> that <c>AddAgentPersistence</c> registers.
     /// </summary>
@@ -21,9 +24,8 @@ public static class RetrievalServiceCollectionExtensions
     public static IServiceCollection AddRetrievalTools(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddEmbeddings(configuration);
-        services.AddSingleton<IAgentTool>(sp => new SearchDocumentsTool(
-            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetService<ChunkVectorIndex>()));
-        services.AddSingleton<IAgentTool, ReadDocumentTool>();
+        services.AddAgentTool(sp => new SearchDocumentsTool(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetService<ChunkVectorIndex>()));
+        services.AddAgentTool(sp => new ReadDocumentTool(sp.GetRequiredService<Npgsql.NpgsqlDataSource>()));
         return services;
     }
 }

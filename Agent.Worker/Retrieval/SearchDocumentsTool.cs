@@ -36,7 +36,7 @@ namespace Agent.Worker.Retrieval;
 /// </remarks>
 /// <param name="dataSource">The agent database.</param>
 /// <param name="vectors">The vector index; null: full text only.</param>
-internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVectorIndex? vectors = null) : IAgentTool
+internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVectorIndex? vectors = null) : AgentToolFunction
 {
     /// <summary>The tool name the model calls.</summary>
     public const string ToolName = "search_documents";
@@ -97,10 +97,10 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <inheritdoc />
-    public string Name => ToolName;
+    public override string Name => ToolName;
 
     /// <inheritdoc />
-    public string Description =>
+    public override string Description =>
         "Searches the PostgreSQL 15 manual (full text with English stemming, fused with semantic similarity) and " +
         "returns the best-matching sections: " +
         "document_id, chunk_id, source file, page title, section heading, the section text (cut at 1500 characters) " +
@@ -108,7 +108,7 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
         "to read a whole page.";
 
     /// <inheritdoc />
-    public JsonElement ParametersSchema { get; } = JsonDocument.Parse($$"""
+    public override JsonElement ParametersSchema { get; } = JsonDocument.Parse($$"""
         {
           "type": "object",
           "properties": {
@@ -136,7 +136,7 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
     /// The query is missing, blank or longer than <see cref="MaxQueryChars"/>, or <c>k</c> is not an integer from 1 to
     /// <see cref="MaxK"/>.
     /// </exception>
-    public async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
+    public override async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
     {
         RetrievalToolArguments.RequireObject(arguments);
         var query = RetrievalToolArguments.GetRequiredString(arguments, "query");

@@ -1,21 +1,34 @@
 using System.Text.Json.Nodes;
 using Agent.Worker.Agent;
 using Agent.Worker.Budgets;
+using Agent.Worker.Graphs;
 
 namespace Agent.Worker.Runs;
 
 /// <summary>
 /// The seam between the step loop and the graph a run executes: the loop asks which node runs next, runs it, and
-/// commits what it returned as one durable step. The loop knows nothing of a particular graph; the built-in one is
-/// <see cref="RetrievalAgentGraph"/> (model node + tools node). A graph model with nodes, edges and reducers replaces
-/// it behind this interface.
+/// commits what it returned as one durable step. The loop knows nothing of a particular graph: every graph, the
+/// built-in <c>agent</c> (<see cref="RetrievalAgentGraph"/>) included, is declared with <see cref="AgentGraphBuilder"/>
+/// and reaches the loop as an <see cref="AgentGraphRun"/> (<see cref="RunGraphs"/> finds it by <c>graph_id</c>).
 /// </summary>
 internal interface IRunGraph
 {
-    /// <summary>Chooses the node to run next from the state.</summary>
+    /// <summary>Gets the graph id.</summary>
+    string Name { get; }
+
+    /// <summary>Gets the graph's cap on node steps, or null for the run's <c>recursion_limit</c> alone.</summary>
+    int? RecursionLimit { get; }
+
+    /// <summary>Chooses the node to run next from the state (after <see cref="RunState.LastNode"/>).</summary>
     /// <param name="state">The run's state.</param>
-    /// <returns>A node name, or <see cref="AgentNode.End"/> when the run is done.</returns>
+    /// <returns>A node name, or <see cref="AgentGraph.End"/> when the run is done.</returns>
     string NextNode(RunState state);
+
+    /// <summary>Reduces the channel values of a run's input (its keys other than <c>messages</c> that are channels).</summary>
+    /// <param name="input">The run's <c>input</c> object.</param>
+    /// <param name="current">The channels' values before the run.</param>
+    /// <returns>The new values, or null when the input writes none.</returns>
+    JsonObject? InputValues(JsonObject input, JsonObject current);
 
     /// <summary>Runs one node. It must not write anything durable: the loop commits its result as the step.</summary>
     /// <param name="node">The node, as <see cref="NextNode"/> chose it.</param>
@@ -30,7 +43,9 @@ internal interface IRunGraph
 /// <param name="ModelStep">The model call the step made (tokens, latency, model), or null.</param>
 /// <param name="ToolCalls">The tool calls the step made (name, arguments, result, latency), or null.</param>
 /// <param name="Stop">A budget stop: before the step when <paramref name="Delta"/> is null.</param>
-internal sealed record NodeResult(JsonArray? Delta, ModelStep? ModelStep = null, JsonArray? ToolCalls = null, BudgetViolation? Stop = null)
+/// <param name="Values">The new values of the channels (other than <c>messages</c>) the step wrote, or null.</param>
+internal sealed record NodeResult(
+    JsonArray? Delta, ModelStep? ModelStep = null, JsonArray? ToolCalls = null, BudgetViolation? Stop = null, JsonObject? Values = null)
 {
     /// <summary>A stop before the node ran (nothing to commit).</summary>
     /// <param name="violation">The budget rule that stopped it.</param>

@@ -36,7 +36,7 @@ internal sealed partial class RunCommitter(
     /// <exception cref="OperationCanceledException">Another worker took the run over (<see cref="RunProgress.Fenced"/> is set).</exception>
     public async Task CommitStepAsync(RunProgress run, string node, NodeResult result)
     {
-        var commit = steps.Build(run, node, result.Delta!, result.ModelStep, result.ToolCalls, options.Value.LeaseDuration);
+        var commit = steps.Build(run, node, result.Delta!, result.ModelStep, result.ToolCalls, result.Values, options.Value.LeaseDuration);
         var committed = await CommitAsync(run, token => lifecycle.CommitStepAsync(commit, token), CancellationToken.None);
         if (committed is null)
         {

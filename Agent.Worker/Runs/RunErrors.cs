@@ -26,6 +26,16 @@ internal static class RunErrors
     public static JsonObject EmptyThread() =>
         new() { ["error"] = "InvalidInput", ["message"] = "The thread is empty and the run has no input messages." };
 
+    /// <summary>The run's assistant names a graph this worker has not registered.</summary>
+    /// <param name="graphId">The graph id.</param>
+    /// <param name="known">The graphs this worker has.</param>
+    /// <returns>The error.</returns>
+    public static JsonObject UnknownGraph(string graphId, IReadOnlyList<string> known) => new()
+    {
+        ["error"] = "UnknownGraph",
+        ["message"] = $"The graph '{graphId}' is not deployed on this worker (it has: {string.Join(", ", known)}).",
+    };
+
     /// <summary>The recursion limit was reached; LangGraph's <c>GraphRecursionError</c> text, so clients recognise it.</summary>
     /// <param name="limit">The limit.</param>
     /// <returns>The error.</returns>

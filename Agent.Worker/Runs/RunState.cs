@@ -1,18 +1,25 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Worker.Graphs;
 
 namespace Agent.Worker.Runs;
 
 /// <summary>
 /// The state a run's graph works on: the thread's messages on the run's branch (the fold of its checkpoints), where the
-/// run's own messages start, the run's settings and budget, and its <see cref="RunProgress"/>.
+/// run's own messages start, the run's settings and budget, its <see cref="RunProgress"/>, the values of the graph's
+/// other channels and the node whose step was committed last.
 /// </summary>
 /// <param name="Progress">The run's progress.</param>
 /// <param name="Messages">The messages, oldest first; each committed step's delta is applied to them.</param>
 /// <param name="FirstOwnMessage">The index of the run's first own message (loop detection counts only those).</param>
 /// <param name="Settings">The run's model, prompt and tool settings.</param>
 /// <param name="Budget">The run's budget.</param>
-internal sealed record RunState(RunProgress Progress, JsonArray Messages, int FirstOwnMessage, RunSettings Settings, RunBudget Budget);
+/// <param name="Values">The channels' values other than <c>messages</c> (<see cref="ChannelValues"/>); each committed step's values are applied.</param>
+internal sealed record RunState(RunProgress Progress, JsonArray Messages, int FirstOwnMessage, RunSettings Settings, RunBudget Budget, JsonObject Values)
+{
+    /// <summary>Gets or sets the node whose step was committed last; <see cref="AgentGraph.Start"/> before the run's first node.</summary>
+    public string LastNode { get; set; } = AgentGraph.Start;
+}
 
 /// <summary>
 /// A run's settings: <c>config.configurable</c> of the run, else of its assistant (LangGraph merges them so).

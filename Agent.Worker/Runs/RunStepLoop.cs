@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
-using Agent.Worker.Agent;
 using Agent.Worker.Budgets;
+using Agent.Worker.Graphs;
 using Agent.Worker.Models;
 using Microsoft.Extensions.Options;
 
@@ -11,9 +11,10 @@ namespace Agent.Worker.Runs;
 /// <summary>
 /// The durable step loop: load the run and its branch, then run the next node, commit it, repeat, until the graph
 /// reaches its end or a limit stops it. Each iteration is one durable step (<see cref="RunCommitter.CommitStepAsync"/>).
+/// The graph is the one the run's assistant names (<see cref="RunGraphs"/>).
 /// </summary>
 internal sealed class RunStepLoop(
-    RunLifecycle lifecycle, IRunGraph graph, RunCommitter commits, RunningRuns runningRuns, WorkerDrain drain,
+    RunLifecycle lifecycle, RunGraphs graphs, RunCommitter commits, RunningRuns runningRuns, WorkerDrain drain,
     IOptions<AgentWorkerOptions> options, TimeProvider timeProvider)
 {
     /// <summary>Runs the steps of a claimed run until it ends or must stop.</summary>
@@ -24,7 +25,7 @@ internal sealed class RunStepLoop(
     {
         var token = cancellation.Token;
         var settings = options.Value;
-        var (row, config, checkpoints) = await lifecycle.LoadAsync(run.RunId, run.TenantId, run.ThreadId, token);
+        var (row, config, graphId, checkpoints) = await lifecycle.LoadAsync(run.RunId, run.TenantId, run.ThreadId, token);
         var assistantConfig = JsonNode.Parse(config);
         var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
         var (budget, budgetError) = RunBudget.Resolve(assistantConfig, kwargs["config"]);
@@ -47,6 +48,7 @@ internal sealed class RunStepLoop(
                    ?? CheckpointFold.Head(checkpoints)?.CheckpointId;
         var lineage = CheckpointFold.Lineage(checkpoints, head);
         var messages = CheckpointFold.Fold(lineage);
+        var values = ChannelValues.Fold(lineage);
         var firstOwnMessage = CheckpointFold.Fold(lineage.Where(c => c.RunId != run.RunId)).Count;
         (run.ParentCheckpointId, run.NextStep) = (head, (own?.Step ?? -1) + 1);
         if (row.CancelAction is { } requested)
@@ -55,20 +57,34 @@ internal sealed class RunStepLoop(
             token.ThrowIfCancellationRequested();
         }
 
-        if (own is null && kwargs["input"]?["messages"] is JsonArray { Count: > 0 } input)
+        if (graphs.Find(graphId) is not { } graph)
         {
-            var delta = (JsonArray)input.DeepClone();
-            await commits.CommitStepAsync(run, AgentNode.Start, new NodeResult(delta));
-            CheckpointFold.Apply(messages, delta);
+            await commits.FinishAsync(run, AgentRunStatus.Error, RunErrors.UnknownGraph(graphId, graphs.Names), token);
+            return;
         }
 
-        if ((budget is null ? RunErrors.InvalidBudget(budgetError) : messages.Count == 0 ? RunErrors.EmptyThread() : null) is { } invalid)
+        // The input is step 0 (node __start__): its messages, and its values of the graph's other channels.
+        var inputValues = own is null && kwargs["input"] is JsonObject input ? graph.InputValues(input, values) : null;
+        if (own is null && (kwargs["input"]?["messages"] is JsonArray { Count: > 0 } || inputValues is not null))
+        {
+            var delta = kwargs["input"]?["messages"] is JsonArray inputMessages ? (JsonArray)inputMessages.DeepClone() : [];
+            await commits.CommitStepAsync(run, AgentGraph.Start, new NodeResult(delta, Values: inputValues));
+            CheckpointFold.Apply(messages, delta);
+            ChannelValues.Apply(values, inputValues);
+        }
+
+        if ((budget is null ? RunErrors.InvalidBudget(budgetError) : messages.Count == 0 && values.Count == 0 ? RunErrors.EmptyThread() : null) is { } invalid)
         {
             await commits.FinishAsync(run, AgentRunStatus.Error, invalid, token);
             return;
         }
 
-        var state = new RunState(run, messages, firstOwnMessage, RunSettings.Read(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey), budget!);
+        var state = new RunState(run, messages, firstOwnMessage, RunSettings.Read(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey), budget!, values)
+        {
+            // A resumed run goes on after its last committed node; a new one starts at __start__.
+            LastNode = own?.Node ?? AgentGraph.Start,
+        };
+        var recursionLimit = Math.Min(row.RecursionLimit, graph.RecursionLimit ?? int.MaxValue);
         while (true)
         {
             token.ThrowIfCancellationRequested();
@@ -80,15 +96,15 @@ internal sealed class RunStepLoop(
             }
 
             var node = graph.NextNode(state);
-            if (node == AgentNode.End)
+            if (node == AgentGraph.End)
             {
                 await commits.FinishAsync(run, AgentRunStatus.Success, error: null, token);
                 return;
             }
 
-            if (run.StepCount >= row.RecursionLimit)
+            if (run.StepCount >= recursionLimit)
             {
-                await commits.FinishAsync(run, AgentRunStatus.Error, RunErrors.RecursionLimit(row.RecursionLimit), token);
+                await commits.FinishAsync(run, AgentRunStatus.Error, RunErrors.RecursionLimit(recursionLimit), token);
                 return;
             }
 
@@ -101,6 +117,8 @@ internal sealed class RunStepLoop(
 
             await commits.CommitStepAsync(run, node, result);
             CheckpointFold.Apply(messages, result.Delta);
+            ChannelValues.Apply(values, result.Values);
+            state.LastNode = node;
             if (result.ModelStep is not null && BudgetGuard.AfterModelCall(budget!, run.Spend) is { } actual)
             {
                 await commits.StopOverBudgetAsync(state, actual, token);

@@ -5,26 +5,28 @@ using Agent.Persistence.Runs;
 using Agent.Persistence.Usage;
 using Agent.Worker.Pricing;
 using Agent.Worker.Agent;
+using Agent.Worker.Graphs;
 
 namespace Agent.Worker.Runs;
 
 /// <summary>
 /// Builds what one step commits (<see cref="RunStepCommit"/>): the delta checkpoint, the <c>step</c> event the stream
 /// and the audit log show (<c>{"step", "node", "checkpoint_id", "parent_checkpoint_id", "messages", "model_call"?,
-/// "tool_calls"?}</c>), the usage counters and the priced model call.
+/// "tool_calls"?, "values"?}</c>), the usage counters and the priced model call.
 /// </summary>
 /// <param name="prices">Prices model calls (USD).</param>
 internal sealed class StepCommitBuilder(ModelPriceTable prices)
 {
     /// <summary>Builds a step's commit.</summary>
     /// <param name="run">The run (its next step, parent checkpoint, epoch).</param>
-    /// <param name="node">The node that ran (<see cref="AgentNode.Start"/> for the input).</param>
+    /// <param name="node">The node that ran (<see cref="AgentGraph.Start"/> for the input).</param>
     /// <param name="delta">The messages the step adds.</param>
     /// <param name="modelStep">The step's model call, or null.</param>
     /// <param name="toolCalls">The step's tool calls, or null.</param>
+    /// <param name="values">The new values of the channels the step wrote (other than <c>messages</c>), or null.</param>
     /// <param name="leaseDuration">How long the commit extends the lease.</param>
     /// <returns>The commit (its checkpoint has a fresh id).</returns>
-    public RunStepCommit Build(RunProgress run, string node, JsonArray delta, ModelStep? modelStep, JsonArray? toolCalls, TimeSpan leaseDuration)
+    public RunStepCommit Build(RunProgress run, string node, JsonArray delta, ModelStep? modelStep, JsonArray? toolCalls, JsonObject? values, TimeSpan leaseDuration)
     {
         var checkpointId = Guid.CreateVersion7();
         var stepData = new JsonObject
@@ -57,9 +59,21 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
             stepData["tool_calls"] = toolCalls;
         }
 
+        // The delta holds the messages added and the new value of every other channel written (LangGraph's channel
+        // writes); folding a branch's deltas gives the whole state (CheckpointFold, ChannelValues).
+        var checkpointDelta = new JsonObject { ["messages"] = delta.DeepClone() };
+        if (values is { Count: > 0 })
+        {
+            stepData["values"] = values.DeepClone();
+            foreach (var (channel, value) in values)
+            {
+                checkpointDelta[channel] = value?.DeepClone();
+            }
+        }
+
         var metadata = new JsonObject
         {
-            ["source"] = node == AgentNode.Start ? "input" : "loop",
+            ["source"] = node == AgentGraph.Start ? "input" : "loop",
             ["step"] = run.NextStep,
             ["run_id"] = run.RunId.ToString(),
             ["thread_id"] = run.ThreadId.ToString(),
@@ -78,11 +92,11 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
                 ParentCheckpointId = run.ParentCheckpointId,
                 Step = run.NextStep,
                 Node = node,
-                Delta = new JsonObject { ["messages"] = delta.DeepClone() }.ToJsonString(),
+                Delta = checkpointDelta.ToJsonString(),
                 Metadata = metadata.ToJsonString(),
             },
             Events = [(RunEventKinds.Step, stepData.ToJsonString())],
-            StepsAdded = node == AgentNode.Start ? 0 : 1,
+            StepsAdded = node == AgentGraph.Start ? 0 : 1,
             InputTokens = modelStep?.InputTokens ?? 0,
             OutputTokens = modelStep?.OutputTokens ?? 0,
             CostUsd = priced ?? 0,

@@ -1,0 +1,31 @@
+namespace Agent.Worker.Tools;
+
+/// <summary>
+/// Where a tool call comes from, for <c>AddAgentTool</c> functions: the run, the step, the model's tool call id and the
+/// idempotency key <c>run_id:step:tool_call_id</c>. A function reads it from <see cref="Current"/>, or from
+/// <c>AIFunctionArguments.Context</c> under <see cref="IdempotencyKeyName"/> (the key) or <c>typeof(AgentToolContext)</c>.
+/// </summary>
+/// <remarks>
+/// A tool call interrupted by a crash may run again (at-least-once): a tool with side effects deduplicates on
+/// <see cref="IdempotencyKey"/>, which is the same on every retry of the call.
+/// </remarks>
+/// <param name="RunId">The run.</param>
+/// <param name="Step">The step index within the run.</param>
+/// <param name="ToolCallId">The model's tool call id.</param>
+public sealed record AgentToolContext(Guid RunId, int Step, string ToolCallId)
+{
+    /// <summary>The <c>AIFunctionArguments.Context</c> key of the idempotency key (a string), <c>idempotency_key</c>.</summary>
+    public const string IdempotencyKeyName = "idempotency_key";
+
+    private static readonly AsyncLocal<AgentToolContext?> Ambient = new();
+
+    /// <summary>Gets the context of the tool call running on this async flow, or null outside a tool call.</summary>
+    public static AgentToolContext? Current
+    {
+        get => Ambient.Value;
+        internal set => Ambient.Value = value;
+    }
+
+    /// <summary>Gets the idempotency key <c>run_id:step:tool_call_id</c>, stable across retries and crashes.</summary>
+    public string IdempotencyKey => $"{RunId}:{Step}:{ToolCallId}";
+}
