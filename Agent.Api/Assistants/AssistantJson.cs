@@ -21,7 +21,7 @@ internal static class AssistantJson
         new AssistantResource(
             assistant.AssistantId, assistant.GraphId, JsonNode.Parse(assistant.Config), JsonNode.Parse(assistant.Context),
             JsonNode.Parse(assistant.Metadata), assistant.Name, assistant.Description, assistant.Version, assistant.CreatedAt, assistant.UpdatedAt),
-        ApiJsonContext.Default.AssistantResource);
+        AssistantsJsonContext.Default.AssistantResource);
 
     /// <summary>Builds the object of one version (an <see cref="AssistantVersionResource"/>).</summary>
     /// <param name="version">The version.</param>
@@ -30,5 +30,5 @@ internal static class AssistantJson
         new AssistantVersionResource(
             version.AssistantId, version.GraphId, JsonNode.Parse(version.Config), JsonNode.Parse(version.Context),
             JsonNode.Parse(version.Metadata), version.Name, version.Description, version.Version, version.CreatedAt),
-        ApiJsonContext.Default.AssistantVersionResource);
+        AssistantsJsonContext.Default.AssistantVersionResource);
 }

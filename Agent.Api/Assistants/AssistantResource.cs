@@ -4,7 +4,7 @@ namespace Agent.Api.Assistants;
 
 /// <summary>
 /// The LangGraph Server's <c>Assistant</c> object (reference section 2.1; <c>langgraphjs:libs/sdk/src/schema.ts</c>),
-/// serialized by <see cref="Http.ApiJsonContext"/> with snake_case names in this order.
+/// serialized by <see cref="AssistantsJsonContext"/> with snake_case names in this order.
 /// </summary>
 /// <param name="AssistantId">The assistant's id.</param>
 /// <param name="GraphId">The graph it runs.</param>
@@ -22,7 +22,7 @@ internal sealed record AssistantResource(
 
 /// <summary>
 /// The LangGraph Server's <c>AssistantVersion</c> object: the assistant's fields as of one version (no
-/// <c>updated_at</c>), serialized by <see cref="Http.ApiJsonContext"/>.
+/// <c>updated_at</c>), serialized by <see cref="AssistantsJsonContext"/>.
 /// </summary>
 /// <param name="AssistantId">The assistant's id.</param>
 /// <param name="GraphId">The graph it ran.</param>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Graphs;
+using Agent.Persistence.Runs;
 
 namespace Agent.Api.Assistants;
 
@@ -172,7 +173,8 @@ internal static partial class AssistantsApi
         return ApiResults.Json(AssistantJson.From(assistant));
     }
 
-    private static async Task<IResult> DeleteAsync(string assistant_id, HttpRequest request, AssistantStore assistants, CancellationToken cancellationToken)
+    private static async Task<IResult> DeleteAsync(
+        string assistant_id, HttpRequest request, AssistantStore assistants, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var (assistant, error) = await FindAsync(assistant_id, assistants, cancellationToken);
         if (error is not null)
@@ -186,7 +188,7 @@ internal static partial class AssistantsApi
         }
 
         var id = assistant!.AssistantId;
-        return await assistants.DeleteAsync(id, deleteThreads: request.Query["delete_threads"].ToString() is "true" or "1", cancellationToken)
+        return await lifecycle.DeleteAssistantAsync(id, deleteThreads: request.Query["delete_threads"].ToString() is "true" or "1", cancellationToken)
             ? TypedResults.NoContent()
             : ApiResults.Problem(StatusCodes.Status409Conflict, $"Assistant {id} has runs pending or running; cancel them first.");
     }

@@ -24,5 +24,5 @@ internal static class CronJson
             cron.CronId, cron.AssistantId, cron.ThreadId, cron.ThreadId is null ? cron.OnRunCompleted : null, cron.EndTime, cron.Schedule,
             cron.Timezone, cron.CreatedAt, cron.UpdatedAt, JsonNode.Parse(cron.Payload)?["body"]?.DeepClone() ?? new JsonObject(), UserId: null,
             cron.Enabled ? cron.NextRunDate : null, JsonNode.Parse(cron.Metadata), cron.Enabled),
-        ApiJsonContext.Default.CronResource);
+        CronsJsonContext.Default.CronResource);
 }

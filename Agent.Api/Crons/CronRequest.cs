@@ -5,6 +5,7 @@ using Agent.Api.Runs;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Crons;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Crons;
 

@@ -4,7 +4,7 @@ namespace Agent.Api.Crons;
 
 /// <summary>
 /// The LangGraph Server's <c>Cron</c> object (reference section 7.1; <c>langgraphjs:libs/sdk/src/schema.ts</c>),
-/// serialized by <see cref="Http.ApiJsonContext"/> with snake_case names in this order.
+/// serialized by <see cref="CronsJsonContext"/> with snake_case names in this order.
 /// </summary>
 /// <param name="CronId">The cron's id.</param>
 /// <param name="AssistantId">The assistant its runs use.</param>

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Monitoring;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Monitoring;
 
@@ -22,9 +23,6 @@ internal static class MonitoringApi
 {
     /// <summary>A worker report older than this many report periods marks the worker stale.</summary>
     private const int StaleAfterPeriods = 3;
-
-    private static readonly string[] Statuses =
-        [AgentRunStatus.Pending, AgentRunStatus.Running, AgentRunStatus.Success, AgentRunStatus.Error, AgentRunStatus.Timeout, AgentRunStatus.Interrupted];
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -46,10 +44,16 @@ internal static class MonitoringApi
     private static async Task<IResult> ListRunsAsync(HttpRequest request, MonitoringStore store, TimeProvider clock, CancellationToken cancellationToken)
     {
         var query = request.Query;
-        var status = query["status"].ToString() is { Length: > 0 } s ? s : null;
-        if (status is not null && !Statuses.Contains(status))
+        AgentRunStatus? status = null;
+        if (query["status"].ToString() is { Length: > 0 } statusText)
         {
-            return ApiResults.Unprocessable($"status must be one of {string.Join(", ", Statuses)}, got '{ApiRequest.Truncate(status)}'.");
+            if (!WireName.TryParse<AgentRunStatus>(statusText, out var parsed))
+            {
+                return ApiResults.Unprocessable(
+                    $"status must be one of {string.Join(", ", WireName.All<AgentRunStatus>())}, got '{ApiRequest.Truncate(statusText)}'.");
+            }
+
+            status = parsed;
         }
 
         var ids = new Dictionary<string, Guid?>(StringComparer.Ordinal);

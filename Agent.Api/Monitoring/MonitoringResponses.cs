@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Persistence.Runs;
 
 namespace Agent.Api.Monitoring;
 
@@ -26,7 +27,7 @@ internal sealed record MonitoredRun(
     Guid RunId,
     Guid ThreadId,
     Guid AssistantId,
-    string Status,
+    AgentRunStatus Status,
     bool Parked,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
-using Agent.Persistence.Threads;
 
 namespace Agent.Api.Runs;
 
@@ -14,9 +13,9 @@ namespace Agent.Api.Runs;
 /// <param name="canceller">Cancels runs.</param>
 /// <param name="runs">Reads runs.</param>
 /// <param name="checkpoints">Reads the thread's checkpoints.</param>
-/// <param name="threads">Deletes the thread.</param>
+/// <param name="lifecycle">Deletes the thread.</param>
 internal sealed class RunFollower(
-    RunWaiter waiter, RunCanceller canceller, RunQueries runs, CheckpointQueries checkpoints, ThreadStore threads)
+    RunWaiter waiter, RunCanceller canceller, RunQueries runs, CheckpointQueries checkpoints, RunLifecycle lifecycle)
 {
     /// <summary>
     /// Waits for the run and writes the thread's final values (or <c>{"__error__": ...}</c>), sending a newline
@@ -77,5 +76,5 @@ internal sealed class RunFollower(
     /// <summary>Deletes a finished stateless run's thread (<c>on_completion=delete</c>).</summary>
     /// <param name="run">The run.</param>
     /// <returns>A task that completes when the thread is gone.</returns>
-    public Task DeleteThreadAsync(AgentRun run) => threads.DeleteAsync(run.ThreadId, CancellationToken.None);
+    public Task DeleteThreadAsync(AgentRun run) => lifecycle.DeleteThreadAsync(run.ThreadId, CancellationToken.None);
 }

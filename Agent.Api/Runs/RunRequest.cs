@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
+using Agent.Api.Streaming;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Runs;
 
@@ -23,7 +25,7 @@ internal sealed record RunRequest
     public required JsonObject Metadata { get; init; }
 
     /// <summary>Gets the stream modes.</summary>
-    public required IReadOnlyList<string> StreamModes { get; init; }
+    public required IReadOnlyList<StreamMode> StreamModes { get; init; }
 
     /// <summary>Gets the step limit.</summary>
     public required int RecursionLimit { get; init; }
@@ -132,7 +134,7 @@ internal sealed record RunRequest
             return (null, "config.configurable must be an object.");
         }
 
-        var (modes, modeError) = global::Agent.Api.Streaming.StreamModes.Parse(body["stream_mode"]);
+        var (modes, modeError) = Streaming.StreamModes.Parse(body["stream_mode"]);
         if (modeError is not null)
         {
             return (null, modeError);
@@ -229,7 +231,7 @@ internal sealed record RunRequest
         {
             ["input"] = new JsonObject { ["messages"] = messages.DeepClone() },
             ["config"] = kwargsConfig,
-            ["stream_mode"] = new JsonArray(modes.Select(m => (JsonNode?)JsonValue.Create(m)).ToArray()),
+            ["stream_mode"] = new JsonArray(modes.Select(m => (JsonNode?)JsonValue.Create(WireName.Of(m))).ToArray()),
             ["on_disconnect"] = onDisconnect,
             ["multitask_strategy"] = WireName.Of(strategy),
         };

@@ -1,13 +1,13 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Runs;
 
 /// <content>The endpoints that act on several runs at once: batch creation and bulk cancellation.</content>
 internal static partial class RunsApi
 {
-    private static readonly string[] CancelStatuses = [AgentRunStatus.Pending, AgentRunStatus.Running, "all"];
 
     private static async Task<IResult> BatchAsync(HttpContext http, RunSubmitter submitter)
     {
@@ -117,12 +117,17 @@ internal static partial class RunsApi
             }
         }
 
-        string? status = null;
+        // "all" is every unfinished run: no status filter.
+        AgentRunStatus? status = null;
         var statusGiven = body["status"] is not null;
         if (statusGiven)
         {
-            status = ApiRequest.Text(body, "status");
-            if (status is null || !CancelStatuses.Contains(status))
+            var statusText = ApiRequest.Text(body, "status");
+            if (WireName.TryParse<AgentRunStatus>(statusText, out var named) && named is AgentRunStatus.Pending or AgentRunStatus.Running)
+            {
+                status = named;
+            }
+            else if (statusText != "all")
             {
                 return ApiResults.Unprocessable("status must be 'pending', 'running' or 'all'.");
             }
@@ -133,7 +138,7 @@ internal static partial class RunsApi
             return ApiResults.Unprocessable("Name the runs to cancel: run_ids, thread_id or status.");
         }
 
-        foreach (var run in await runs.UnfinishedAsync(threadId, runIds, status == "all" ? null : status, cancellationToken))
+        foreach (var run in await runs.UnfinishedAsync(threadId, runIds, status, cancellationToken))
         {
             await canceller.CancelAsync(run, action, CancellationToken.None);
         }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Runs;
 
@@ -50,7 +51,10 @@ internal static partial class RunsApi
             }
         }
 
-        var page = await runs.ListAsync(threadId, status, offset, limit, cancellationToken);
+        // A status no run can have matches none (LangGraph answers an empty page, not a 422).
+        var page = status is null ? await runs.ListAsync(threadId, status: null, offset, limit, cancellationToken)
+            : WireName.TryParse<AgentRunStatus>(status, out var wanted) ? await runs.ListAsync(threadId, wanted, offset, limit, cancellationToken)
+            : [];
         var items = page.Select(RunJson.From).ToList();
         var unknown = select.FirstOrDefault(f => items.Count > 0 && !items[0].ContainsKey(f));
         if (unknown is not null)
@@ -87,7 +91,7 @@ internal static partial class RunsApi
 
         if (AgentRunStatus.IsTerminal(run!.Status))
         {
-            return ApiResults.Problem(StatusCodes.Status409Conflict, $"Run {run.RunId} has already ended ({run.Status}).");
+            return ApiResults.Problem(StatusCodes.Status409Conflict, $"Run {run.RunId} has already ended ({WireName.Of(run.Status)}).");
         }
 
         await canceller.CancelAsync(run, action, CancellationToken.None);
@@ -147,7 +151,7 @@ internal static partial class RunsApi
 
         if (!AgentRunStatus.IsTerminal(run!.Status))
         {
-            return ApiResults.Problem(StatusCodes.Status409Conflict, $"Run {run.RunId} is {run.Status}; cancel it before deleting it.");
+            return ApiResults.Problem(StatusCodes.Status409Conflict, $"Run {run.RunId} is {WireName.Of(run.Status)}; cancel it before deleting it.");
         }
 
         await runs.DeleteAsync(run.RunId, cancellationToken);

@@ -1,7 +1,6 @@
 using Agent.Api.Http;
 using Agent.Api.Streaming;
 using Agent.Persistence.Runs;
-using Agent.Persistence.Threads;
 
 namespace Agent.Api.Runs;
 
@@ -23,8 +22,8 @@ internal static partial class RunsApi
         var thread = app.MapGroup("/threads/{thread_id}/runs").WithTags("Thread Runs");
         thread.MapPost("/", (string thread_id, HttpContext http, RunSubmitter submitter) => CreateAsync(thread_id, http, submitter))
             .WithName("CreateRun").WithSummary("Creates a background run; returns the run at once.");
-        thread.MapPost("/stream", (string thread_id, HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, ThreadStore threads) =>
-                StreamAsync(thread_id, http, submitter, relay, canceller, threads))
+        thread.MapPost("/stream", (string thread_id, HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, RunLifecycle lifecycle) =>
+                StreamAsync(thread_id, http, submitter, relay, canceller, lifecycle))
             .WithName("StreamRun").WithSummary("Creates a run and streams its output as SSE.");
         thread.MapPost("/wait", (string thread_id, HttpContext http, RunSubmitter submitter, RunFollower follower) => WaitAsync(thread_id, http, submitter, follower))
             .WithName("WaitRun").WithSummary("Creates a run and returns the thread's final values.");
@@ -41,8 +40,8 @@ internal static partial class RunsApi
         var stateless = app.MapGroup("/runs").WithTags("Stateless Runs");
         stateless.MapPost("/", (HttpContext http, RunSubmitter submitter) => CreateAsync(null, http, submitter))
             .WithName("CreateStatelessRun").WithSummary("Creates a background run on a new thread.");
-        stateless.MapPost("/stream", (HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, ThreadStore threads) =>
-                StreamAsync(null, http, submitter, relay, canceller, threads))
+        stateless.MapPost("/stream", (HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, RunLifecycle lifecycle) =>
+                StreamAsync(null, http, submitter, relay, canceller, lifecycle))
             .WithName("StreamStatelessRun").WithSummary("Creates a run on a new thread and streams it.");
         stateless.MapPost("/wait", (HttpContext http, RunSubmitter submitter, RunFollower follower) => WaitAsync(null, http, submitter, follower))
             .WithName("WaitStatelessRun").WithSummary("Creates a run on a new thread and returns its final values.");
@@ -132,7 +131,7 @@ internal static partial class RunsApi
     }
 
     private static async Task<IResult> StreamAsync(
-        string? threadId, HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, ThreadStore threads)
+        string? threadId, HttpContext http, RunSubmitter submitter, RunStreamRelay relay, RunCanceller canceller, RunLifecycle lifecycle)
     {
         var (run, request, error) = await SubmitAsync(threadId, http, submitter);
         if (error is not null)
@@ -149,7 +148,7 @@ internal static partial class RunsApi
 
         if (ended && request.DeleteThreadOnCompletion)
         {
-            await threads.DeleteAsync(run!.ThreadId, CancellationToken.None);
+            await lifecycle.DeleteThreadAsync(run!.ThreadId, CancellationToken.None);
         }
 
         return TypedResults.Empty;

@@ -37,10 +37,10 @@ namespace Agent.Api.Streaming;
 /// <param name="threadId">The run's thread.</param>
 /// <param name="loadPriorMessages">Loads the thread's messages from before the run.</param>
 internal sealed class RunEventRenderer(
-    IReadOnlyList<string> modes, Guid runId, Guid threadId, Func<CancellationToken, Task<JsonArray>> loadPriorMessages)
+    IReadOnlyList<StreamMode> modes, Guid runId, Guid threadId, Func<CancellationToken, Task<JsonArray>> loadPriorMessages)
 {
-    private readonly bool wantsState = modes.Any(m => m is StreamModes.Values or StreamModes.Debug or StreamModes.Checkpoints);
-    private readonly bool wantsTokens = modes.Any(m => m is StreamModes.MessagesTuple or StreamModes.Messages);
+    private readonly bool wantsState = modes.Any(m => m is StreamMode.Values or StreamMode.Debug or StreamMode.Checkpoints);
+    private readonly bool wantsTokens = modes.Any(m => m is StreamMode.MessagesTuple or StreamMode.Messages);
     private readonly Dictionary<string, StreamedMessage> streamed = new(StringComparer.Ordinal);
     private StreamedMessage? resume;
     private long resumeAfterSequence;
@@ -106,11 +106,11 @@ internal sealed class RunEventRenderer(
         var metadata = Metadata(token.Node, JsonValue.Create(token.Step));
         foreach (var mode in modes)
         {
-            if (mode == StreamModes.MessagesTuple)
+            if (mode == StreamMode.MessagesTuple)
             {
                 output.Add(("messages", new JsonArray(Chunk(token.MessageId, text, newCalls), metadata.DeepClone()).ToJsonString()));
             }
-            else if (mode == StreamModes.Messages)
+            else if (mode == StreamMode.Messages)
             {
                 if (!message.MetadataSent)
                 {
@@ -184,13 +184,13 @@ internal sealed class RunEventRenderer(
         {
             switch (mode)
             {
-                case StreamModes.Updates when !isInput:
+                case StreamMode.Updates when !isInput:
                     Add("updates", new JsonObject { [node] = new JsonObject { ["messages"] = messages.DeepClone() } });
                     break;
-                case StreamModes.Values:
+                case StreamMode.Values:
                     Add("values", new JsonObject { ["messages"] = state!.DeepClone() });
                     break;
-                case StreamModes.MessagesTuple when !isInput:
+                case StreamMode.MessagesTuple when !isInput:
                     foreach (var message in messages.OfType<JsonObject>())
                     {
                         var had = Streamed(message, node, resuming);
@@ -199,7 +199,7 @@ internal sealed class RunEventRenderer(
                     }
 
                     break;
-                case StreamModes.Messages when !isInput:
+                case StreamMode.Messages when !isInput:
                     foreach (var message in messages.OfType<JsonObject>())
                     {
                         var id = message["id"]?.GetValue<string>() ?? string.Empty;
@@ -210,13 +210,13 @@ internal sealed class RunEventRenderer(
                     }
 
                     break;
-                case StreamModes.Custom when payload["model_call"] is JsonObject call:
+                case StreamMode.Custom when payload["model_call"] is JsonObject call:
                     var usage = (JsonObject)call.DeepClone();
                     usage["type"] = "model_call";
                     usage["step"] = step?.DeepClone();
                     Add("custom", usage);
                     break;
-                case StreamModes.Debug:
+                case StreamMode.Debug:
                     if (!isInput)
                     {
                         Add("debug", Debug("task", step, createdAt, TaskPayload(payload, node)));
@@ -225,11 +225,11 @@ internal sealed class RunEventRenderer(
 
                     Add("debug", Debug("checkpoint", step, createdAt, CheckpointPayload(payload, node)));
                     break;
-                case StreamModes.Tasks when !isInput:
+                case StreamMode.Tasks when !isInput:
                     Add("tasks", TaskPayload(payload, node));
                     Add("tasks", TaskResult(payload, node, messages));
                     break;
-                case StreamModes.Checkpoints:
+                case StreamMode.Checkpoints:
                     Add("checkpoints", CheckpointPayload(payload, node));
                     break;
                 default:

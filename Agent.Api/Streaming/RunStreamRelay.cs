@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Streaming;
 
@@ -71,7 +72,7 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
     /// <returns>True when the run ended while streaming; false when the client left first.</returns>
     /// <exception cref="InvalidOperationException">The run belongs to another tenant than the context's (a bug).</exception>
     public async Task<bool> StreamAsync(
-        HttpResponse response, AgentRun run, StreamPosition position, IReadOnlyList<string> modes, CancellationToken cancellationToken)
+        HttpResponse response, AgentRun run, StreamPosition position, IReadOnlyList<StreamMode> modes, CancellationToken cancellationToken)
     {
         RequireSameTenant(runs, run);
         using var subscription = broker.Subscribe(run.RunId);
@@ -84,7 +85,7 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
 
         var lastEventId = position.Sequence;
         // Every event is rendered from the first when the state is needed (values are a fold), else from the client's.
-        var fromStart = modes.Any(m => m is StreamModes.Values or StreamModes.Debug or StreamModes.Checkpoints);
+        var fromStart = modes.Any(m => m is StreamMode.Values or StreamMode.Debug or StreamMode.Checkpoints);
         var cursor = new Cursor(lastEventId, fromStart ? 0 : lastEventId) { ClientSlot = position.Slot };
 
         try
@@ -230,7 +231,7 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
     }
 
     private static bool IsTerminal(string data) =>
-        JsonNode.Parse(data)?["status"]?.GetValue<string>() is { } status && AgentRunStatus.IsTerminal(status);
+        WireName.TryParse<AgentRunStatus>(JsonNode.Parse(data)?["status"]?.GetValue<string>(), out var status) && AgentRunStatus.IsTerminal(status);
 
     /// <summary>Where a client is in a run's stream.</summary>
     /// <param name="Sequence">The last committed event the client has (0: none).</param>

@@ -1,57 +1,25 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Streaming;
 
 /// <summary>
-/// Parses and validates <c>stream_mode</c>: one mode or a list (LangGraph Server API, RunCreateStateful).
+/// Parses and validates <c>stream_mode</c>: one <see cref="StreamMode"/> or a list (LangGraph Server API, RunCreateStateful).
 /// </summary>
 internal static class StreamModes
 {
-    /// <summary>Full state after each step.</summary>
-    public const string Values = "values";
-
-    /// <summary>Each node's update, <c>{"node": {"messages": [...]}}</c>.</summary>
-    public const string Updates = "updates";
-
-    /// <summary>
-    /// Messages as <c>[chunk, metadata]</c> tuples, SSE event <c>messages</c>: model output as token chunks
-    /// (<c>AIMessageChunk</c>, one stable id per message), other messages whole.
-    /// </summary>
-    public const string MessagesTuple = "messages-tuple";
-
-    /// <summary>Legacy messages: <c>messages/metadata</c>, <c>messages/partial</c> (the message so far), <c>messages/complete</c>.</summary>
-    public const string Messages = "messages";
-
-    /// <summary>Our usage events: one <c>{"type": "model_call", ...}</c> per model call.</summary>
-    public const string Custom = "custom";
-
-    /// <summary>LangGraph debug events: <c>{type: task | task_result | checkpoint, timestamp, step, payload}</c>.</summary>
-    public const string Debug = "debug";
-
-    /// <summary>Task start and result payloads (the <c>task</c> and <c>task_result</c> payloads of <see cref="Debug"/>).</summary>
-    public const string Tasks = "tasks";
-
-    /// <summary>Checkpoint payloads: <c>{config, parent_config, values, metadata, next, tasks}</c>.</summary>
-    public const string Checkpoints = "checkpoints";
-
-    /// <summary>
-    /// Gets the modes this server streams. Others (<c>events</c>: LangChain callback events) are refused with 422 rather
-    /// than silently ignored.
-    /// </summary>
-    public static IReadOnlyList<string> Supported { get; } = [Values, Updates, MessagesTuple, Messages, Custom, Debug, Tasks, Checkpoints];
-
     /// <summary>Reads <c>stream_mode</c> from a body. Absent or null means <c>["values"]</c>.</summary>
     /// <param name="node">The field's value.</param>
     /// <returns>The modes, or an error message naming the problem.</returns>
-    public static (IReadOnlyList<string> Modes, string? Error) Parse(JsonNode? node)
+    public static (IReadOnlyList<StreamMode> Modes, string? Error) Parse(JsonNode? node)
     {
         var modes = new List<string>();
         switch (node)
         {
             case null:
-                return ([Values], null);
+                return ([StreamMode.Values], null);
             case JsonValue value when value.TryGetValue<string>(out var single):
                 modes.Add(single);
                 break;
@@ -71,23 +39,23 @@ internal static class StreamModes
                 return ([], "stream_mode must be a string or a list of strings.");
         }
 
-        var unknown = modes.FirstOrDefault(m => !Supported.Contains(m));
+        var unknown = modes.FirstOrDefault(m => !WireName.TryParse<StreamMode>(m, out _));
         if (unknown is not null)
         {
-            return ([], $"stream_mode '{ApiRequest.Truncate(unknown)}' is not supported; supported: {string.Join(", ", Supported)}.");
+            return ([], $"stream_mode '{ApiRequest.Truncate(unknown)}' is not supported; supported: {string.Join(", ", WireName.All<StreamMode>())}.");
         }
 
-        return (modes.Count == 0 ? [Values] : modes.Distinct().ToList(), null);
+        return (modes.Count == 0 ? [StreamMode.Values] : modes.Select(m => WireName.Parse<StreamMode>(m)).Distinct().ToList(), null);
     }
 
     /// <summary>Reads the <c>stream_mode</c> query parameter of a join: a mode, or a JSON list as text.</summary>
     /// <param name="values">The query values.</param>
     /// <returns>The modes, or an error message.</returns>
-    public static (IReadOnlyList<string> Modes, string? Error) ParseQuery(IReadOnlyList<string?> values)
+    public static (IReadOnlyList<StreamMode> Modes, string? Error) ParseQuery(IReadOnlyList<string?> values)
     {
         if (values.Count == 0)
         {
-            return ([Values], null);
+            return ([StreamMode.Values], null);
         }
 
         var array = new JsonArray();

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
-using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Wire;
 
 namespace Agent.Api.Threads;
 

@@ -23,7 +23,7 @@ internal static class ThreadJson
         new ThreadResource(
             thread.ThreadId, thread.CreatedAt, thread.UpdatedAt, checkpoints.Count > 0 ? checkpoints[^1].CreatedAt : thread.CreatedAt,
             JsonNode.Parse(thread.Metadata), thread.Status, new ThreadValues(CheckpointFold.FoldHead(checkpoints)), []),
-        ApiJsonContext.Default.ThreadResource);
+        ThreadsJsonContext.Default.ThreadResource);
 
     /// <summary>
     /// Builds <c>ThreadState</c> at a checkpoint: <c>{values, next, tasks, checkpoint, metadata, created_at,
@@ -42,7 +42,7 @@ internal static class ThreadJson
                 new ThreadValues(messages), NextNodes(messages).ToList(), [], new CheckpointReference(threadId, string.Empty, at?.CheckpointId),
                 at is null ? new JsonObject() : JsonNode.Parse(at.Metadata), at?.CreatedAt,
                 at?.ParentCheckpointId is { } parent ? new CheckpointReference(threadId, string.Empty, parent) : null, []),
-            ApiJsonContext.Default.ThreadStateResource);
+            ThreadsJsonContext.Default.ThreadStateResource);
     }
 
     /// <summary>Builds a checkpoint reference, <c>{thread_id, checkpoint_ns, checkpoint_id}</c> (LangGraph <c>Checkpoint</c>).</summary>
@@ -50,7 +50,7 @@ internal static class ThreadJson
     /// <param name="checkpointId">The checkpoint, or null.</param>
     /// <returns>The object.</returns>
     public static JsonObject CheckpointRef(Guid threadId, Guid? checkpointId) =>
-        ApiJsonContext.ToObject(new CheckpointReference(threadId, string.Empty, checkpointId), ApiJsonContext.Default.CheckpointReference);
+        ApiJsonContext.ToObject(new CheckpointReference(threadId, string.Empty, checkpointId), ThreadsJsonContext.Default.CheckpointReference);
 
     /// <summary>
     /// Reads a checkpoint id from the shapes clients send: a string, <c>{checkpoint_id}</c>, or a config

@@ -4,7 +4,7 @@ using Agent.Persistence.Threads;
 namespace Agent.Api.Threads;
 
 /// <summary>
-/// The LangGraph Server's <c>Thread</c> object (reference section 2.3), serialized by <see cref="Http.ApiJsonContext"/>
+/// The LangGraph Server's <c>Thread</c> object (reference section 2.3), serialized by <see cref="ThreadsJsonContext"/>
 /// with snake_case names in this order.
 /// </summary>
 /// <param name="ThreadId">The thread's id.</param>
@@ -25,7 +25,7 @@ internal sealed record ThreadValues(JsonArray Messages);
 
 /// <summary>
 /// The LangGraph Server's <c>ThreadState</c> object at one checkpoint (reference section 2.3), serialized by
-/// <see cref="Http.ApiJsonContext"/>.
+/// <see cref="ThreadsJsonContext"/>.
 /// </summary>
 /// <param name="Values">The state at the checkpoint.</param>
 /// <param name="Next">The nodes the graph would run next: <c>agent</c>, <c>tools</c>, or none.</param>

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Api.Runs;
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
 
 namespace Agent.Api.Threads;
@@ -55,7 +56,8 @@ internal static partial class ThreadsApi
             : ApiResults.Json(ThreadJson.State(thread.ThreadId, all, at));
     }
 
-    private static async Task<IResult> UpdateStateAsync(string thread_id, HttpRequest request, ThreadStore threads, CancellationToken cancellationToken)
+    private static async Task<IResult> UpdateStateAsync(
+        string thread_id, HttpRequest request, ThreadStore threads, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var (thread, error) = await FindAsync(thread_id, threads, cancellationToken);
         if (error is not null)
@@ -88,7 +90,7 @@ internal static partial class ThreadsApi
         }
 
         var forkFrom = checkpointId ?? checkpointIdField;
-        var update = await threads.AddStateAsync(thread!.ThreadId, forkFrom, asNode, messages!, cancellationToken);
+        var update = await lifecycle.AddThreadStateAsync(thread!.ThreadId, forkFrom, asNode, messages!, cancellationToken);
         if (update.Busy)
         {
             return ApiResults.Problem(

@@ -165,7 +165,7 @@ internal static partial class ThreadsApi
     }
 
     private static async Task<IResult> DeleteAsync(
-        string thread_id, ThreadStore threads, RunQueries runs, RunCanceller canceller, CancellationToken cancellationToken)
+        string thread_id, ThreadStore threads, RunQueries runs, RunCanceller canceller, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var (thread, error) = await FindAsync(thread_id, threads, cancellationToken);
         if (error is not null)
@@ -180,7 +180,7 @@ internal static partial class ThreadsApi
             await canceller.CancelAsync(run, CancelAction.Interrupt, CancellationToken.None);
         }
 
-        await threads.DeleteAsync(thread.ThreadId, CancellationToken.None);
+        await lifecycle.DeleteThreadAsync(thread.ThreadId, CancellationToken.None);
         return TypedResults.NoContent();
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Tests.Fakes;
 using Agent.Tests.Infrastructure;
 using Npgsql;
@@ -19,9 +20,9 @@ namespace Agent.Benchmarks.Processes;
 /// </summary>
 internal sealed class BenchSystem : IAsyncDisposable
 {
-    /// <summary>The statuses a run ends in.</summary>
+    /// <summary>The statuses a run ends in, spelled as in the <c>runs.status</c> column.</summary>
     public static readonly string[] TerminalStatuses =
-        [AgentRunStatus.Success, AgentRunStatus.Error, AgentRunStatus.Timeout, AgentRunStatus.Interrupted];
+        [.. Enum.GetValues<AgentRunStatus>().Where(s => AgentRunStatus.IsTerminal(s)).Select(s => WireName.Of(s))];
 
     /// <summary>
     /// The API's settings for benchmarks: no request rate limit (<c>RateLimit__RequestsPerMinute=0</c>) and no limit on

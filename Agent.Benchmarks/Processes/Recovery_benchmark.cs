@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Tests.Fakes;
 using Npgsql;
 using static Agent.Benchmarks.BenchmarkOutput;
@@ -78,7 +79,7 @@ public sealed class Recovery_benchmark
         var attempt = await ScalarAsync<int>(dataSource, "SELECT attempt FROM agent.runs WHERE run_id = $1", runId);
         return new Kill(
             runId, owner, resumedBy, (resumedAt - killedAt).TotalMilliseconds, ((claimedAt ?? resumedAt) - killedAt).TotalMilliseconds,
-            status, attempt, bench.Model.Requests.Count - before);
+            WireName.Parse<AgentRunStatus>(status), attempt, bench.Model.Requests.Count - before);
     }
 
     /// <summary>Finds the worker's JSON log line "Run {run} claimed with epoch ..." and returns its timestamp.</summary>
@@ -167,5 +168,5 @@ public sealed class Recovery_benchmark
 
     /// <summary>One kill: the run, the worker killed, the one that resumed, kill to claim and kill to next step (ms).</summary>
     private sealed record Kill(
-        Guid RunId, string Killed, string? ResumedBy, double RecoveryMs, double ClaimMs, string Status, int Attempt, int ModelCalls);
+        Guid RunId, string Killed, string? ResumedBy, double RecoveryMs, double ClaimMs, AgentRunStatus Status, int Attempt, int ModelCalls);
 }

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Npgsql;
 
 namespace Agent.Benchmarks.Processes;
@@ -11,7 +13,7 @@ namespace Agent.Benchmarks.Processes;
 /// <param name="Runs">Each run's status, start and end.</param>
 /// <param name="Steps">Each agent/tools step: run, step index, commit time (the start of its transaction), call latency (ms).</param>
 internal sealed record RunRecords(
-    IReadOnlyList<(Guid RunId, string Status, DateTimeOffset StartedAt, DateTimeOffset EndedAt)> Runs,
+    IReadOnlyList<(Guid RunId, AgentRunStatus Status, DateTimeOffset StartedAt, DateTimeOffset EndedAt)> Runs,
     IReadOnlyList<(Guid RunId, int Step, DateTimeOffset CommittedAt, double CallMs)> Steps)
 {
     /// <summary>Reads the records of <paramref name="runIds"/>.</summary>
@@ -21,7 +23,7 @@ internal sealed record RunRecords(
     public static async Task<RunRecords> ReadAsync(NpgsqlDataSource dataSource, IReadOnlyCollection<Guid> runIds)
     {
         var ids = runIds.ToArray();
-        var runs = new List<(Guid, string, DateTimeOffset, DateTimeOffset)>();
+        var runs = new List<(Guid, AgentRunStatus, DateTimeOffset, DateTimeOffset)>();
         await using (var command = dataSource.CreateCommand(
                          "SELECT run_id, status, started_at, ended_at FROM agent.runs WHERE run_id = ANY($1)"))
         {
@@ -29,7 +31,7 @@ internal sealed record RunRecords(
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                runs.Add((reader.GetGuid(0), reader.GetString(1), await reader.GetFieldValueAsync<DateTimeOffset>(2), await reader.GetFieldValueAsync<DateTimeOffset>(3)));
+                runs.Add((reader.GetGuid(0), WireName.Parse<AgentRunStatus>(reader.GetString(1)), await reader.GetFieldValueAsync<DateTimeOffset>(2), await reader.GetFieldValueAsync<DateTimeOffset>(3)));
             }
         }
 

@@ -154,7 +154,7 @@ internal sealed class RunTimeline(Guid runId)
     public Guid RunId { get; } = runId;
 
     /// <summary>Gets or sets the terminal status committed, or null while the run has not ended.</summary>
-    public string? FinalStatus { get; set; }
+    public AgentRunStatus? FinalStatus { get; set; }
 
     /// <summary>Gets or sets the last event sequence handed out with persistence off.</summary>
     public long LastSequence { get; set; }

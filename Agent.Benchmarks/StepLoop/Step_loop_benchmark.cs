@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Tests.Infrastructure;
 using static Agent.Benchmarks.BenchmarkOutput;
 using static Agent.Benchmarks.Distribution;
@@ -271,7 +272,7 @@ public sealed class Step_loop_benchmark
                 if (run.FinalStatus != AgentRunStatus.Success || calls.Count != CallsPerRun || final is null)
                 {
                     failed++;
-                    failures.Add($"status {run.FinalStatus ?? "(none)"}, {calls.Count} calls, {(final is null ? "no" : "a")} terminal commit");
+                    failures.Add($"status {(run.FinalStatus is { } status ? WireName.Of(status) : "(none)")}, {calls.Count} calls, {(final is null ? "no" : "a")} terminal commit");
                     continue;
                 }
 

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Agent.Persistence.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Assistants;
@@ -95,35 +93,6 @@ public sealed class AssistantStore(AgentDbContext db)
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
         return assistant;
-    }
-
-    /// <summary>
-    /// Deletes an assistant with its finished runs (their events cascade; checkpoints stay, run id set null), and
-    /// optionally the threads stamped with it.
-    /// </summary>
-    /// <param name="assistantId">The assistant.</param>
-    /// <param name="deleteThreads">Whether threads whose metadata names the assistant go too.</param>
-    /// <param name="cancellationToken">Cancels the delete.</param>
-    /// <returns>False (and nothing deleted) when it has runs pending or running.</returns>
-    public async Task<bool> DeleteAsync(Guid assistantId, bool deleteThreads, CancellationToken cancellationToken)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await db.Runs.AnyAsync(
-                r => r.AssistantId == assistantId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running), cancellationToken))
-        {
-            return false;
-        }
-
-        await db.Runs.Where(r => r.AssistantId == assistantId).ExecuteDeleteAsync(cancellationToken);
-        if (deleteThreads)
-        {
-            var stamp = new JsonObject { ["assistant_id"] = assistantId.ToString() }.ToJsonString();
-            await db.Threads.Where(t => EF.Functions.JsonContains(t.Metadata, stamp)).ExecuteDeleteAsync(cancellationToken);
-        }
-
-        await db.Assistants.Where(a => a.AssistantId == assistantId).ExecuteDeleteAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
     }
 
     /// <summary>Searches assistants.</summary>

@@ -1,5 +1,4 @@
 using Agent.Persistence.Tenancy;
-using Agent.Persistence.Threads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -23,8 +22,8 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
         builder.Property(c => c.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
         builder.Property(c => c.CreatedAt).HasColumnName("created_at");
 
-        builder.HasOne<AgentThread>().WithMany().HasForeignKey(c => new { c.TenantId, c.ThreadId }).OnDelete(DeleteBehavior.Cascade);
-        // The link to the run is configured by AgentRunConfiguration (runs know their checkpoints, not the reverse).
+        // The links to the thread and to the run are configured by AgentThreadConfiguration and AgentRunConfiguration
+        // (threads and runs know their checkpoints, not the reverse).
         // A step is committed at most once per run: the second writer of a step fails on this index.
         builder.HasIndex(c => new { c.RunId, c.Step }).IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
         builder.HasIndex(c => new { c.TenantId, c.ThreadId, c.Sequence }).HasDatabaseName("ix_checkpoints_tenant_id_thread_id_sequence");

@@ -1,5 +1,4 @@
 ﻿using System;
-using Agent.Persistence.Runs;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
@@ -53,7 +52,7 @@ namespace Agent.Persistence.Migrations
                 table: "webhook_deliveries",
                 column: "run_id");
 
-            var terminal = string.Join(", ", new[] { AgentRunStatus.Success, AgentRunStatus.Error, AgentRunStatus.Timeout, AgentRunStatus.Interrupted }
+            var terminal = string.Join(", ", new[] { "success", "error", "timeout", "interrupted" }
                 .Select(s => $"'{s}'"));
             migrationBuilder.Sql($$"""
                 CREATE FUNCTION agent.enqueue_run_webhook() RETURNS trigger LANGUAGE plpgsql AS $fn$

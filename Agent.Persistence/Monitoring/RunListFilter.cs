@@ -1,3 +1,5 @@
+using Agent.Persistence.Runs;
+
 namespace Agent.Persistence.Monitoring;
 
 /// <summary>
@@ -9,4 +11,4 @@ namespace Agent.Persistence.Monitoring;
 /// <param name="Since">Only runs created at or after this time (UTC), or null.</param>
 /// <param name="Until">Only runs created before this time (UTC), or null.</param>
 /// <param name="Limit">The most runs returned (1-500).</param>
-public sealed record RunListFilter(string? Status, Guid? AssistantId, Guid? ThreadId, DateTimeOffset? Since, DateTimeOffset? Until, int Limit);
+public sealed record RunListFilter(AgentRunStatus? Status, Guid? AssistantId, Guid? ThreadId, DateTimeOffset? Since, DateTimeOffset? Until, int Limit);

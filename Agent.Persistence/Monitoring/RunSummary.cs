@@ -1,3 +1,5 @@
+using Agent.Persistence.Runs;
+
 namespace Agent.Persistence.Monitoring;
 
 /// <summary>
@@ -24,7 +26,7 @@ public sealed record RunSummary(
     Guid RunId,
     Guid ThreadId,
     Guid AssistantId,
-    string Status,
+    AgentRunStatus Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,

@@ -22,7 +22,7 @@ public sealed class AgentRun
     public Guid AssistantId { get; set; }
 
     /// <summary>Gets or sets the status; see <see cref="AgentRunStatus"/>.</summary>
-    public string Status { get; set; } = AgentRunStatus.Pending;
+    public AgentRunStatus Status { get; set; } = AgentRunStatus.Pending;
 
     /// <summary>Gets or sets the run's metadata object as JSON text (jsonb).</summary>
     public string Metadata { get; set; } = "{}";

@@ -4,6 +4,7 @@ using Agent.Persistence.RunEvents;
 using Agent.Persistence.Usage;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -19,7 +20,8 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.Property(r => r.TenantId).HasColumnName("tenant_id").HasMaxLength(AgentTenants.MaxLength);
         builder.Property(r => r.ThreadId).HasColumnName("thread_id");
         builder.Property(r => r.AssistantId).HasColumnName("assistant_id");
-        builder.Property(r => r.Status).HasColumnName("status").HasMaxLength(32);
+        builder.Property(r => r.Status).HasColumnName("status").HasMaxLength(32)
+            .HasConversion(s => WireName.Of(s), text => WireName.Parse<AgentRunStatus>(text));
         builder.Property(r => r.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
         builder.Property(r => r.Kwargs).HasColumnName("kwargs").HasColumnType("jsonb");
         builder.Property(r => r.MultitaskStrategy).HasColumnName("multitask_strategy").HasMaxLength(32)

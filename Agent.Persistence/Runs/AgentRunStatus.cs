@@ -1,31 +1,37 @@
+using System.Text.Json.Serialization;
+using Agent.Persistence.Wire;
+
 namespace Agent.Persistence.Runs;
 
 /// <summary>
-/// Lists the LangGraph run status values, spelled as on the wire (LangGraph SDK <c>RunStatus</c>):
-/// <c>pending → running → success | error | timeout | interrupted</c>.
+/// The LangGraph run status (LangGraph SDK <c>RunStatus</c>): <c>pending → running → success | error | timeout |
+/// interrupted</c>. Spelled in lower case on the wire and in the <c>runs.status</c> column (<see cref="WireName"/> reads
+/// and writes the spelling), so raw SQL, the partial indexes and the webhook trigger compare the same text.
 /// </summary>
-public static class AgentRunStatus
+[JsonConverter(typeof(JsonStringEnumConverter<AgentRunStatus>))]
+public enum AgentRunStatus
 {
-    /// <summary>Accepted and waiting for a worker.</summary>
-    public const string Pending = "pending";
+    /// <summary>Accepted and waiting for a worker. The default.</summary>
+    [JsonStringEnumMemberName("pending")]
+    Pending,
 
     /// <summary>Claimed by a worker that holds its lease.</summary>
-    public const string Running = "running";
+    [JsonStringEnumMemberName("running")]
+    Running,
 
     /// <summary>Finished with an answer.</summary>
-    public const string Success = "success";
+    [JsonStringEnumMemberName("success")]
+    Success,
 
     /// <summary>Failed; <see cref="AgentRun.Error"/> says why.</summary>
-    public const string Error = "error";
+    [JsonStringEnumMemberName("error")]
+    Error,
 
     /// <summary>Exceeded its wall-time limit.</summary>
-    public const string Timeout = "timeout";
+    [JsonStringEnumMemberName("timeout")]
+    Timeout,
 
     /// <summary>Cancelled; completed steps are kept.</summary>
-    public const string Interrupted = "interrupted";
-
-    /// <summary>Determines whether a status is terminal (the run will never change again).</summary>
-    /// <param name="status">A status value.</param>
-    /// <returns><see langword="true"/> for success, error, timeout and interrupted.</returns>
-    public static bool IsTerminal(string status) => status is Success or Error or Timeout or Interrupted;
+    [JsonStringEnumMemberName("interrupted")]
+    Interrupted,
 }

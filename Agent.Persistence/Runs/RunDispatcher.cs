@@ -1,4 +1,5 @@
 using Agent.Contracts.Runs;
+using Agent.Persistence.Wire;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Persistence.Wire;
 
 namespace Agent.Persistence.Runs;
 
@@ -19,7 +20,7 @@ public static class RunJson
         ["assistant_id"] = run.AssistantId.ToString(),
         ["created_at"] = run.CreatedAt,
         ["updated_at"] = run.UpdatedAt,
-        ["status"] = run.Status,
+        ["status"] = WireName.Of(run.Status),
         ["metadata"] = JsonNode.Parse(run.Metadata),
         ["kwargs"] = JsonNode.Parse(run.Kwargs),
         ["multitask_strategy"] = WireName.Of(run.MultitaskStrategy),

@@ -1,4 +1,5 @@
 using Agent.Persistence.Threads;
+using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Runs;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
+using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Runs;
@@ -34,7 +35,7 @@ public partial class RunLifecycle
     {
         var now = timeProvider.GetUtcNow();
         var expires = now + commit.LeaseDuration;
-        var final = commit.FinalStatus;
+        var final = commit.FinalStatus is { } finalStatus ? WireName.Of(finalStatus) : null;
         var ended = final is null ? (DateTimeOffset?)null : now;
         var retryAt = final is null ? commit.RetryAt : null;
         // A step keeps the run (and extends the lease); an end or a retry wait gives it up.
@@ -114,10 +115,10 @@ public partial class RunLifecycle
     /// <param name="cancellationToken">Cancels the commit.</param>
     /// <returns>The committed status event, or null when the caller was fenced off.</returns>
     /// <exception cref="ArgumentException"><paramref name="status"/> is not terminal.</exception>
-    public Task<CommittedStep?> FinishAsync(Guid runId, long epoch, string status, JsonObject? error, CancellationToken cancellationToken)
+    public Task<CommittedStep?> FinishAsync(Guid runId, long epoch, AgentRunStatus status, JsonObject? error, CancellationToken cancellationToken)
     {
         RunStateMachine.Require(AgentRunStatus.Running, status, RunStateMachine.Finish);
-        var data = new JsonObject { ["status"] = status };
+        var data = new JsonObject { ["status"] = WireName.Of(status) };
         if (error is not null)
         {
             data["error"] = error.DeepClone();
@@ -153,7 +154,7 @@ public partial class RunLifecycle
     {
         var data = new JsonObject
         {
-            ["status"] = RunStateMachine.To(RunStateMachine.Park),
+            ["status"] = WireName.Of(RunStateMachine.To(RunStateMachine.Park)),
             ["retry"] = retry,
             ["next_attempt_at"] = retryAt,
             ["error"] = reason.DeepClone(),

@@ -21,12 +21,12 @@ public sealed class RunQueries(AgentDbContext db)
 
     /// <summary>Lists a thread's runs, newest first.</summary>
     /// <param name="threadId">The thread.</param>
-    /// <param name="status">Only runs with this status (wire spelling), or null for all.</param>
+    /// <param name="status">Only runs with this status, or null for all.</param>
     /// <param name="offset">How many to skip.</param>
     /// <param name="limit">How many to return.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The page.</returns>
-    public Task<List<AgentRun>> ListAsync(Guid threadId, string? status, int offset, int limit, CancellationToken cancellationToken)
+    public Task<List<AgentRun>> ListAsync(Guid threadId, AgentRunStatus? status, int offset, int limit, CancellationToken cancellationToken)
     {
         var query = db.Runs.AsNoTracking().Where(r => r.ThreadId == threadId);
         if (status is not null)
@@ -46,7 +46,7 @@ public sealed class RunQueries(AgentDbContext db)
     /// <param name="status">Only <c>pending</c> or only <c>running</c> runs, or null for both.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The runs (not tracked).</returns>
-    public Task<List<AgentRun>> UnfinishedAsync(Guid? threadId, IReadOnlyList<Guid>? runIds, string? status, CancellationToken cancellationToken)
+    public Task<List<AgentRun>> UnfinishedAsync(Guid? threadId, IReadOnlyList<Guid>? runIds, AgentRunStatus? status, CancellationToken cancellationToken)
     {
         var query = db.Runs.AsNoTracking().Where(r => r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running);
         if (threadId is not null)
@@ -71,7 +71,7 @@ public sealed class RunQueries(AgentDbContext db)
     /// <param name="runId">The run.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The status and sequence, or null when the run is gone (rolled back or deleted).</returns>
-    public async Task<(string Status, long LastEventSequence)?> ProgressAsync(Guid runId, CancellationToken cancellationToken)
+    public async Task<(AgentRunStatus Status, long LastEventSequence)?> ProgressAsync(Guid runId, CancellationToken cancellationToken)
     {
         var run = await db.Runs.AsNoTracking().Where(r => r.RunId == runId)
             .Select(r => new { r.Status, r.LastEventSequence }).FirstOrDefaultAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text;
+using Agent.Persistence.Wire;
 
 namespace Agent.Persistence.Runs;
 
@@ -14,8 +15,8 @@ namespace Agent.Persistence.Runs;
 /// </remarks>
 public static class RunStateMachine
 {
-    /// <summary>The pseudo-state "no row" (Mermaid's <c>[*]</c>).</summary>
-    public const string None = "[*]";
+    /// <summary>The pseudo-state "no row" (null; drawn as Mermaid's <c>[*]</c>).</summary>
+    public static AgentRunStatus? None => null;
 
     /// <summary>The transition of <see cref="RunLifecycle.AcceptAsync"/>.</summary>
     public const string Accept = nameof(RunLifecycle.AcceptAsync);
@@ -42,7 +43,7 @@ public static class RunStateMachine
     public const string RollBack = nameof(RunLifecycle.RollBackAsync);
 
     /// <summary>The status a run is accepted in.</summary>
-    public const string Accepted = AgentRunStatus.Pending;
+    public const AgentRunStatus Accepted = AgentRunStatus.Pending;
 
     /// <summary>Gets every transition, in the order the diagram draws them.</summary>
     public static IReadOnlyList<RunTransition> Transitions { get; } =
@@ -67,26 +68,26 @@ public static class RunStateMachine
     /// <param name="to">The status after (or <see cref="None"/>).</param>
     /// <param name="method">The <see cref="RunLifecycle"/> method.</param>
     /// <returns>Whether it is allowed.</returns>
-    public static bool Allows(string from, string to, string method) =>
+    public static bool Allows(AgentRunStatus? from, AgentRunStatus? to, string method) =>
         Transitions.Contains(new RunTransition(from, to, method));
 
     /// <summary>Gets the status a transition that has exactly one non-deleting target leads to.</summary>
     /// <param name="method">The <see cref="RunLifecycle"/> method.</param>
     /// <returns>The status (for <see cref="CancelPending"/>: <c>interrupted</c>).</returns>
     /// <exception cref="InvalidOperationException">The method leads to several statuses.</exception>
-    public static string To(string method) =>
-        Transitions.Where(t => t.Method == method && t.To != None).Select(t => t.To).Distinct().Single();
+    public static AgentRunStatus To(string method) =>
+        Transitions.Where(t => t.Method == method && t.To is not null).Select(t => t.To!.Value).Distinct().Single();
 
     /// <summary>Throws unless the table allows <paramref name="from"/> → <paramref name="to"/> by <paramref name="method"/>.</summary>
     /// <param name="from">The status before.</param>
     /// <param name="to">The status after.</param>
     /// <param name="method">The <see cref="RunLifecycle"/> method.</param>
     /// <exception cref="ArgumentException">The transition is not in <see cref="Transitions"/>.</exception>
-    public static void Require(string from, string to, string method)
+    public static void Require(AgentRunStatus? from, AgentRunStatus? to, string method)
     {
         if (!Allows(from, to, method))
         {
-            throw new ArgumentException($"A run cannot go from {from} to {to} by {method}.", nameof(to));
+            throw new ArgumentException($"A run cannot go from {Draw(from)} to {Draw(to)} by {method}.", nameof(to));
         }
     }
 
@@ -97,16 +98,18 @@ public static class RunStateMachine
         var text = new StringBuilder("stateDiagram-v2\n");
         foreach (var group in Transitions.GroupBy(t => (t.From, t.To)))
         {
-            text.Append("    ").Append(group.Key.From).Append(" --> ").Append(group.Key.To).Append(": ")
+            text.Append("    ").Append(Draw(group.Key.From)).Append(" --> ").Append(Draw(group.Key.To)).Append(": ")
                 .AppendJoin(", ", group.Select(t => t.Method.Replace("Async", "", StringComparison.Ordinal))).Append('\n');
         }
 
         return text.ToString();
     }
+
+    private static string Draw(AgentRunStatus? status) => status is { } value ? WireName.Of(value) : "[*]";
 }
 
 /// <summary>One edge of the run's state machine.</summary>
 /// <param name="From">The status before (<see cref="RunStateMachine.None"/>: no row yet).</param>
 /// <param name="To">The status after (<see cref="RunStateMachine.None"/>: the row is deleted).</param>
 /// <param name="Method">The <see cref="RunLifecycle"/> method that makes it.</param>
-public sealed record RunTransition(string From, string To, string Method);
+public sealed record RunTransition(AgentRunStatus? From, AgentRunStatus? To, string Method);

@@ -41,7 +41,7 @@ public sealed record RunStepCommit
     public ModelCall? ModelCall { get; init; }
 
     /// <summary>Gets the terminal status this commit ends the run with, or null to keep it running.</summary>
-    public string? FinalStatus { get; init; }
+    public AgentRunStatus? FinalStatus { get; init; }
 
     /// <summary>
     /// Gets when the run should be tried again, or null. When set (and <see cref="FinalStatus"/> is not), the commit

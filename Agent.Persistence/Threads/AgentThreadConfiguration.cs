@@ -1,5 +1,6 @@
-using Agent.Persistence.Runs;
+using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Tenancy;
+using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -18,5 +19,8 @@ internal sealed class AgentThreadConfiguration : IEntityTypeConfiguration<AgentT
             .HasConversion(s => WireName.Of(s), text => WireName.Parse<AgentThreadStatus>(text));
         builder.Property(t => t.CreatedAt).HasColumnName("created_at");
         builder.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+
+        // A thread's checkpoints are its state and go with it; configured here so Checkpoints need not know threads.
+        builder.HasMany<Checkpoint>().WithOne().HasForeignKey(c => new { c.TenantId, c.ThreadId }).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -4,7 +4,7 @@ namespace Agent.Persistence.Threads;
 
 /// <summary>
 /// The LangGraph thread status (LangGraph SDK <c>ThreadStatus</c>). Spelled in lower case on the wire and in the
-/// <c>threads.status</c> column (<see cref="Agent.Persistence.Runs.WireName"/> reads and writes the spelling).
+/// <c>threads.status</c> column (<see cref="Agent.Persistence.Wire.WireName"/> reads and writes the spelling).
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AgentThreadStatus>))]
 public enum AgentThreadStatus

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
-using Agent.Persistence.Runs;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Threads;
@@ -117,21 +116,6 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
     }
 
     /// <summary>
-    /// Deletes a thread with its runs (their events cascade) and checkpoints. Cancel its unfinished runs first, so
-    /// their workers stop instead of writing into a deleted thread.
-    /// </summary>
-    /// <param name="threadId">The thread.</param>
-    /// <param name="cancellationToken">Cancels the delete.</param>
-    /// <returns>A task that completes when the thread is gone.</returns>
-    public async Task DeleteAsync(Guid threadId, CancellationToken cancellationToken)
-    {
-        // Runs first, then the thread: the order a worker's step commit locks them in (run row, then the thread's key),
-        // so the two cannot deadlock.
-        await db.Runs.Where(r => r.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
-        await db.Threads.Where(t => t.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
-    }
-
-    /// <summary>
     /// Copies a thread with its checkpoints under new ids (parent links remapped); its runs stay with the original.
     /// </summary>
     /// <param name="source">The thread to copy.</param>
@@ -171,64 +155,6 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
         return (copy, copied);
-    }
-
-    /// <summary>
-    /// Adds messages to a thread's state as a new checkpoint (LangGraph <c>POST /threads/{id}/state</c>), on the
-    /// thread's head or on an earlier checkpoint (a fork). Refused while a run of the thread is pending or running.
-    /// </summary>
-    /// <param name="threadId">The thread (it exists).</param>
-    /// <param name="forkFrom">The checkpoint to write on, or null for the head.</param>
-    /// <param name="asNode">The node the update is written as (<c>__update__</c>, <c>__start__</c>, <c>agent</c>, <c>tools</c>).</param>
-    /// <param name="messages">The messages, in LangChain form with ids.</param>
-    /// <param name="cancellationToken">Cancels the update.</param>
-    /// <returns>The new checkpoint, or why none was written.</returns>
-    public async Task<ThreadStateUpdate> AddStateAsync(
-        Guid threadId, Guid? forkFrom, string asNode, JsonArray messages, CancellationToken cancellationToken)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // FOR UPDATE serialises this with run creation on the thread (run acceptance takes the same lock).
-        await db.Threads.FromSql($"SELECT * FROM agent.threads WHERE tenant_id = {db.TenantId} AND thread_id = {threadId} FOR UPDATE")
-            .AsNoTracking().SingleAsync(cancellationToken);
-        if (await db.Runs.AnyAsync(
-                r => r.ThreadId == threadId && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running), cancellationToken))
-        {
-            return new ThreadStateUpdate(null, Busy: true, ParentMissing: false);
-        }
-
-        var existing = await checkpoints.LoadAsync(threadId, cancellationToken);
-        var parent = forkFrom is { } fork ? existing.FirstOrDefault(c => c.CheckpointId == fork) : CheckpointFold.Head(existing);
-        if (forkFrom is not null && parent is null)
-        {
-            return new ThreadStateUpdate(null, Busy: false, ParentMissing: true);
-        }
-
-        var now = timeProvider.GetUtcNow();
-        var step = (parent?.Step ?? -1) + 1;
-        var checkpoint = new Checkpoint
-        {
-            CheckpointId = Guid.CreateVersion7(),
-            ThreadId = threadId,
-            RunId = null,
-            ParentCheckpointId = parent?.CheckpointId,
-            Step = step,
-            Node = asNode,
-            Delta = new JsonObject { ["messages"] = messages.DeepClone() }.ToJsonString(),
-            Metadata = new JsonObject
-            {
-                ["source"] = "update",
-                ["step"] = step,
-                ["thread_id"] = threadId.ToString(),
-                ["node"] = asNode,
-            }.ToJsonString(),
-            CreatedAt = now,
-        };
-        db.Checkpoints.Add(checkpoint);
-        await db.SaveChangesAsync(cancellationToken);
-        await db.Threads.Where(t => t.ThreadId == threadId).ExecuteUpdateAsync(s => s.SetProperty(t => t.UpdatedAt, now), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        return new ThreadStateUpdate(checkpoint, Busy: false, ParentMissing: false);
     }
 
     private IQueryable<AgentThread> Filter(ThreadFilter filter)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 
 namespace Agent.Persistence.Webhooks;
@@ -98,7 +99,7 @@ public sealed class WebhookOutbox(AgentDbContext db, TimeProvider timeProvider)
             .Where(c => c.TenantId == run.TenantId && c.ThreadId == run.ThreadId).OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
         var last = checkpoints.LastOrDefault(c => c.RunId == run.RunId) ?? CheckpointFold.Head(checkpoints);
         var payload = RunJson.From(run);
-        payload["status"] = run.Status;
+        payload["status"] = WireName.Of(run.Status);
         payload["values"] = new JsonObject { ["messages"] = CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, last?.CheckpointId)) };
         payload["run_started_at"] = run.StartedAt;
         payload["run_ended_at"] = run.EndedAt;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Runs;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 
 namespace Agent.Tests.Api;
 
@@ -24,7 +25,7 @@ public sealed class When_a_run_request_is_validated
             Assert.That(messages.Select(m => m!["type"]!.GetValue<string>()), Is.EqualTo(new[] { "human", "ai", "human" }));
             Assert.That(messages[0]!["id"]!.GetValue<string>(), Is.Not.Empty);
             Assert.That(messages[2]!["id"]!.GetValue<string>(), Is.EqualTo("given"));
-            Assert.That(request.StreamModes, Is.EqualTo(new[] { "values" }));
+            Assert.That(request.StreamModes.Select(m => WireName.Of(m)), Is.EqualTo(new[] { "values" }));
             Assert.That(request.RecursionLimit, Is.EqualTo(25));
             Assert.That(request.MultitaskStrategy, Is.EqualTo(MultitaskStrategy.Enqueue));
         }

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Tests.Fakes;
 using Agent.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -151,7 +152,7 @@ internal sealed class FaultSystem : IAsyncDisposable
                 return seen is not null && condition(seen);
             },
             timeout ?? TimeSpan.FromSeconds(60),
-            $"run {runId}: {what} (last seen: {seen?.Status}, attempt {seen?.Attempt}, owner {seen?.LeaseOwner})");
+            $"run {runId}: {what} (last seen: {(seen is null ? null : WireName.Of(seen.Status))}, attempt {seen?.Attempt}, owner {seen?.LeaseOwner})");
         return seen!;
     }
 
@@ -232,7 +233,7 @@ internal sealed class FaultSystem : IAsyncDisposable
     /// <param name="crashes">How many crashes the run went through (each may repeat one model call).</param>
     /// <param name="failedRequests">Requests the fake server failed on purpose.</param>
     /// <returns>A task completing when checked.</returns>
-    public async Task AssertDurableAsync(Guid runId, string question, string status, int crashes, int failedRequests = 0)
+    public async Task AssertDurableAsync(Guid runId, string question, AgentRunStatus status, int crashes, int failedRequests = 0)
     {
         await using var context = System.Database.CreateContext();
         var run = await context.Runs.AsNoTracking().SingleAsync(r => r.RunId == runId);
@@ -246,7 +247,7 @@ internal sealed class FaultSystem : IAsyncDisposable
         var requests = RequestsFor(question).Count;
         var repeats = requests - failedRequests - modelSteps;
         await TestContext.Out.WriteLineAsync(
-            $"run {runId}: {run.Status}, attempt {run.Attempt}, {steps.Count} steps, {sequences.Count} events, " +
+            $"run {runId}: {WireName.Of(run.Status)}, attempt {run.Attempt}, {steps.Count} steps, {sequences.Count} events, " +
             $"{requests} model requests ({failedRequests} failed on purpose, {modelSteps} committed, {repeats} repeated)");
         using (Assert.EnterMultipleScope())
         {

@@ -7,6 +7,7 @@ using Agent.Persistence.Assistants;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
+using Agent.Persistence.Wire;
 using Agent.Tests.Fakes;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -219,7 +220,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         var parkedRunId = runs[1].RunId;
         var statusEvents = await context.RunEvents.AsNoTracking()
             .Where(e => e.RunId == parkedRunId && e.Kind == "status").Select(e => e.Data).ToListAsync();
-        var parkedEvents = statusEvents.Count(d => JsonNode.Parse(d)!["status"]!.GetValue<string>() == AgentRunStatus.Pending);
+        var parkedEvents = statusEvents.Count(d => JsonNode.Parse(d)!["status"]!.GetValue<string>() == WireName.Of(AgentRunStatus.Pending));
         using (Assert.EnterMultipleScope())
         {
             Assert.That(retries[runs[0].RunId], Is.Zero, "3 failures are retried inside the step");

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Crons;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

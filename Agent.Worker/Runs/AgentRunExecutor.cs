@@ -2,6 +2,7 @@ using Agent.Worker.Models.Resilience;
 using Agent.Contracts.Runs;
 using Agent.Persistence.Identifiers;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

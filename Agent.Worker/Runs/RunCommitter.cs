@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Worker.Models.Resilience;
 using Agent.Persistence.Identifiers;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Worker.Budgets;
 using Agent.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -63,7 +64,7 @@ internal sealed partial class RunCommitter(
     /// <param name="error">The error, or null.</param>
     /// <param name="cancellationToken">Cancels the commit.</param>
     /// <returns>A task that completes when the end is committed (or the run was fenced off).</returns>
-    public async Task FinishAsync(RunProgress run, string status, JsonObject? error, CancellationToken cancellationToken)
+    public async Task FinishAsync(RunProgress run, AgentRunStatus status, JsonObject? error, CancellationToken cancellationToken)
     {
         var committed = await CommitAsync(run, token => lifecycle.FinishAsync(run.RunId, run.Epoch, status, error, token), cancellationToken);
         if (committed is null)
@@ -73,7 +74,7 @@ internal sealed partial class RunCommitter(
         }
 
         run.Ended = true;
-        LogRunEnded(logger, run.RunId, status, run.StepCount);
+        LogRunEnded(logger, run.RunId, WireName.Of(status), run.StepCount);
         await RunTelemetry.RecordEndedAsync(runs, run.RunId, status);
         await events.PublishAsync(run, committed.Events, terminal: true);
     }

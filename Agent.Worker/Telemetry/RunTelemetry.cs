@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Wire;
 using Agent.Telemetry;
 
 namespace Agent.Worker.Telemetry;
@@ -68,18 +69,19 @@ internal static class RunTelemetry
     /// <param name="runId">The run.</param>
     /// <param name="status">The terminal status.</param>
     /// <returns>A task that completes when recorded.</returns>
-    public static async Task RecordEndedAsync(RunQueries runs, Guid runId, string status)
+    public static async Task RecordEndedAsync(RunQueries runs, Guid runId, AgentRunStatus status)
     {
+        var statusName = WireName.Of(status);
         if (Current?.Activity is { } activity)
         {
-            activity.SetTag(GenAiAttributes.RunStatus, status);
+            activity.SetTag(GenAiAttributes.RunStatus, statusName);
             if (status is AgentRunStatus.Error or AgentRunStatus.Timeout)
             {
-                activity.SetStatus(ActivityStatusCode.Error, status);
+                activity.SetStatus(ActivityStatusCode.Error, statusName);
             }
         }
 
-        var statusTag = new KeyValuePair<string, object?>("status", status);
+        var statusTag = new KeyValuePair<string, object?>("status", statusName);
         try
         {
             var run = await runs.FindAsync(runId, threadId: null, CancellationToken.None);

@@ -2,16 +2,16 @@ using System.Collections.Frozen;
 using System.Reflection;
 using System.Text.Json.Serialization;
 
-namespace Agent.Persistence.Runs;
+namespace Agent.Persistence.Wire;
 
 /// <summary>
-/// Converts the LangGraph enums (<see cref="MultitaskStrategy"/>, <see cref="CancelAction"/>, ...) to and from their
+/// Converts the LangGraph enums (<c>MultitaskStrategy</c>, <c>AgentRunStatus</c>, <c>StreamMode</c>, ...) to and from their
 /// wire spelling, the <see cref="JsonStringEnumMemberNameAttribute"/> of each member: the one place that spelling is
 /// written, read by System.Text.Json, EF Core's column conversions and the query-string parsers alike.
 /// </summary>
 public static class WireName
 {
-    /// <summary>Gets the wire spelling of a value, e.g. <c>enqueue</c> for <see cref="MultitaskStrategy.Enqueue"/>.</summary>
+    /// <summary>Gets the wire spelling of a value, e.g. <c>enqueue</c> for <c>MultitaskStrategy.Enqueue</c>.</summary>
     /// <typeparam name="TEnum">The enum.</typeparam>
     /// <param name="value">The value.</param>
     /// <returns>The spelling.</returns>
