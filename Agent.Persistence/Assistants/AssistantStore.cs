@@ -183,10 +183,11 @@ public sealed class AssistantStore(AgentDbContext db)
 
         if (filter.NameContains is { Length: > 0 } name)
         {
-            // LangGraph matches names by case-insensitive substring; the pattern's wildcards are escaped.
+            // LangGraph matches names by case-insensitive substring; the pattern's wildcards are escaped. The escape
+            // character must be named: Npgsql's ILike without one sends ESCAPE '' (no escaping), so "\_" matched nothing.
             var pattern = "%" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal)
                 .Replace("_", "\\_", StringComparison.Ordinal) + "%";
-            query = query.Where(a => EF.Functions.ILike(a.Name, pattern));
+            query = query.Where(a => EF.Functions.ILike(a.Name, pattern, "\\"));
         }
 
         return query;

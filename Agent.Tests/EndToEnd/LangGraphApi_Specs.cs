@@ -107,6 +107,24 @@ public sealed class When_the_LangGraph_API_is_used_over_http
     }
 
     [Test]
+    public async Task Should_find_an_assistant_by_a_name_that_contains_LIKE_wildcards_literally()
+    {
+        // LangGraph matches the name as a substring; '_' and '%' in it are the name's own characters, not wildcards.
+        using var client = system.Client();
+        var exact = (await PostJsonAsync(client, "/assistants", """{"graph_id":"agent","name":"Zq_Probe_8078 100%"}"""))["assistant_id"]!;
+        await PostJsonAsync(client, "/assistants", """{"graph_id":"agent","name":"ZqXProbeX8078 1000"}""");
+
+        var byUnderscore = (await PostJsonAsync(client, "/assistants/search", """{"name":"zq_probe_8078"}""")).AsArray();
+        var byPercent = (await PostJsonAsync(client, "/assistants/search", """{"name":"8078 100%"}""")).AsArray();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(byUnderscore.Select(a => a!["assistant_id"]!.GetValue<string>()), Is.EqualTo(new[] { exact.GetValue<string>() }));
+            Assert.That(byPercent.Select(a => a!["assistant_id"]!.GetValue<string>()), Is.EqualTo(new[] { exact.GetValue<string>() }));
+        }
+    }
+
+    [Test]
     public async Task Should_search_count_patch_copy_and_delete_threads_stamped_by_their_runs()
     {
         using var client = system.Client();
