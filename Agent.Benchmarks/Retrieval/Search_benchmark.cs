@@ -7,7 +7,6 @@ using Agent.Tests.Infrastructure;
 using Agent.Worker.Hosting;
 using Agent.Worker.Ingestion;
 using Agent.Worker.Tools;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -92,19 +91,8 @@ public sealed class Search_benchmark
     /// <summary>The worker's composition, not started: its ingestor and its tools, on the benchmark's database.</summary>
     private static IHost BuildWorkerHost(TestDatabase database)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            DisableDefaults = true,
-            EnvironmentName = Environments.Production,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Agent"] = database.ConnectionString,
-            ["ConnectionStrings:RabbitMq"] = TestEnvironment.RabbitMqUri,
-        });
+        var builder = InProcessWorkerHost.CreateBuilder(database);
         builder.Logging.ClearProviders();
-        builder.Services.AddAgentWorkerBasics(builder.Configuration);
         builder.Services.AddCorpusIngestion();
         builder.Services.AddAgentRunExecution(builder.Configuration);
         return builder.Build();

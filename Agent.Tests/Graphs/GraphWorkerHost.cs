@@ -8,7 +8,6 @@ using Agent.Tests.Infrastructure;
 using Agent.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -45,22 +44,13 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
             await new AgentDatabaseMigrator(context, TimeProvider.System).MigrateAsync(CancellationToken.None);
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        var builder = InProcessWorkerHost.CreateBuilder(database, new Dictionary<string, string?>
         {
-            DisableDefaults = true,
-            EnvironmentName = Environments.Production,
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Agent"] = database.ConnectionString,
-            ["ConnectionStrings:RabbitMq"] = TestEnvironment.RabbitMqUri,
             ["Messaging:RunQueue"] = "agent-runs-graphs-" + Guid.NewGuid().ToString("N")[..8],
             ["AgentWorker:InstanceId"] = "graph-worker",
             ["Embeddings:Provider"] = "None",
         });
         builder.Services.AddLogging();
-        builder.Services.AddAgentWorkerBasics(builder.Configuration);
         builder.Services.AddAgentRunExecution(builder.Configuration);
         builder.Services.AddSingleton(model);
         deploy(builder.Services);
