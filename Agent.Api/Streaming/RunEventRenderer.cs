@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agent.Contracts.Runs;
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Identifiers;
 using Agent.Persistence.RunEvents;
 
 namespace Agent.Api.Streaming;
@@ -39,7 +40,8 @@ namespace Agent.Api.Streaming;
 internal sealed class RunEventRenderer(
     IReadOnlyList<StreamMode> modes, Guid runId, Guid threadId, Func<CancellationToken, Task<JsonArray>> loadPriorMessages)
 {
-    private readonly bool wantsState = modes.Any(m => m is StreamMode.Values or StreamMode.Debug or StreamMode.Checkpoints);
+    private readonly bool wantsState = modes.Any(m => m is StreamMode.Values or StreamMode.Debug or StreamMode.Checkpoints or StreamMode.Tasks);
+    private readonly bool wantsTaskInput = modes.Any(m => m is StreamMode.Debug or StreamMode.Tasks);
     private readonly bool wantsTokens = modes.Any(m => m is StreamMode.MessagesTuple or StreamMode.Messages);
     private readonly Dictionary<string, StreamedMessage> streamed = new(StringComparer.Ordinal);
     private StreamedMessage? resume;
@@ -170,9 +172,12 @@ internal sealed class RunEventRenderer(
 
         var node = payload["node"]?.GetValue<string>() ?? "agent";
         var messages = payload["messages"] as JsonArray ?? [];
+        // A task's input is the state the node read: the thread's values before this step's writes (LangGraph).
+        JsonObject? taskInput = null;
         if (wantsState)
         {
             state ??= await loadPriorMessages(cancellationToken);
+            taskInput = wantsTaskInput ? new JsonObject { ["messages"] = state.DeepClone() } : null;
             CheckpointFold.Apply(state, messages);
         }
 
@@ -219,14 +224,14 @@ internal sealed class RunEventRenderer(
                 case StreamMode.Debug:
                     if (!isInput)
                     {
-                        Add("debug", Debug("task", step, createdAt, TaskPayload(payload, node)));
+                        Add("debug", Debug("task", step, createdAt, TaskPayload(payload, node, taskInput)));
                         Add("debug", Debug("task_result", step, createdAt, TaskResult(payload, node, messages)));
                     }
 
                     Add("debug", Debug("checkpoint", step, createdAt, CheckpointPayload(payload, node)));
                     break;
                 case StreamMode.Tasks when !isInput:
-                    Add("tasks", TaskPayload(payload, node));
+                    Add("tasks", TaskPayload(payload, node, taskInput));
                     Add("tasks", TaskResult(payload, node, messages));
                     break;
                 case StreamMode.Checkpoints:
@@ -354,22 +359,28 @@ internal sealed class RunEventRenderer(
         ["payload"] = payload,
     };
 
-    private static JsonObject TaskPayload(JsonObject step, string node) => new()
+    // LangGraph (1.x) triggers a node through its channel "branch:to:<node>", whichever edge wrote to it, and names a
+    // task by an id of its own (a UUID v5 here, of the checkpoint the task wrote), never a checkpoint's id; start and
+    // result events share it.
+    private static JsonObject TaskPayload(JsonObject step, string node, JsonObject? input) => new()
     {
-        ["id"] = step["checkpoint_id"]?.DeepClone(),
+        ["id"] = TaskId(step, node),
         ["name"] = node,
-        ["input"] = null,
-        ["triggers"] = new JsonArray(node == "tools" ? "branch:agent:tools" : "tools"),
+        ["input"] = input?.DeepClone(),
+        ["triggers"] = new JsonArray("branch:to:" + node),
     };
 
     private static JsonObject TaskResult(JsonObject step, string node, JsonArray messages) => new()
     {
-        ["id"] = step["checkpoint_id"]?.DeepClone(),
+        ["id"] = TaskId(step, node),
         ["name"] = node,
         ["error"] = null,
         ["result"] = new JsonArray(new JsonArray("messages", messages.DeepClone())),
         ["interrupts"] = new JsonArray(),
     };
+
+    private static string TaskId(JsonObject step, string node) =>
+        DeterministicGuid.Create($"task:{step["checkpoint_id"]}:{node}").ToString();
 
     private JsonObject CheckpointPayload(JsonObject step, string node)
     {

@@ -332,6 +332,36 @@ public sealed class When_the_LangGraph_API_is_used_over_http
     }
 
     [Test]
+    public async Task Should_stream_tasks_with_their_input_trigger_and_an_id_of_their_own()
+    {
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+
+        var (_, frames) = await StreamRunAsync(client, threadId, RunBody(GinQuestion, """["tasks"]"""));
+
+        var tasks = frames.Where(f => f.Event == "tasks").Select(f => JsonNode.Parse(f.Data)!.AsObject()).ToList();
+        var starts = tasks.Where(t => t.ContainsKey("triggers")).ToList();
+        var results = tasks.Where(t => t.ContainsKey("result")).ToList();
+        var history = (await PostJsonAsync(client, $"/threads/{threadId}/history", """{"limit":50}""")).AsArray();
+        var checkpointIds = history.Select(h => h!["checkpoint"]!["checkpoint_id"]!.GetValue<string>()).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(starts.Select(t => t["name"]!.GetValue<string>()), Is.EqualTo(new[] { "agent", "tools", "agent" }));
+            Assert.That(starts.Select(t => t["triggers"]![0]!.GetValue<string>()),
+                Is.EqualTo(new[] { "branch:to:agent", "branch:to:tools", "branch:to:agent" }));
+            Assert.That(starts[0]["input"]!["messages"]!.AsArray().Select(m => m!["type"]!.GetValue<string>()), Is.EqualTo(new[] { "human" }),
+                "the first task reads the input");
+            Assert.That(starts[2]["input"]!["messages"]!.AsArray().Select(m => m!["type"]!.GetValue<string>()),
+                Is.EqualTo(new[] { "human", "ai", "tool" }), "the answer reads the tool result");
+            Assert.That(results.Select(t => t["id"]!.GetValue<string>()), Is.EqualTo(starts.Select(t => t["id"]!.GetValue<string>())),
+                "a task's result carries its start's id");
+            Assert.That(starts.Select(t => t["id"]!.GetValue<string>()), Is.Unique);
+            Assert.That(starts.Select(t => t["id"]!.GetValue<string>()), Has.None.AnyOf(checkpointIds.Cast<object>().ToArray()),
+                "a task id is not a checkpoint id");
+        }
+    }
+
+    [Test]
     public async Task Should_fire_a_due_cron_once_on_its_thread_and_schedule_the_next_tick()
     {
         using var client = system.Client();
