@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
-using Agent.Api.Runs;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
@@ -71,26 +70,16 @@ internal static partial class ThreadsApi
             return bodyError;
         }
 
-        var (values, valuesError) = ApiRequest.OptionalObject(body!, "values");
-        var unknownChannel = values?.Select(p => p.Key).FirstOrDefault(k => k != "messages");
-        var invalid = valuesError
-                      ?? (unknownChannel is null ? null : $"values.{unknownChannel} is not a channel of this graph; its state has only messages.");
-        var (messages, messagesError) = InputMessageNormalizer.Normalize(values?["messages"]);
-        var asNode = ApiRequest.Text(body!, "as_node") ?? "__update__";
-        if (asNode is not ("__update__" or "__start__" or "agent" or "tools"))
-        {
-            invalid ??= "as_node must be one of __start__, agent, tools.";
-        }
-
+        var (stateUpdate, updateError) = StateUpdateRequest.Read(body!);
         var (checkpointId, checkpointError) = ThreadJson.ReadCheckpointId(body!["checkpoint"], "checkpoint");
         var (checkpointIdField, checkpointIdError) = ThreadJson.ReadCheckpointId(body["checkpoint_id"], "checkpoint_id");
-        if ((invalid ?? messagesError ?? checkpointError ?? checkpointIdError) is { } problem)
+        if ((updateError ?? checkpointError ?? checkpointIdError) is { } problem)
         {
             return ApiResults.Unprocessable(problem);
         }
 
         var forkFrom = checkpointId ?? checkpointIdField;
-        var update = await lifecycle.AddThreadStateAsync(thread!.ThreadId, forkFrom, asNode, messages!, cancellationToken);
+        var update = await lifecycle.AddThreadStateAsync(thread!.ThreadId, forkFrom, stateUpdate!.AsNode, stateUpdate.Messages, cancellationToken);
         if (update.Busy)
         {
             return ApiResults.Problem(

@@ -41,7 +41,7 @@ internal static partial class ThreadsApi
     }
 
     private static async Task<IResult> CreateThreadAsync(
-        HttpRequest request, ThreadStore threads, CheckpointQueries checkpoints, CancellationToken cancellationToken)
+        HttpRequest request, ThreadStore threads, CheckpointQueries checkpoints, RunLifecycle lifecycle, CancellationToken cancellationToken)
     {
         var (body, error) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
         if (error is not null)
@@ -62,7 +62,8 @@ internal static partial class ThreadsApi
         }
 
         var (metadata, metadataError) = ApiRequest.OptionalObject(body, "metadata");
-        var invalid = metadataError ?? ApiRequest.Unsupported(body, "ttl", "supersteps");
+        var (supersteps, superstepsError) = StateUpdateRequest.ReadSupersteps(body["supersteps"]);
+        var invalid = metadataError ?? ApiRequest.Unsupported(body, "ttl") ?? superstepsError;
         if (invalid is not null)
         {
             return ApiResults.Unprocessable(invalid);
@@ -87,7 +88,20 @@ internal static partial class ThreadsApi
         }
 
         var thread = await threads.CreateAsync(threadId, metadata?.ToJsonString() ?? "{}", cancellationToken);
-        return thread is null ? AlreadyExists(threadId) : ApiResults.Json(ThreadJson.Thread(thread, []));
+        if (thread is null)
+        {
+            return AlreadyExists(threadId);
+        }
+
+        // A new thread has no run, so nothing can make an update busy; each superstep is one checkpoint on the head.
+        foreach (var superstep in supersteps!)
+        {
+            await lifecycle.AddThreadStateAsync(threadId, null, superstep.AsNode, superstep.Messages, cancellationToken);
+        }
+
+        return supersteps!.Count == 0
+            ? ApiResults.Json(ThreadJson.Thread(thread, []))
+            : ApiResults.Json(ThreadJson.Thread((await threads.FindAsync(threadId, cancellationToken))!, await checkpoints.LoadAsync(threadId, cancellationToken)));
     }
 
     private static IResult AlreadyExists(Guid threadId) => ApiResults.Problem(StatusCodes.Status409Conflict, $"Thread {threadId} already exists.");

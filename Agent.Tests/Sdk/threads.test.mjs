@@ -93,3 +93,23 @@ test("threads.update merges metadata; copy keeps the state; delete removes the t
   assert.equal((await sdk.threads.getState(copy.thread_id)).values.messages.length, 4);
   await assert.rejects(sdk.threads.get(thread.thread_id), (error) => error.status === 404);
 });
+
+test("threads.create with supersteps writes one checkpoint per superstep, in order", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create({
+    supersteps: [
+      { updates: [{ values: { messages: [{ role: "user", content: "What does VACUUM do?" }] }, asNode: "__start__" }] },
+      { updates: [{ values: { messages: [{ role: "assistant", content: "It reclaims storage." }] }, asNode: "agent" }] },
+    ],
+  });
+
+  const state = await sdk.threads.getState(thread.thread_id);
+  const history = await sdk.threads.getHistory(thread.thread_id);
+
+  assert.deepEqual(thread.values.messages.map((m) => [m.type, m.content]), [["human", "What does VACUUM do?"], ["ai", "It reclaims storage."]]);
+  assert.deepEqual(state.values.messages.map((m) => m.type), ["human", "ai"]);
+  assert.deepEqual(history.map((s) => s.values.messages.length), [2, 1]);
+  await assert.rejects(
+    sdk.threads.create({ supersteps: [{ updates: [{ values: { notes: "x" } }] }] }),
+    (error) => error.status === 422 && /supersteps\[0\]\.updates\[0\]: values\.notes is not a channel/.test(error.message));
+});

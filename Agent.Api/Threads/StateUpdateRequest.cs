@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using Agent.Api.Http;
+using Agent.Api.Runs;
+
+namespace Agent.Api.Threads;
+
+/// <summary>
+/// One state update of the LangGraph Server API, <c>{"values": {"messages": [...]}, "as_node": "..."}</c>: the body of
+/// <c>POST /threads/{id}/state</c>, and each update of a superstep of <c>POST /threads</c> (<c>supersteps</c>, reference
+/// section 2.1; the JS SDK's <c>threads.create({ supersteps })</c>).
+/// </summary>
+/// <param name="AsNode">The node the update is written as; default <c>__update__</c>.</param>
+/// <param name="Messages">The messages, normalised to LangChain form with ids.</param>
+internal sealed record StateUpdateRequest(string AsNode, JsonArray Messages)
+{
+    /// <summary>The nodes an update may be written as.</summary>
+    private static readonly string[] Nodes = ["__update__", "__start__", "agent", "tools"];
+
+    /// <summary>Reads an update. The checks run in this order, and the first failing one is the 422 detail.</summary>
+    /// <param name="body">The update object.</param>
+    /// <returns>The update, or a 422 detail: <c>values</c> not an object, a channel other than <c>messages</c>, an unknown
+    /// <c>as_node</c>, or messages that do not normalise.</returns>
+    public static (StateUpdateRequest? Update, string? Error) Read(JsonObject body)
+    {
+        var (values, valuesError) = ApiRequest.OptionalObject(body, "values");
+        var unknownChannel = values?.Select(p => p.Key).FirstOrDefault(k => k != "messages");
+        var invalid = valuesError
+                      ?? (unknownChannel is null ? null : $"values.{unknownChannel} is not a channel of this graph; its state has only messages.");
+        var (messages, messagesError) = InputMessageNormalizer.Normalize(values?["messages"]);
+        var asNode = ApiRequest.Text(body, "as_node") ?? "__update__";
+        if (!Nodes.Contains(asNode))
+        {
+            invalid ??= "as_node must be one of __start__, agent, tools.";
+        }
+
+        return (invalid ?? messagesError) is { } error ? (null, error) : (new StateUpdateRequest(asNode, messages!), null);
+    }
+
+    /// <summary>
+    /// Reads <c>supersteps</c>: <c>[{"updates": [update, ...]}, ...]</c>. A superstep becomes one checkpoint, as in
+    /// LangGraph: its updates' messages in order, written as the node of its last update.
+    /// </summary>
+    /// <param name="node">The field's value (null or absent: no supersteps).</param>
+    /// <returns>One update per superstep, or a 422 detail naming the position (<c>supersteps[i].updates[j]: ...</c>).</returns>
+    public static (IReadOnlyList<StateUpdateRequest>? Supersteps, string? Error) ReadSupersteps(JsonNode? node)
+    {
+        if (node is null)
+        {
+            return ([], null);
+        }
+
+        if (node is not JsonArray steps)
+        {
+            return (null, "supersteps must be an array of {\"updates\": [...]} objects.");
+        }
+
+        var result = new List<StateUpdateRequest>(steps.Count);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (steps[i] is not JsonObject { } step || step["updates"] is not JsonArray { Count: > 0 } updates)
+            {
+                return (null, $"supersteps[{i}].updates must be a non-empty array of updates.");
+            }
+
+            var messages = new JsonArray();
+            var asNode = "__update__";
+            for (var j = 0; j < updates.Count; j++)
+            {
+                var (update, error) = updates[j] is JsonObject body
+                    ? body.ContainsKey("command") ? (null, "command is not supported in an update.") : Read(body)
+                    : (null, "an update must be an object.");
+                if (error is not null)
+                {
+                    return (null, $"supersteps[{i}].updates[{j}]: {error}");
+                }
+
+                foreach (var message in update!.Messages)
+                {
+                    messages.Add(message?.DeepClone());
+                }
+
+                asNode = update.AsNode;
+            }
+
+            result.Add(new StateUpdateRequest(asNode, messages));
+        }
+
+        return (result, null);
+    }
+}
