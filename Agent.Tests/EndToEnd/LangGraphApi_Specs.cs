@@ -201,6 +201,33 @@ public sealed class When_the_LangGraph_API_is_used_over_http
     }
 
     [Test]
+    public async Task Should_filter_history_by_the_metadata_of_the_run_that_wrote_each_checkpoint()
+    {
+        // LangGraph merges a run's metadata into the metadata of every checkpoint the run writes.
+        using var client = system.Client();
+        var threadId = await CreateThreadAsync(client);
+        await PostJsonAsync(client, $"/threads/{threadId}/runs/wait", AddFields(RunBody(GinQuestion), """{"metadata":{"ticket":"T-1"}}"""));
+        await PostJsonAsync(client, $"/threads/{threadId}/runs/wait", AddFields(RunBody("What does VACUUM do?"), """{"metadata":{"ticket":"T-2"}}"""));
+
+        var all = (await GetJsonAsync(client, $"/threads/{threadId}/history?limit=100")).AsArray();
+        var first = (await PostJsonAsync(client, $"/threads/{threadId}/history", """{"limit":100,"metadata":{"ticket":"T-1"}}""")).AsArray();
+        var second = (await PostJsonAsync(client, $"/threads/{threadId}/history", """{"limit":100,"metadata":{"ticket":"T-2","source":"loop"}}""")).AsArray();
+        var none = (await PostJsonAsync(client, $"/threads/{threadId}/history", """{"metadata":{"ticket":"nope"}}""")).AsArray();
+
+        static IEnumerable<string> Ids(JsonArray states) => states.Select(s => s!["checkpoint"]!["checkpoint_id"]!.GetValue<string>());
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(all, Has.Count.EqualTo(8));
+            Assert.That(Ids(first), Is.EqualTo(Ids(all).Skip(4)), "the first run's input and three steps, newest first");
+            Assert.That(first.Select(s => s!["metadata"]!["run_id"]!.GetValue<string>()).Distinct().Count(), Is.EqualTo(1));
+            Assert.That(Ids(second), Is.EqualTo(Ids(all).Take(3)), "the second run's steps; its input checkpoint's source is input");
+            Assert.That(all[0]!["metadata"]!["ticket"]!.GetValue<string>(), Is.EqualTo("T-2"), "history shows the merged metadata");
+            Assert.That(all[0]!["metadata"]!["source"]!.GetValue<string>(), Is.EqualTo("loop"));
+            Assert.That(none, Is.Empty);
+        }
+    }
+
+    [Test]
     public async Task Should_start_a_delayed_run_only_when_it_is_due()
     {
         using var client = system.Client();

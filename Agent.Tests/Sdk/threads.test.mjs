@@ -48,6 +48,21 @@ test("threads.getState and getHistory: newest first, linked by parent_checkpoint
   assert.equal(before.length, 3);
 });
 
+test("threads.getHistory filtered by metadata finds the checkpoints of the run that had it", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create();
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: question("How do I create a GIN index?"), metadata: { ticket: "T-1" } });
+
+  const all = await sdk.threads.getHistory(thread.thread_id, { limit: 100 });
+  const matching = await sdk.threads.getHistory(thread.thread_id, { limit: 100, metadata: { ticket: "T-1" } });
+  const none = await sdk.threads.getHistory(thread.thread_id, { metadata: { ticket: "nope" } });
+
+  assert.equal(all.length, 4);
+  assert.deepEqual(matching.map((s) => s.checkpoint.checkpoint_id), all.map((s) => s.checkpoint.checkpoint_id));
+  assert.ok(matching.every((s) => s.metadata.ticket === "T-1"));
+  assert.deepEqual(none, []);
+});
+
 test("threads.updateState adds messages; a run from an earlier checkpoint starts a new branch", async () => {
   const sdk = client();
   const thread = await sdk.threads.create();

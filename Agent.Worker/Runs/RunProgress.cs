@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Agent.Worker.Budgets;
 
 namespace Agent.Worker.Runs;
@@ -23,6 +24,12 @@ internal sealed class RunProgress(Guid runId, string tenantId, Guid threadId, lo
 
     /// <summary>Gets the lease epoch of this claim.</summary>
     public long Epoch { get; } = epoch;
+
+    /// <summary>
+    /// Gets or sets the run's own metadata (the run request's <c>metadata</c> object, <c>{}</c> when none), which
+    /// every checkpoint the run writes carries, as LangGraph merges a run's metadata into its checkpoints' metadata.
+    /// </summary>
+    public JsonObject Metadata { get; set; } = [];
 
     /// <summary>Gets or sets the checkpoint the next step's checkpoint follows.</summary>
     public Guid? ParentCheckpointId { get; set; }

@@ -31,6 +31,7 @@ internal sealed class RunStepLoop(
         var (budget, budgetError) = RunBudget.Resolve(assistantConfig, kwargs["config"]);
         (run.LastSequence, run.RetryCount, run.StepCount) = (row.LastEventSequence, row.RetryCount, row.StepCount);
         run.Spend = new RunSpend(row.InputTokens, row.OutputTokens, row.CostUsd);
+        run.Metadata = JsonNode.Parse(row.Metadata) as JsonObject ?? [];
         // The wall-time limit: the worker's, or the run's budget when that is shorter.
         using var deadline = cancellation.StartDeadline(
             row.StartedAt ?? timeProvider.GetUtcNow(), Math.Min(settings.RunTimeoutSeconds, budget?.MaxWallTimeSeconds ?? double.MaxValue), timeProvider);

@@ -12,7 +12,8 @@ namespace Agent.Worker.Runs;
 /// <summary>
 /// Builds what one step commits (<see cref="RunStepCommit"/>): the delta checkpoint, the <c>step</c> event the stream
 /// and the audit log show (<c>{"step", "node", "checkpoint_id", "parent_checkpoint_id", "messages", "model_call"?,
-/// "tool_calls"?, "values"?}</c>), the usage counters and the priced model call.
+/// "tool_calls"?, "values"?}</c>), the usage counters and the priced model call. The checkpoint's metadata is the run's
+/// metadata with <c>source</c>, <c>step</c>, <c>run_id</c>, <c>thread_id</c> and <c>node</c> set over it.
 /// </summary>
 /// <param name="prices">Prices model calls (USD).</param>
 internal sealed class StepCommitBuilder(ModelPriceTable prices)
@@ -71,14 +72,14 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
             }
         }
 
-        var metadata = new JsonObject
-        {
-            ["source"] = node == AgentGraph.Start ? "input" : "loop",
-            ["step"] = run.NextStep,
-            ["run_id"] = run.RunId.ToString(),
-            ["thread_id"] = run.ThreadId.ToString(),
-            ["node"] = node,
-        };
+        // The run's metadata first, then the checkpoint's own keys over it (LangGraph's order: a run's "step" or
+        // "source" cannot mislabel a checkpoint), so history filtered by a run's metadata finds its checkpoints.
+        var metadata = (JsonObject)run.Metadata.DeepClone();
+        metadata["source"] = node == AgentGraph.Start ? "input" : "loop";
+        metadata["step"] = run.NextStep;
+        metadata["run_id"] = run.RunId.ToString();
+        metadata["thread_id"] = run.ThreadId.ToString();
+        metadata["node"] = node;
         return new RunStepCommit
         {
             RunId = run.RunId,
