@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Tests.Fakes;
-using Agent.Worker.Agent;
+using Agent.Worker.Graphs;
 using Microsoft.Extensions.AI;
 
 namespace Agent.Tests.Agent;

@@ -1,13 +1,14 @@
 using System.Reflection;
 using Agent.Api.Runs;
 using Agent.Persistence;
+using Agent.Worker.Runs;
 
 namespace Agent.Tests.Architecture;
 
 /// <summary>
-/// The feature namespaces of Agent.Persistence and Agent.Api depend on each other in one direction only (issue 16:
-/// the cycles Persistence Runs ↔ Checkpoints/RunEvents/Usage and Api Runs ↔ Threads are gone and must not come
-/// back). Read from the compiled code (<see cref="NamespaceDependencies"/>), so a fully qualified name cannot hide
+/// The feature namespaces of Agent.Persistence, Agent.Api and Agent.Worker depend on each other in one direction only
+/// (issue 16: the cycles Persistence Runs ↔ Checkpoints/RunEvents/Usage, Api Runs ↔ Threads and Worker Runs ↔
+/// Telemetry ↔ Models (later Graphs ↔ Runs ↔ Agent) are gone and must not come back). Read from the compiled code (<see cref="NamespaceDependencies"/>), so a fully qualified name cannot hide
 /// a dependency that a <c>using</c> would show. The root namespace of each project, its composition root, is left out.
 /// </summary>
 [TestFixture]
@@ -17,6 +18,7 @@ public sealed class When_the_namespaces_are_read_from_the_compiled_code
     {
         yield return new TestCaseData(typeof(AgentDbContext).Assembly, "Agent.Persistence").SetArgDisplayNames("Agent.Persistence");
         yield return new TestCaseData(typeof(RunsApi).Assembly, "Agent.Api").SetArgDisplayNames("Agent.Api");
+        yield return new TestCaseData(typeof(RunSweeper).Assembly, "Agent.Worker").SetArgDisplayNames("Agent.Worker");
     }
 
     [TestCaseSource(nameof(Assemblies))]

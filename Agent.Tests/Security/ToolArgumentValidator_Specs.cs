@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Agent.Tests.Fakes;
-using Agent.Worker.Agent;
+using Agent.Worker.Graphs;
 using Agent.Worker.Retrieval;
 using Agent.Worker.Tools;
 using Npgsql;

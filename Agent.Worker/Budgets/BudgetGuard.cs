@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
-using Agent.Worker.Agent;
+using Agent.Worker.Messages;
 using Agent.Worker.Models.Tokens;
 
 namespace Agent.Worker.Budgets;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
-using Agent.Worker.Agent;
+using Agent.Worker.Graphs;
 using Agent.Worker.Hosting;
 using Agent.Worker.Models;
 using Agent.Worker.Retrieval;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Agent.Worker.Agent;
+using Agent.Worker.Graphs;
 using Agent.Worker.Tools;
 
 namespace Agent.Worker.Evaluation;

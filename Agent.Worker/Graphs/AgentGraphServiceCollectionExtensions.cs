@@ -1,3 +1,4 @@
+using Agent.Worker.Runs;
 using Agent.Worker.Tools;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,7 +27,7 @@ public static class AgentGraphServiceCollectionExtensions
         declare(builder);
         services.AddSingleton(builder.Compile());
         services.TryAddScoped<AgentNodeServices>();
-        services.TryAddScoped<RunGraphs>();
+        services.TryAddScoped<IRunGraphs, RunGraphs>();
         return services;
     }
 

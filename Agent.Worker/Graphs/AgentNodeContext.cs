@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Agent.Contracts.Runs;
-using Agent.Worker.Agent;
 using Agent.Worker.Budgets;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;

@@ -1,4 +1,3 @@
-using Agent.Worker.Agent;
 using Agent.Worker.Pricing;
 using Agent.Worker.Runs;
 using MassTransit;

@@ -8,7 +8,7 @@ namespace Agent.Worker.Graphs;
 /// </summary>
 /// <param name="graphs">The registered graphs.</param>
 /// <param name="services">The run scope's node services.</param>
-internal sealed class RunGraphs(IEnumerable<CompiledAgentGraph> graphs, AgentNodeServices services)
+internal sealed class RunGraphs(IEnumerable<CompiledAgentGraph> graphs, AgentNodeServices services) : IRunGraphs
 {
     private readonly Dictionary<string, CompiledAgentGraph> byName =
         graphs.GroupBy(g => g.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);

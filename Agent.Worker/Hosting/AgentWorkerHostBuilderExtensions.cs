@@ -1,6 +1,7 @@
 using Agent.Persistence.Connections;
 using Agent.Contracts.Runs;
 using Agent.Persistence.Runs;
+using Agent.Worker.Options;
 using Agent.Worker.Pricing;
 using Agent.Worker.Crons;
 using Agent.Worker.Agent;
@@ -90,6 +91,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddSingleton<WorkerDrain>();
         services.AddHostedService<GraphCatalogPublisher>();
         services.AddHostedService<WorkerReadyReporter>();
+        services.AddHostedService<WorkerReporter>();
         services.AddHostedService<RunSweeper>();
         services.AddHostedService<RunScheduler>();
         services.AddScoped<CronFirer>();

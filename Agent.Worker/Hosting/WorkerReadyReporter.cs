@@ -1,4 +1,4 @@
-using Agent.Worker.Runs;
+using Agent.Worker.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

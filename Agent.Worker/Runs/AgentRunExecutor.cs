@@ -3,6 +3,7 @@ using Agent.Contracts.Runs;
 using Agent.Persistence.Identifiers;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Wire;
+using Agent.Worker.Options;
 using Agent.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

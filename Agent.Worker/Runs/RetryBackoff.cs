@@ -1,3 +1,5 @@
+using Agent.Worker.Options;
+
 namespace Agent.Worker.Runs;
 
 /// <summary>

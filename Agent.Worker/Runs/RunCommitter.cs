@@ -4,6 +4,7 @@ using Agent.Persistence.Identifiers;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Wire;
 using Agent.Worker.Budgets;
+using Agent.Worker.Options;
 using Agent.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Worker.Options;
 
 namespace Agent.Worker.Runs;
 

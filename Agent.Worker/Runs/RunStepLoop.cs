@@ -4,6 +4,7 @@ using Agent.Persistence.Runs;
 using Agent.Worker.Budgets;
 using Agent.Worker.Graphs;
 using Agent.Worker.Models;
+using Agent.Worker.Options;
 using Microsoft.Extensions.Options;
 
 namespace Agent.Worker.Runs;
@@ -14,7 +15,7 @@ namespace Agent.Worker.Runs;
 /// The graph is the one the run's assistant names (<see cref="RunGraphs"/>).
 /// </summary>
 internal sealed class RunStepLoop(
-    RunLifecycle lifecycle, RunGraphs graphs, RunCommitter commits, RunningRuns runningRuns, WorkerDrain drain,
+    RunLifecycle lifecycle, IRunGraphs graphs, RunCommitter commits, RunningRuns runningRuns, WorkerDrain drain,
     IOptions<AgentWorkerOptions> options, TimeProvider timeProvider)
 {
     /// <summary>Runs the steps of a claimed run until it ends or must stop.</summary>

@@ -1,4 +1,5 @@
 using Agent.Persistence.Runs;
+using Agent.Worker.Options;
 using Agent.Worker.Polling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

@@ -1,3 +1,4 @@
+using Agent.Worker.Options;
 using MassTransit;
 using Microsoft.Extensions.Options;
 

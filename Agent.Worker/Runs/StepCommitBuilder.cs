@@ -4,7 +4,6 @@ using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Usage;
 using Agent.Worker.Pricing;
-using Agent.Worker.Agent;
 using Agent.Worker.Graphs;
 
 namespace Agent.Worker.Runs;

@@ -1,4 +1,5 @@
 using Agent.Worker.Models.Resilience;
+using Agent.Worker.Options;
 using Agent.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

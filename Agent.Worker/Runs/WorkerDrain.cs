@@ -1,3 +1,4 @@
+using Agent.Worker.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 

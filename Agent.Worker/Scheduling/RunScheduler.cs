@@ -1,7 +1,7 @@
 using Agent.Persistence.Runs;
 using Agent.Worker.Crons;
+using Agent.Worker.Options;
 using Agent.Worker.Polling;
-using Agent.Worker.Runs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -34,11 +34,10 @@ internal static class WorkerTelemetryServiceCollectionExtensions
         Decorate<IAgentTool>(services, (_, inner) => new TracedAgentTool(inner));
         services.AddSingleton<ModelHealthCheck>();
         services.AddHealthChecks().AddCheck<ModelHealthCheck>(ModelHealthCheck.Name, tags: [AgentHealthChecks.DeepTag]);
-        // One instance: a hosted service, and the source of the queue depth the worker reports (WorkerReporter).
+        // One instance: a hosted service, and the source of the queue depth the worker reports (Runs' WorkerReporter).
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<QueueDepthMonitor>(
             provider, rabbitMq, runQueue(provider).Queue, runQueue(provider).Slots));
         services.AddHostedService(provider => provider.GetRequiredService<QueueDepthMonitor>());
-        services.AddHostedService<WorkerReporter>();
         services.AddHostedService<WorkerManagementEndpoint>();
         return services;
     }

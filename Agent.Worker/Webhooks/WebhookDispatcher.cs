@@ -1,5 +1,5 @@
 using Agent.Persistence.Webhooks;
-using Agent.Worker.Runs;
+using Agent.Worker.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

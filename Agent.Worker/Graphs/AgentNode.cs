@@ -1,4 +1,4 @@
-namespace Agent.Worker.Agent;
+namespace Agent.Worker.Graphs;
 
 /// <summary>
 /// Names the nodes of the retrieval agent's graph, as LangGraph's prebuilt ReAct agent names them.

@@ -1,9 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Agent.Worker.Messages;
+using Agent.Worker.Runs;
 using Agent.Worker.Tools;
 using Microsoft.Extensions.AI;
 
-namespace Agent.Worker.Agent;
+namespace Agent.Worker.Graphs;
 
 /// <summary>
 /// The retrieval agent: a ReAct graph of two nodes, <c>agent</c> (a model call offered the tools) and

@@ -1,11 +1,12 @@
 using System.Data.Common;
 using Agent.Persistence.Workers;
-using Agent.Worker.Runs;
+using Agent.Worker.Telemetry;
+using Agent.Worker.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Agent.Worker.Telemetry;
+namespace Agent.Worker.Runs;
 
 /// <summary>
 /// Writes this worker's report to <c>agent.worker_reports</c> every <see cref="AgentWorkerOptions.ReportSeconds"/>:

@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 
-namespace Agent.Worker.Agent;
+namespace Agent.Worker.Messages;
 
 /// <summary>
 /// Converts between thread state messages in LangChain's serialized form (<c>type</c> human/ai/tool/system,

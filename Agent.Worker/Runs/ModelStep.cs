@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Agent.Worker.Agent;
+namespace Agent.Worker.Runs;
 
 /// <summary>
 /// The outcome of one model call: the <c>ai</c> message and what it cost.

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 
-namespace Agent.Worker.Graphs;
+namespace Agent.Worker.Runs;
 
 /// <summary>
 /// Folds the values of the channels other than <c>messages</c> from checkpoints: each checkpoint's delta
@@ -10,6 +10,9 @@ namespace Agent.Worker.Graphs;
 /// </summary>
 internal static class ChannelValues
 {
+    /// <summary>The messages channel (<c>AgentGraph.Messages</c>), folded by CheckpointFold instead.</summary>
+    private const string MessagesChannel = "messages";
+
     /// <summary>Folds a branch's checkpoints, root first, into the channels' values.</summary>
     /// <param name="lineage">The checkpoints in fold order.</param>
     /// <returns>The values by channel name.</returns>
@@ -34,7 +37,7 @@ internal static class ChannelValues
     {
         foreach (var (channel, value) in written ?? [])
         {
-            if (channel != AgentGraph.Messages)
+            if (channel != MessagesChannel)
             {
                 values[channel] = value?.DeepClone();
             }

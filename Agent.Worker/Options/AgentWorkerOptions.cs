@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Agent.Contracts.Runs;
 
-namespace Agent.Worker.Runs;
+namespace Agent.Worker.Options;
 
 /// <summary>
 /// Configures a worker process (configuration section <c>AgentWorker</c>, e.g. <c>AgentWorker__Slots=4</c>).
