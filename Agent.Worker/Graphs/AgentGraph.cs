@@ -1,3 +1,5 @@
+using Agent.Worker.Runs;
+
 namespace Agent.Worker.Graphs;
 
 /// <summary>
@@ -7,13 +9,13 @@ namespace Agent.Worker.Graphs;
 public static class AgentGraph
 {
     /// <summary>The entry pseudo-node, <c>__start__</c>: a run's input is committed as its step; edges from it choose the first node.</summary>
-    public const string Start = "__start__";
+    public const string Start = ReservedNodes.Start;
 
     /// <summary>The exit pseudo-node, <c>__end__</c>: routing here ends the run with <c>success</c>.</summary>
-    public const string End = "__end__";
+    public const string End = ReservedNodes.End;
 
     /// <summary>The channel holding the conversation, <c>messages</c>, merged by message id (LangGraph's <c>add_messages</c>).</summary>
-    public const string Messages = "messages";
+    public const string Messages = ChannelValues.MessagesChannel;
 
     /// <summary>The name <see cref="AgentGraphBuilder.AddToolNode"/> gives the prebuilt tool node by default, <c>tools</c>.</summary>
     public const string Tools = "tools";

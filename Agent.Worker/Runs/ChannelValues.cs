@@ -10,8 +10,8 @@ namespace Agent.Worker.Runs;
 /// </summary>
 internal static class ChannelValues
 {
-    /// <summary>The messages channel (<c>AgentGraph.Messages</c>), folded by CheckpointFold instead.</summary>
-    private const string MessagesChannel = "messages";
+    /// <summary>The messages channel, <c>messages</c> (<c>AgentGraph.Messages</c>), folded by CheckpointFold instead.</summary>
+    public const string MessagesChannel = "messages";
 
     /// <summary>Folds a branch's checkpoints, root first, into the channels' values.</summary>
     /// <param name="lineage">The checkpoints in fold order.</param>

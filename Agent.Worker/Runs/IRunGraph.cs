@@ -1,15 +1,13 @@
 using System.Text.Json.Nodes;
-using Agent.Worker.Agent;
 using Agent.Worker.Budgets;
-using Agent.Worker.Graphs;
 
 namespace Agent.Worker.Runs;
 
 /// <summary>
 /// The seam between the step loop and the graph a run executes: the loop asks which node runs next, runs it, and
 /// commits what it returned as one durable step. The loop knows nothing of a particular graph: every graph, the
-/// built-in <c>agent</c> (<see cref="RetrievalAgentGraph"/>) included, is declared with <see cref="AgentGraphBuilder"/>
-/// and reaches the loop as an <see cref="AgentGraphRun"/> (<see cref="RunGraphs"/> finds it by <c>graph_id</c>).
+/// built-in <c>agent</c> (<c>RetrievalAgentGraph</c>) included, is declared with <c>AgentGraphBuilder</c>
+/// and reaches the loop as an <c>AgentGraphRun</c> (<c>RunGraphs</c> finds it by <c>graph_id</c>).
 /// </summary>
 internal interface IRunGraph
 {
@@ -21,7 +19,7 @@ internal interface IRunGraph
 
     /// <summary>Chooses the node to run next from the state (after <see cref="RunState.LastNode"/>).</summary>
     /// <param name="state">The run's state.</param>
-    /// <returns>A node name, or <see cref="AgentGraph.End"/> when the run is done.</returns>
+    /// <returns>A node name, or <see cref="ReservedNodes.End"/> when the run is done.</returns>
     string NextNode(RunState state);
 
     /// <summary>Reduces the channel values of a run's input (its keys other than <c>messages</c> that are channels).</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.Runs;
-using Agent.Worker.Graphs;
 
 namespace Agent.Worker.Runs;
 
@@ -17,8 +16,8 @@ namespace Agent.Worker.Runs;
 /// <param name="Values">The channels' values other than <c>messages</c> (<see cref="ChannelValues"/>); each committed step's values are applied.</param>
 internal sealed record RunState(RunProgress Progress, JsonArray Messages, int FirstOwnMessage, RunSettings Settings, RunBudget Budget, JsonObject Values)
 {
-    /// <summary>Gets or sets the node whose step was committed last; <see cref="AgentGraph.Start"/> before the run's first node.</summary>
-    public string LastNode { get; set; } = AgentGraph.Start;
+    /// <summary>Gets or sets the node whose step was committed last; <see cref="ReservedNodes.Start"/> before the run's first node.</summary>
+    public string LastNode { get; set; } = ReservedNodes.Start;
 }
 
 /// <summary>

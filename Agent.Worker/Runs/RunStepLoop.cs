@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
 using Agent.Worker.Budgets;
-using Agent.Worker.Graphs;
 using Agent.Worker.Models;
 using Agent.Worker.Options;
 using Microsoft.Extensions.Options;
@@ -12,7 +11,7 @@ namespace Agent.Worker.Runs;
 /// <summary>
 /// The durable step loop: load the run and its branch, then run the next node, commit it, repeat, until the graph
 /// reaches its end or a limit stops it. Each iteration is one durable step (<see cref="RunCommitter.CommitStepAsync"/>).
-/// The graph is the one the run's assistant names (<see cref="RunGraphs"/>).
+/// The graph is the one the run's assistant names (<see cref="IRunGraphs"/>).
 /// </summary>
 internal sealed class RunStepLoop(
     RunLifecycle lifecycle, IRunGraphs graphs, RunCommitter commits, RunningRuns runningRuns, WorkerDrain drain,
@@ -70,7 +69,7 @@ internal sealed class RunStepLoop(
         if (own is null && (kwargs["input"]?["messages"] is JsonArray { Count: > 0 } || inputValues is not null))
         {
             var delta = kwargs["input"]?["messages"] is JsonArray inputMessages ? (JsonArray)inputMessages.DeepClone() : [];
-            await commits.CommitStepAsync(run, AgentGraph.Start, new NodeResult(delta, Values: inputValues));
+            await commits.CommitStepAsync(run, ReservedNodes.Start, new NodeResult(delta, Values: inputValues));
             CheckpointFold.Apply(messages, delta);
             ChannelValues.Apply(values, inputValues);
         }
@@ -84,7 +83,7 @@ internal sealed class RunStepLoop(
         var state = new RunState(run, messages, firstOwnMessage, RunSettings.Read(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey), budget!, values)
         {
             // A resumed run goes on after its last committed node; a new one starts at __start__.
-            LastNode = own?.Node ?? AgentGraph.Start,
+            LastNode = own?.Node ?? ReservedNodes.Start,
         };
         var recursionLimit = Math.Min(row.RecursionLimit, graph.RecursionLimit ?? int.MaxValue);
         while (true)
@@ -98,7 +97,7 @@ internal sealed class RunStepLoop(
             }
 
             var node = graph.NextNode(state);
-            if (node == AgentGraph.End)
+            if (node == ReservedNodes.End)
             {
                 await commits.FinishAsync(run, AgentRunStatus.Success, error: null, token);
                 return;

@@ -4,7 +4,6 @@ using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Usage;
 using Agent.Worker.Pricing;
-using Agent.Worker.Graphs;
 
 namespace Agent.Worker.Runs;
 
@@ -19,7 +18,7 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
 {
     /// <summary>Builds a step's commit.</summary>
     /// <param name="run">The run (its next step, parent checkpoint, epoch).</param>
-    /// <param name="node">The node that ran (<see cref="AgentGraph.Start"/> for the input).</param>
+    /// <param name="node">The node that ran (<see cref="ReservedNodes.Start"/> for the input).</param>
     /// <param name="delta">The messages the step adds.</param>
     /// <param name="modelStep">The step's model call, or null.</param>
     /// <param name="toolCalls">The step's tool calls, or null.</param>
@@ -74,7 +73,7 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
         // The run's metadata first, then the checkpoint's own keys over it (LangGraph's order: a run's "step" or
         // "source" cannot mislabel a checkpoint), so history filtered by a run's metadata finds its checkpoints.
         var metadata = (JsonObject)run.Metadata.DeepClone();
-        metadata["source"] = node == AgentGraph.Start ? "input" : "loop";
+        metadata["source"] = node == ReservedNodes.Start ? "input" : "loop";
         metadata["step"] = run.NextStep;
         metadata["run_id"] = run.RunId.ToString();
         metadata["thread_id"] = run.ThreadId.ToString();
@@ -96,7 +95,7 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
                 Metadata = metadata.ToJsonString(),
             },
             Events = [(RunEventKinds.Step, stepData.ToJsonString())],
-            StepsAdded = node == AgentGraph.Start ? 0 : 1,
+            StepsAdded = node == ReservedNodes.Start ? 0 : 1,
             InputTokens = modelStep?.InputTokens ?? 0,
             OutputTokens = modelStep?.OutputTokens ?? 0,
             CostUsd = priced ?? 0,
