@@ -1,8 +1,7 @@
-using System.CommandLine;
 using Agent.Worker.Hosting;
 
 // Commands (WorkerCommandLine): `run` (default) executes runs; `migrate` brings the database up to date;
 // `ingest [--path DIR]` loads the corpus; `keys create|list|revoke` manages API keys; `eval` scores retrieval
 // (deploy/local/eval.sh). A deployment runs migrate (and ingest) once before starting the API and the workers.
-// ProcessTerminationTimeout null: the generic host handles SIGTERM itself (the worker drains and hands runs back).
-return await WorkerCommandLine.Create(args).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+// A deployer's own host makes the same call with its graphs and tools (AgentWorkerApplication, docs/agents.md).
+return await AgentWorkerApplication.RunAsync(args);

@@ -46,7 +46,8 @@ internal static class AgentWorkerHostBuilderExtensions
 
     /// <summary>
     /// Adds the executor and the parts of its step loop (scoped: one run per scope), the built-in graph <c>agent</c>
-    /// (<see cref="RetrievalAgentGraph"/>, declared like any deployer's graph) and the <see cref="RunDispatcher"/>.
+    /// (<see cref="RetrievalAgentGraph"/>, declared like any deployer's graph; unless a graph named <c>agent</c> is
+    /// registered already) and the <see cref="RunDispatcher"/>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="runQueue">The run queue's name.</param>
@@ -57,7 +58,12 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddScoped<RunStepLoop>();
         services.AddScoped<RunCommitter>();
         services.AddScoped<RunEventPublisher>();
-        services.AddAgentGraph(AgentNode.Agent, RetrievalAgentGraph.Declare);
+        // A deployer's host may have declared its own "agent" already (AgentWorkerApplication runs its callback first).
+        if (!services.Any(d => d.ImplementationInstance is CompiledAgentGraph { Name: AgentNode.Agent }))
+        {
+            services.AddAgentGraph(AgentNode.Agent, RetrievalAgentGraph.Declare);
+        }
+
         services.AddSingleton<StepCommitBuilder>();
         services.AddRunDispatcher(runQueue);
         return services;

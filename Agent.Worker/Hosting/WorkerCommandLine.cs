@@ -15,14 +15,29 @@ internal static class WorkerCommandLine
 {
     /// <summary>Builds the root command; each command builds its own host from <paramref name="args"/>.</summary>
     /// <param name="args">The process's arguments (also the hosts' command-line configuration).</param>
+    /// <param name="configure">Adds a deployer's graphs, tools and settings to each host (<see cref="AgentWorkerApplication"/>).</param>
     /// <returns>The root command.</returns>
-    public static RootCommand Create(string[] args)
+    public static RootCommand Create(string[] args, Action<IHostApplicationBuilder> configure)
     {
+        HostApplicationBuilder Builder()
+        {
+            var builder = BasicBuilder(args);
+            configure(builder);
+            return builder;
+        }
+
+        Task<int> RunAsync()
+        {
+            var builder = Builder();
+            builder.Services.AddAgentRunExecution(builder.Configuration);
+            return RunHostAsync(builder);
+        }
+
         var run = new Command("run", "Executes runs from the run queue until stopped (the default).");
-        run.SetAction((_, _) => RunAsync(args));
+        run.SetAction((_, _) => RunAsync());
 
         var migrate = new Command("migrate", "Applies pending migrations and seeds the system assistant; idempotent.");
-        migrate.SetAction((_, cancellationToken) => MigrateAsync(args, cancellationToken));
+        migrate.SetAction((_, cancellationToken) => MigrateAsync(Builder(), cancellationToken));
 
         var path = new Option<string>("--path")
         {
@@ -30,40 +45,38 @@ internal static class WorkerCommandLine
             DefaultValueFactory = _ => WorkerCommands.DefaultCorpusPath,
         };
         var ingest = new Command("ingest", "Ingests the PostgreSQL manual (or --path DIR); ingesting again changes nothing.") { path };
-        ingest.SetAction((parse, _) => WorkerCommands.IngestAsync(Builder(args), parse.GetValue(path)!));
+        ingest.SetAction((parse, _) => WorkerCommands.IngestAsync(Builder(), parse.GetValue(path)!));
 
         // eval parses its own options (EvalCommand documents them), so unmatched tokens are passed through to it.
         var eval = new Command("eval", "Scores retrieval and the agent on the question set (deploy/local/eval.sh).")
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        eval.SetAction((_, _) => Evaluation.EvalCommand.RunAsync(Builder(args), args));
+        eval.SetAction((_, _) => Evaluation.EvalCommand.RunAsync(Builder(), args));
 
-        var root = new RootCommand("The agent worker.") { run, migrate, ingest, eval, ApiKeyCommands.Create(() => Builder(args)) };
-        root.SetAction((_, _) => RunAsync(args));
+        var root = new RootCommand("The agent worker.") { run, migrate, ingest, eval, ApiKeyCommands.Create(Builder) };
+        root.SetAction((_, _) => RunAsync());
         return root;
     }
 
-    private static HostApplicationBuilder Builder(string[] args)
+    private static HostApplicationBuilder BasicBuilder(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        var builder = Host.CreateApplicationBuilder();
         builder.Services.AddAgentLogging(builder.Configuration, "agent-worker");
         builder.Services.AddAgentWorkerBasics(builder.Configuration);
         return builder;
     }
 
-    private static async Task<int> RunAsync(string[] args)
+    private static async Task<int> RunHostAsync(HostApplicationBuilder builder)
     {
-        var builder = Builder(args);
-        builder.Services.AddAgentRunExecution(builder.Configuration);
         using var host = builder.Build();
         await host.RunAsync();
         return 0;
     }
 
-    private static async Task<int> MigrateAsync(string[] args, CancellationToken cancellationToken)
+    private static async Task<int> MigrateAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
     {
-        using var host = Builder(args).Build();
+        using var host = builder.Build();
         await using var scope = host.Services.CreateAsyncScope();
         var applied = await scope.ServiceProvider.GetRequiredService<AgentDatabaseMigrator>().MigrateAsync(cancellationToken);
         await Console.Out.WriteLineAsync($"migrate: {applied.Count} migration(s) applied; database is current.");
