@@ -49,21 +49,29 @@ internal sealed class FaultSystem : IAsyncDisposable
     /// <param name="postgresServer">A PostgreSQL server (default: the shared one).</param>
     /// <param name="rabbitMqUri">A RabbitMQ (default: the shared one).</param>
     /// <param name="extraEnvironment">More worker settings.</param>
+    /// <param name="workerProject">The workers' project (<see cref="AgentSystem.WorkerProject"/>); default <c>Agent.Worker</c>.</param>
+    /// <param name="modelScript">The fake model's script; default <see cref="FakeOpenAIServer.SearchThenAnswer"/>.</param>
     /// <returns>The running system.</returns>
     public static async Task<FaultSystem> StartAsync(
         int workers,
         TimeSpan modelLatency,
         string? postgresServer = null,
         string? rabbitMqUri = null,
-        IReadOnlyDictionary<string, string?>? extraEnvironment = null)
+        IReadOnlyDictionary<string, string?>? extraEnvironment = null,
+        string workerProject = "Agent.Worker",
+        Func<FakeChatRequest, FakeChatReply>? modelScript = null)
     {
-        var model = await FakeOpenAIServer.StartAsync();
+        var model = await FakeOpenAIServer.StartAsync(modelScript);
         model.Latency = modelLatency;
         var faults = new FaultSystem(model, extraEnvironment ?? new Dictionary<string, string?>());
         try
         {
             faults.System = await AgentSystem.StartAsync(
-                1, faults.WorkerEnvironment(1), postgresServer ?? TestEnvironment.PostgresServer, rabbitMqUri ?? TestEnvironment.RabbitMqUri);
+                1,
+                faults.WorkerEnvironment(1),
+                postgresServer ?? TestEnvironment.PostgresServer,
+                rabbitMqUri ?? TestEnvironment.RabbitMqUri,
+                workerProject: workerProject);
             await faults.EnsureWorkersAsync(workers);
             return faults;
         }

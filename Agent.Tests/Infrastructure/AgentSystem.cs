@@ -22,8 +22,9 @@ internal sealed class AgentSystem : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly List<ServiceProcess> processes = [];
 
-    private AgentSystem(TestDatabase database, string queue, string rabbitMqUri)
+    private AgentSystem(TestDatabase database, string queue, string rabbitMqUri, string workerProject)
     {
+        WorkerProject = workerProject;
         Database = database;
         Queue = queue;
         RabbitMqUri = rabbitMqUri;
@@ -34,6 +35,12 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// that <see cref="Client"/> sends by default: the test suite authenticates as <c>deploy/local/up.sh</c> does.
     /// </summary>
     public string ApiKey { get; } = "test-bootstrap-" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+
+    /// <summary>
+    /// Gets the project whose program the workers run: <c>Agent.Worker</c>, or a deployer's own worker host such as
+    /// <c>samples/SupportAgent</c>.
+    /// </summary>
+    public string WorkerProject { get; }
 
     /// <summary>Gets the RabbitMQ the processes use.</summary>
     public string RabbitMqUri { get; }
@@ -72,13 +79,15 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// <param name="postgresServer">The PostgreSQL server's connection string, without a database name.</param>
     /// <param name="rabbitMqUri">The RabbitMQ URI.</param>
     /// <param name="apiEnvironment">Extra environment for the API processes.</param>
+    /// <param name="workerProject">The workers' project (<see cref="WorkerProject"/>); default <c>Agent.Worker</c>.</param>
     /// <returns>The running system.</returns>
     public static async Task<AgentSystem> StartAsync(
         int apiCount,
         IReadOnlyDictionary<string, string?>? workerEnvironment,
         string postgresServer,
         string rabbitMqUri,
-        IReadOnlyDictionary<string, string?>? apiEnvironment = null)
+        IReadOnlyDictionary<string, string?>? apiEnvironment = null,
+        string workerProject = "Agent.Worker")
     {
         if (!File.Exists(Path.Combine(ManualDirectory, ManualPages[0])))
         {
@@ -86,7 +95,7 @@ internal sealed class AgentSystem : IAsyncDisposable
         }
 
         var database = await TestDatabase.CreateAsync(postgresServer);
-        var system = new AgentSystem(database, "agent-runs-test-" + Guid.NewGuid().ToString("N")[..8], rabbitMqUri);
+        var system = new AgentSystem(database, "agent-runs-test-" + Guid.NewGuid().ToString("N")[..8], rabbitMqUri, workerProject);
         try
         {
             await using (var context = database.CreateContext())
@@ -135,12 +144,26 @@ internal sealed class AgentSystem : IAsyncDisposable
         var environment = ProcessEnvironment(workerEnvironment);
         var management = new Uri($"http://127.0.0.1:{FreePort()}");
         environment["Management__Urls"] = management.ToString();
-        var worker = ServiceProcess.Start($"worker-{Workers.Count + 1}", "Agent.Worker", ["run"], environment);
+        var worker = ServiceProcess.Start($"worker-{Workers.Count + 1}", WorkerProject, ["run"], environment);
         processes.Add(worker);
         Workers.Add(worker);
         WorkerManagement.Add(management);
         await worker.WaitForOutputAsync("Worker ready", StartTimeout);
         return worker;
+    }
+
+    /// <summary>
+    /// Runs one of the worker program's commands (e.g. <c>ingest --collection NAME --path DIR</c>) against this
+    /// system's database and waits for it to exit.
+    /// </summary>
+    /// <param name="arguments">The command and its options.</param>
+    /// <param name="timeout">The deadline.</param>
+    /// <returns>The exit code and the process's output.</returns>
+    public async Task<(int ExitCode, string Output)> RunWorkerCommandAsync(IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        await using var command = ServiceProcess.Start("worker-command", WorkerProject, arguments, ProcessEnvironment(null));
+        var exit = await command.WaitForExitAsync(timeout);
+        return (exit, command.Output);
     }
 
     /// <summary>Creates a client of one API process that sends an API key in <c>x-api-key</c>, as the LangGraph SDKs do.</summary>

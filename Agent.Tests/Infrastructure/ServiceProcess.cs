@@ -35,14 +35,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Gets the path of a project's built program, in the configuration these tests were built in.</summary>
-    /// <param name="project">The project, e.g. <c>Agent.Api</c>.</param>
-    /// <returns>The path of <c>{project}.dll</c>.</returns>
+    /// <param name="project">The project's folder under the repository root, e.g. <c>Agent.Api</c> or <c>samples/SupportAgent</c>; the program is named after its last segment.</param>
+    /// <returns>The path of <c>{project}/bin/{configuration}/{framework}/{name}.dll</c>.</returns>
     public static string ProgramPath(string project)
     {
         // The tests run from Agent.Tests/bin/{Configuration}/net10.0/; the programs sit in the same layout.
         var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = framework.Parent!.Name;
-        var path = Path.Combine(TestEnvironment.RepositoryRoot, project, "bin", configuration, framework.Name, project + ".dll");
+        var path = Path.Combine(TestEnvironment.RepositoryRoot, project, "bin", configuration, framework.Name, Path.GetFileName(project) + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first ({path} is missing).", path);
     }
 
