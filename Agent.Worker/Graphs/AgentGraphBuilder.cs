@@ -80,6 +80,21 @@ public sealed class AgentGraphBuilder
     public AgentGraphBuilder AddToolNode(string name = AgentGraph.Tools) =>
         AddNode(name, (_, context) => context.RunToolCallsAsync());
 
+    /// <summary>
+    /// Adds a node that runs a Microsoft Agent Framework <see cref="Microsoft.Agents.AI.AIAgent"/> over the state's
+    /// messages (<see cref="AgentNodeContext.RunAgentAsync"/>) and appends its answer: a team that already wrote its
+    /// agent with Agent Framework deploys it unchanged. Each invocation is one durable step.
+    /// </summary>
+    /// <param name="name">The node name.</param>
+    /// <param name="agent">Gets the agent from the run's services (e.g. a singleton the host registered), once per step.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="InvalidOperationException">The name is reserved or already used.</exception>
+    public AgentGraphBuilder AddAIAgentNode(string name, Func<IServiceProvider, Microsoft.Agents.AI.AIAgent> agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        return AddNode(name, async (_, context) => AgentStateUpdate.WithMessages(await context.RunAgentAsync(agent(context.Services))));
+    }
+
     /// <summary>Adds an edge: after <paramref name="from"/> comes <paramref name="to"/>.</summary>
     /// <param name="from">A node, or <c>__start__</c>.</param>
     /// <param name="to">A node, or <c>__end__</c>.</param>

@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 using Agent.Contracts.Runs;
 using Agent.Worker.Budgets;
+using Agent.Worker.Messages;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
+using Microsoft.Agents.AI;
+using Microsoft.Extensions.AI;
 
 namespace Agent.Worker.Graphs;
 
@@ -85,18 +88,7 @@ public sealed class AgentNodeContext
         };
         var messageId = $"run-{run.RunId:N}-{run.NextStep}";
         // Tokens go out as they stream; the publisher is flushed before the step commits, so they precede it.
-        await using (var tokens = new TokenStreamPublisher(services.Publisher, services.TimeProvider, services.Logger, new AgentRunTokenStreamed
-        {
-            RunId = run.RunId,
-            ThreadId = run.ThreadId,
-            AfterSequence = run.LastSequence,
-            Step = run.NextStep,
-            Node = Node,
-            MessageId = messageId,
-            Offset = 0,
-            Text = string.Empty,
-            CreatedAt = services.TimeProvider.GetUtcNow(),
-        }))
+        await using (var tokens = NewTokenPublisher(messageId))
         {
             ModelStep = await services.Retries.CallModelAsync(
                 token => services.Agent.CallModelAsync(messages, messageId, model, systemPrompt, tools, tokens.OnUpdateAsync, token),
@@ -105,6 +97,72 @@ public sealed class AgentNodeContext
 
         return (JsonObject)ModelStep.Message.DeepClone();
     }
+
+    /// <summary>
+    /// Runs a Microsoft Agent Framework <see cref="AIAgent"/> once over the state's messages, as this node's one model
+    /// call, and returns its answer as an <c>ai</c> message (id <c>run-{run_id:N}-{step}</c>). What the agent does
+    /// inside the invocation (its own model calls, its own tool calls through its function invocation) is one durable
+    /// step: it runs again whole if the worker dies before the step commits. Budgets are checked first, the agent's
+    /// streamed text goes to the <c>messages</c> stream mode, its reported usage becomes the step's usage row (provider
+    /// <see cref="AgentFrameworkProvider"/>), and transient failures are retried in the step as for
+    /// <see cref="CallModelAsync"/>. Each call creates a fresh session: the thread's messages are the memory.
+    /// </summary>
+    /// <param name="agent">The agent, e.g. a <c>ChatClientAgent</c> built the way the team already builds it.</param>
+    /// <returns>The LangChain <c>ai</c> message: the agent's last assistant text (and any tool calls it left unanswered).</returns>
+    /// <exception cref="InvalidOperationException">The node already called the model in this step.</exception>
+    public async Task<JsonObject> RunAgentAsync(AIAgent agent)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        if (ModelStep is not null)
+        {
+            throw new InvalidOperationException($"Node '{Node}' called the model twice; a node makes at most one model call (one step, one usage row).");
+        }
+
+        var (run, messages) = (state.Progress, state.Messages);
+        var model = state.Settings.Model ?? services.Agent.DefaultModel;
+        var inputPrice = services.Prices.CostUsd(model, 1_000_000, 0) / 1_000_000m;
+        if (BudgetGuard.BeforeModelCall(state.Budget, run.Spend, messages, string.Empty, inputPrice, model) is { } projected)
+        {
+            throw new AgentNodeStop(projected);
+        }
+
+        var messageId = $"run-{run.RunId:N}-{run.NextStep}";
+        await using (var tokens = NewTokenPublisher(messageId))
+        {
+            ModelStep = await services.Retries.CallModelAsync(
+                async token =>
+                {
+                    var started = services.TimeProvider.GetTimestamp();
+                    var updates = new List<AgentResponseUpdate>();
+                    await foreach (var update in agent.RunStreamingAsync(LangChainMessages.ToChatMessages(messages), session: null, options: null, token))
+                    {
+                        updates.Add(update);
+                        await tokens.OnUpdateAsync(update.AsChatResponseUpdate());
+                    }
+
+                    var response = updates.ToAgentResponse();
+                    var answer = response.AsChatResponse();
+                    // Only the last assistant message is the node's answer: the agent's intermediate tool rounds stay inside it.
+                    var last = answer.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant) ?? new ChatMessage(ChatRole.Assistant, string.Empty);
+                    var final = new ChatResponse(last) { ModelId = answer.ModelId ?? agent.Name, Usage = response.Usage, FinishReason = response.FinishReason };
+                    return new ModelStep(
+                        LangChainMessages.FromResponse(messageId, final, AgentFrameworkProvider),
+                        AgentFrameworkProvider,
+                        final.ModelId,
+                        response.Usage?.InputTokenCount ?? 0,
+                        response.Usage?.OutputTokenCount ?? 0,
+                        response.Usage?.CachedInputTokenCount,
+                        services.TimeProvider.GetElapsedTime(started).TotalMilliseconds,
+                        response.FinishReason?.Value);
+                },
+                CancellationToken);
+        }
+
+        return (JsonObject)ModelStep.Message.DeepClone();
+    }
+
+    /// <summary>The provider name of the usage rows of <see cref="RunAgentAsync"/>: <c>agent-framework</c>.</summary>
+    public const string AgentFrameworkProvider = "agent-framework";
 
     /// <summary>
     /// Runs the tool calls of the last <c>ai</c> message (LangGraph's <c>ToolNode</c>), each with its idempotency key
@@ -138,4 +196,18 @@ public sealed class AgentNodeContext
 
         return update;
     }
+
+    private TokenStreamPublisher NewTokenPublisher(string messageId) =>
+        new(services.Publisher, services.TimeProvider, services.Logger, new AgentRunTokenStreamed
+        {
+            RunId = state.Progress.RunId,
+            ThreadId = state.Progress.ThreadId,
+            AfterSequence = state.Progress.LastSequence,
+            Step = state.Progress.NextStep,
+            Node = Node,
+            MessageId = messageId,
+            Offset = 0,
+            Text = string.Empty,
+            CreatedAt = services.TimeProvider.GetUtcNow(),
+        });
 }

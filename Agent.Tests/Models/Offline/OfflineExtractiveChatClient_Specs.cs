@@ -337,13 +337,13 @@ public sealed class When_the_client_is_asked_for_its_metadata
     {
         using var client = new OfflineExtractiveChatClient();
 
-        var metadata = ChatClientExtensions.GetService<ChatClientMetadata>(client);
+        var metadata = client.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(metadata?.ProviderName, Is.EqualTo("offline"));
             Assert.That(metadata?.DefaultModelId, Is.EqualTo("offline-extractive"));
-            Assert.That(ChatClientExtensions.GetService<OfflineExtractiveChatClient>(client), Is.SameAs(client));
+            Assert.That(client.GetService(typeof(OfflineExtractiveChatClient)), Is.SameAs(client));
             Assert.That(client.GetService(typeof(ChatClientMetadata), "some key"), Is.Null);
         }
     }
