@@ -31,6 +31,7 @@ internal sealed partial class McpToolServers : IHostedService, IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Lock refreshing = new();
     private List<Task> loops = [];
+    private int disposed;
     private volatile IReadOnlyList<McpAgentTool> tools = [];
 
     /// <summary>Initializes a new instance of the <see cref="McpToolServers"/> class.</summary>
@@ -90,6 +91,12 @@ internal sealed partial class McpToolServers : IHostedService, IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Registered as a singleton and as a hosted service (the same instance): the container disposes it twice.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         await stopping.CancelAsync();
         foreach (var connection in connections)
         {
