@@ -15,7 +15,8 @@ namespace Agent.Tests.Graphs;
 /// <summary>
 /// A worker configured with two MCP servers (<c>Mcp:Servers</c>): <c>docs</c>, a real MCP server hosted here with the
 /// official SDK's server side (streamable HTTP), with a call time limit of 2 s; and <c>down</c>, a URL nothing listens
-/// on. The graph is a model node and the prebuilt tool node, as in <see cref="When_a_model_calls_AIFunction_tools_that_fail"/>.
+/// on; and <c>local</c>, the stdio server Agent.Tests.McpServer that the worker starts as <c>dotnet
+/// Agent.Tests.McpServer.dll</c>. The graph is a model node and the prebuilt tool node, as in <see cref="When_a_model_calls_AIFunction_tools_that_fail"/>.
 /// </summary>
 [TestFixture]
 [Category("Integration")]
@@ -37,6 +38,7 @@ public sealed class When_a_model_calls_tools_of_MCP_servers
                 new FunctionCallContent("call_echo", "echo", new Dictionary<string, object?> { ["text"] = "hello" }),
                 new FunctionCallContent("call_slow", "wait_forever", new Dictionary<string, object?>()),
                 new FunctionCallContent("call_lookup", "lookup", new Dictionary<string, object?> { ["id"] = "42" }),
+                new FunctionCallContent("call_stdio", "stdio_echo", new Dictionary<string, object?> { ["text"] = "over stdio" }),
             ]))
             {
                 ModelId = "scripted-model",
@@ -60,6 +62,10 @@ public sealed class When_a_model_calls_tools_of_MCP_servers
                 // Port 1 on loopback: nothing listens, the connection is refused at once.
                 ["Mcp:Servers:down:Url"] = "http://127.0.0.1:1/mcp",
                 ["Mcp:Servers:down:ConnectTimeoutSeconds"] = "2",
+                ["Mcp:Servers:local:Command"] = "dotnet",
+                ["Mcp:Servers:local:Arguments:0"] = StdioServerPath(),
+                ["Mcp:Servers:local:Environment:DOTNET_NOLOGO"] = "1",
+                ["Mcp:Servers:local:ConnectTimeoutSeconds"] = "30",
             });
     }
 
@@ -88,6 +94,9 @@ public sealed class When_a_model_calls_tools_of_MCP_servers
             Assert.That(tools["call_echo"]["content"]!.GetValue<string>(), Is.EqualTo("echo: hello"), "the server's answer");
             Assert.That(tools["call_slow"]["status"]!.GetValue<string>(), Is.EqualTo("error"));
             Assert.That(tools["call_slow"]["content"]!.GetValue<string>(), Does.Contain("did not answer within 2 s"));
+            Assert.That(tools["call_stdio"]["status"]!.GetValue<string>(), Is.EqualTo("success"), tools["call_stdio"].ToJsonString());
+            Assert.That(tools["call_stdio"]["content"]!.GetValue<string>(),
+                Is.EqualTo($"echo: over stdio (idempotency_key: {run.RunId}:2:call_stdio)"), "the stdio server's answer, with the key it saw");
             Assert.That(tools["call_lookup"]["status"]!.GetValue<string>(), Is.EqualTo("error"));
             Assert.That(tools["call_lookup"]["content"]!.GetValue<string>(), Does.Contain("no tool named 'lookup'").And.Contain("MCP server(s) down"));
             // The tools step is step 2 (0 is the input, 1 the first model call).
@@ -143,7 +152,7 @@ public sealed class When_a_model_calls_tools_of_MCP_servers
         {
             var published = await context.DeployedGraphs.AsNoTracking().SingleAsync(g => g.GraphId == GraphId);
             Assert.That(JsonNode.Parse(published.Tools)!.AsArray().Select(t => t!.GetValue<string>()),
-                Does.Contain("echo").And.Contain("wait_forever").And.Contain("search_documents"));
+                Does.Contain("echo").And.Contain("wait_forever").And.Contain("stdio_echo").And.Contain("search_documents"));
         }
 
         await using var api = new WebApplicationFactory<AgentAuthOptions>().WithWebHostBuilder(host =>
@@ -170,8 +179,17 @@ public sealed class When_a_model_calls_tools_of_MCP_servers
             Assert.That(unknownTool.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
             Assert.That(toolRefusal, Does.Contain("unknown tool 'rm_rf'").And.Contain("echo").And.Contain("search_documents"));
             Assert.That(unknownServer.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
-            Assert.That(serverRefusal, Does.Contain("unknown MCP server 'elsewhere'").And.Contain("docs, down"));
+            Assert.That(serverRefusal, Does.Contain("unknown MCP server 'elsewhere'").And.Contain("docs, down, local"));
         }
+    }
+
+    // The stdio server's build output, next to this project's: Agent.Tests.McpServer/bin/{configuration}/net10.0.
+    private static string StdioServerPath()
+    {
+        var tests = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        var (framework, configuration) = (Path.GetFileName(tests), Path.GetFileName(Path.GetDirectoryName(tests)!));
+        var root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(tests))))!;
+        return Path.Combine(root, "Agent.Tests.McpServer", "bin", configuration, framework, "Agent.Tests.McpServer.dll");
     }
 
     private static JsonObject Input(string text) => new()
