@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Agent.Persistence.Assistants;
 
 namespace Agent.Api.Assistants;
 
@@ -29,8 +28,9 @@ internal static class AgentGraphDescription
     /// </summary>
     /// <param name="graphId">The graph id.</param>
     /// <param name="channels">The graph's channels besides <c>messages</c> (any JSON value each).</param>
+    /// <param name="toolset">The tools and MCP servers the graph's config may name.</param>
     /// <returns>The schemas.</returns>
-    public static JsonObject Schemas(string graphId, IReadOnlyList<string> channels) => new()
+    public static JsonObject Schemas(string graphId, IReadOnlyList<string> channels, GraphToolset toolset) => new()
     {
         ["graph_id"] = graphId,
         ["input_schema"] = StateSchema("InputState", channels),
@@ -47,13 +47,21 @@ internal static class AgentGraphDescription
                 ["tools"] = new JsonObject
                 {
                     ["type"] = "array",
-                    ["items"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(SystemAssistants.AgentTools.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()) },
+                    ["items"] = new JsonObject { ["type"] = "string", ["enum"] = Names(toolset.Tools) },
                     ["description"] = "The tools offered to the model; default: all.",
+                },
+                ["mcp_servers"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["items"] = new JsonObject { ["type"] = "string", ["enum"] = Names(toolset.McpServers) },
+                    ["description"] = "The MCP servers whose tools are offered to the model; default: all configured.",
                 },
             },
         },
         ["context_schema"] = new JsonObject { ["title"] = "Context", ["type"] = "object", ["properties"] = new JsonObject() },
     };
+
+    private static JsonArray Names(IReadOnlyList<string> names) => new(names.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
 
     private static JsonObject StateSchema(string title, IReadOnlyList<string> channels)
     {

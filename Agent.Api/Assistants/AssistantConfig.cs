@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
-using Agent.Persistence.Assistants;
 
 namespace Agent.Api.Assistants;
 
@@ -8,8 +7,9 @@ namespace Agent.Api.Assistants;
 /// Validates an assistant's <c>config</c>: what its runs use (the worker reads it at every run). Known keys are
 /// <c>recursion_limit</c> (the step budget of its runs unless a run sets its own, 1 to 1,000), <c>tags</c> (strings,
 /// stored) and <c>configurable</c>, whose <c>model</c> (string), <c>system_prompt</c> (string, at most 100,000
-/// characters) and <c>tools</c> (names from <see cref="SystemAssistants.AgentTools"/>) the agent graph reads;
-/// other <c>configurable</c> keys are kept for the client, as LangGraph keeps them.
+/// characters), <c>tools</c> (names of the tools the graph's worker published, <see cref="GraphToolset"/>) and
+/// <c>mcp_servers</c> (names of the MCP servers its operator configured) the worker reads; other <c>configurable</c>
+/// keys are kept for the client, as LangGraph keeps them.
 /// </summary>
 internal static class AssistantConfig
 {
@@ -18,8 +18,9 @@ internal static class AssistantConfig
 
     /// <summary>Validates a <c>config</c> value.</summary>
     /// <param name="node">The value (null reads as <c>{}</c>).</param>
+    /// <param name="toolset">The tools and MCP servers the assistant's graph has.</param>
     /// <returns>The config, or a 422 detail naming the field at fault.</returns>
-    public static (JsonObject? Config, string? Error) Validate(JsonNode? node)
+    public static (JsonObject? Config, string? Error) Validate(JsonNode? node, GraphToolset toolset)
     {
         if (node is null)
         {
@@ -50,7 +51,7 @@ internal static class AssistantConfig
 
                     break;
                 case "configurable":
-                    var error = ValidateConfigurable(value);
+                    var error = ValidateConfigurable(value, toolset);
                     if (error is not null)
                     {
                         return (null, error);
@@ -65,7 +66,7 @@ internal static class AssistantConfig
         return ((JsonObject)config.DeepClone(), null);
     }
 
-    private static string? ValidateConfigurable(JsonNode? node)
+    private static string? ValidateConfigurable(JsonNode? node, GraphToolset toolset)
     {
         if (node is null)
         {
@@ -90,21 +91,27 @@ internal static class AssistantConfig
             return $"config.configurable.system_prompt is longer than {MaxSystemPromptLength} characters.";
         }
 
-        if (configurable["tools"] is { } tools)
-        {
-            if (tools is not JsonArray list || list.Any(t => t is not JsonValue tv || !tv.TryGetValue<string>(out _)))
-            {
-                return "config.configurable.tools must be a list of tool names.";
-            }
+        return ValidateNames(configurable, "tools", "tool", toolset.Tools)
+            ?? ValidateNames(configurable, "mcp_servers", "MCP server", toolset.McpServers);
+    }
 
-            var unknown = list.Select(t => t!.GetValue<string>()).FirstOrDefault(t => !SystemAssistants.AgentTools.Contains(t));
-            if (unknown is not null)
-            {
-                return $"config.configurable.tools names an unknown tool '{Http.ApiRequest.Truncate(unknown)}'; " +
-                       $"tools: {string.Join(", ", SystemAssistants.AgentTools)}.";
-            }
+    // A list of names, each one the graph's worker published.
+    private static string? ValidateNames(JsonObject configurable, string key, string what, IReadOnlyList<string> known)
+    {
+        if (configurable[key] is not { } names)
+        {
+            return null;
         }
 
-        return null;
+        if (names is not JsonArray list || list.Any(t => t is not JsonValue tv || !tv.TryGetValue<string>(out _)))
+        {
+            return $"config.configurable.{key} must be a list of {what} names.";
+        }
+
+        var unknown = list.Select(t => t!.GetValue<string>()).FirstOrDefault(t => !known.Contains(t, StringComparer.Ordinal));
+        return unknown is null
+            ? null
+            : $"config.configurable.{key} names an unknown {what} '{Http.ApiRequest.Truncate(unknown)}'; " +
+              $"{what}s: {(known.Count == 0 ? "none" : string.Join(", ", known))}.";
     }
 }

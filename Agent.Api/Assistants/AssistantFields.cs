@@ -17,10 +17,11 @@ internal readonly record struct AssistantFields(
 {
     /// <summary>Reads the fields from a create or patch body.</summary>
     /// <param name="body">The body.</param>
+    /// <param name="toolset">The tools and MCP servers of the assistant's graph, which its config may name.</param>
     /// <returns>The fields (each null when absent), or a 422 detail naming the field at fault.</returns>
-    public static (AssistantFields Fields, string? Error) Read(JsonObject body)
+    public static (AssistantFields Fields, string? Error) Read(JsonObject body, GraphToolset toolset)
     {
-        var (config, configError) = body.ContainsKey("config") ? AssistantConfig.Validate(body["config"]) : (null, null);
+        var (config, configError) = body.ContainsKey("config") ? AssistantConfig.Validate(body["config"], toolset) : (null, null);
         var (context, contextError) = ApiRequest.OptionalObject(body, "context");
         var (metadata, metadataError) = ApiRequest.OptionalObject(body, "metadata");
         var error = configError ?? contextError ?? metadataError;

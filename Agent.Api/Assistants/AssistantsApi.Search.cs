@@ -52,7 +52,7 @@ internal static partial class AssistantsApi
     {
         var (assistant, deployed, error) = await FindGraphAsync(assistant_id, assistants, graphs, cancellationToken);
         var channels = deployed is null ? [] : JsonNode.Parse(deployed.Channels)!.AsArray().Select(c => c!.GetValue<string>()).ToList();
-        return error ?? ApiResults.Json(AgentGraphDescription.Schemas(assistant!.GraphId, channels));
+        return error ?? ApiResults.Json(AgentGraphDescription.Schemas(assistant!.GraphId, channels, GraphToolset.From(deployed)));
     }
 
     // The assistant and its graph's catalogue row; null row for the built-in agent that no worker has published yet.

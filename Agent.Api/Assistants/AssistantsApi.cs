@@ -80,7 +80,7 @@ internal static partial class AssistantsApi
             return ApiResults.Unprocessable("if_exists must be 'raise' or 'do_nothing'.");
         }
 
-        var (fields, invalid) = AssistantFields.Read(body);
+        var (fields, invalid) = AssistantFields.Read(body, await GraphToolset.FindAsync(graphs, graphId, cancellationToken));
         if (invalid is not null)
         {
             return ApiResults.Unprocessable(invalid);
@@ -146,7 +146,7 @@ internal static partial class AssistantsApi
             return GraphNotFound(graphId, known);
         }
 
-        var (fields, invalid) = AssistantFields.Read(body!);
+        var (fields, invalid) = AssistantFields.Read(body!, await GraphToolset.FindAsync(graphs, graphId, cancellationToken));
         if (invalid is not null)
         {
             return ApiResults.Unprocessable(invalid);

@@ -19,6 +19,19 @@ public sealed class DeployedGraph
     /// <summary>Gets or sets the state's channels other than <c>messages</c>, as a JSON array of names.</summary>
     public string Channels { get; set; } = "[]";
 
+    /// <summary>
+    /// Gets or sets the tools the graph's models can be offered, as a JSON array of names: the publishing worker's C#
+    /// tools and the tools its MCP servers listed (e.g. <c>["search_documents", "read_document", "echo"]</c>). The API
+    /// checks an assistant's <c>configurable.tools</c> against it.
+    /// </summary>
+    public string Tools { get; set; } = "[]";
+
+    /// <summary>
+    /// Gets or sets the MCP servers the publishing worker's operator configured (<c>Mcp:Servers</c>), as a JSON array of
+    /// names. The API checks an assistant's <c>configurable.mcp_servers</c> against it.
+    /// </summary>
+    public string McpServers { get; set; } = "[]";
+
     /// <summary>Gets or sets when a worker last published the graph.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -12,6 +12,8 @@ internal sealed class DeployedGraphConfiguration : IEntityTypeConfiguration<Depl
         builder.Property(g => g.GraphId).HasColumnName("graph_id").HasMaxLength(200);
         builder.Property(g => g.Graph).HasColumnName("graph").HasColumnType("jsonb");
         builder.Property(g => g.Channels).HasColumnName("channels").HasColumnType("jsonb");
+        builder.Property(g => g.Tools).HasColumnName("tools").HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
+        builder.Property(g => g.McpServers).HasColumnName("mcp_servers").HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
         builder.Property(g => g.UpdatedAt).HasColumnName("updated_at");
     }
 }

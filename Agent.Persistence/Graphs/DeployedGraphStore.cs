@@ -15,7 +15,8 @@ public sealed class DeployedGraphStore(AgentDbContext context, TimeProvider time
     private const string SystemMetadata = """{"created_by":"system"}""";
 
     /// <summary>
-    /// Publishes a graph: inserts or replaces its row, and inserts its system assistant unless it exists. Safe to
+    /// Publishes a graph: inserts or replaces its row (its drawing, channels, tools and MCP servers: the last worker to
+    /// publish wins), and inserts its system assistant unless it exists. Safe to
     /// run concurrently from several workers (<c>INSERT ... ON CONFLICT</c>).
     /// </summary>
     /// <param name="graph">The graph.</param>
@@ -26,9 +27,10 @@ public sealed class DeployedGraphStore(AgentDbContext context, TimeProvider time
         ArgumentNullException.ThrowIfNull(graph);
         var now = timeProvider.GetUtcNow();
         await context.Database.ExecuteSqlAsync($"""
-            INSERT INTO agent.graphs (graph_id, graph, channels, updated_at)
-            VALUES ({graph.GraphId}, {graph.Graph}::jsonb, {graph.Channels}::jsonb, {now})
-            ON CONFLICT (graph_id) DO UPDATE SET graph = excluded.graph, channels = excluded.channels, updated_at = excluded.updated_at
+            INSERT INTO agent.graphs (graph_id, graph, channels, tools, mcp_servers, updated_at)
+            VALUES ({graph.GraphId}, {graph.Graph}::jsonb, {graph.Channels}::jsonb, {graph.Tools}::jsonb, {graph.McpServers}::jsonb, {now})
+            ON CONFLICT (graph_id) DO UPDATE SET graph = excluded.graph, channels = excluded.channels, tools = excluded.tools,
+                mcp_servers = excluded.mcp_servers, updated_at = excluded.updated_at
             """, cancellationToken);
         await EnsureSystemAssistantAsync(context, graph.GraphId, "System assistant of a deployed graph.", now, cancellationToken);
     }

@@ -475,6 +475,20 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("graph");
 
+                    b.Property<string>("McpServers")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("mcp_servers")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
+                    b.Property<string>("Tools")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("tools")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");

@@ -35,8 +35,10 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
     /// <summary>Starts a worker host.</summary>
     /// <param name="model">The model.</param>
     /// <param name="deploy">Adds the deployer's graphs and tools.</param>
+    /// <param name="settings">More configuration keys (e.g. <c>Mcp:Servers:docs:Url</c>), or null.</param>
     /// <returns>The started host (bus consuming).</returns>
-    public static async Task<GraphWorkerHost> StartAsync(IChatClient model, Action<IServiceCollection> deploy)
+    public static async Task<GraphWorkerHost> StartAsync(
+        IChatClient model, Action<IServiceCollection> deploy, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var database = await TestDatabase.CreateAsync();
         await using (var context = database.CreateContext())
@@ -44,12 +46,18 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
             await new AgentDatabaseMigrator(context, TimeProvider.System).MigrateAsync(CancellationToken.None);
         }
 
-        var builder = InProcessWorkerHost.CreateBuilder(database, new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["Messaging:RunQueue"] = "agent-runs-graphs-" + Guid.NewGuid().ToString("N")[..8],
             ["AgentWorker:InstanceId"] = "graph-worker",
             ["Embeddings:Provider"] = "None",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var builder = InProcessWorkerHost.CreateBuilder(database, configuration);
         builder.Services.AddLogging();
         builder.Services.AddAgentRunExecution(builder.Configuration);
         builder.Services.AddSingleton(model);
@@ -71,8 +79,9 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
 
     /// <summary>Inserts an assistant of a graph (tenant <see cref="AgentTenants.Default"/>).</summary>
     /// <param name="graphId">The graph id.</param>
+    /// <param name="config">The assistant's <c>config</c>, or null for <c>{}</c>.</param>
     /// <returns>The assistant id.</returns>
-    public async Task<Guid> CreateAssistantAsync(string graphId)
+    public async Task<Guid> CreateAssistantAsync(string graphId, JsonObject? config = null)
     {
         await using var context = Database.CreateContext(AgentTenants.Default);
         var now = DateTimeOffset.UtcNow;
@@ -82,6 +91,7 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
             TenantId = AgentTenants.Default,
             GraphId = graphId,
             Name = graphId,
+            Config = (config ?? []).ToJsonString(),
             CreatedAt = now,
             UpdatedAt = now,
         };

@@ -80,7 +80,7 @@ public sealed class AgentNodeContext
             throw new AgentNodeStop(projected);
         }
 
-        IReadOnlyCollection<string>? tools = (request.Tools, settings.Tools) switch
+        IReadOnlyCollection<string>? tools = (request.Tools, services.Agent.AllowedTools(settings.Tools, settings.McpServers)) switch
         {
             (null, var fromConfig) => fromConfig,
             (var fromNode, null) => fromNode,
@@ -185,7 +185,8 @@ public sealed class AgentNodeContext
         }
 
         var (results, calls) = await services.Agent.RunToolsAsync(
-            last, RunId, Step, state.Settings.Tools, services.Retries.CallToolAsync, CancellationToken);
+            last, RunId, Step, services.Agent.AllowedTools(state.Settings.Tools, state.Settings.McpServers), services.Retries.CallToolAsync,
+            CancellationToken);
         ToolCalls = calls;
         var update = new AgentStateUpdate();
         foreach (var result in results.ToList())

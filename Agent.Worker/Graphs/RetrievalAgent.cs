@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Agent.Worker.Messages;
 using Agent.Worker.Runs;
 using Agent.Worker.Tools;
+using Agent.Worker.Tools.Mcp;
 using Microsoft.Extensions.AI;
 
 namespace Agent.Worker.Graphs;
@@ -13,9 +14,11 @@ namespace Agent.Worker.Graphs;
 /// It holds no state and writes nothing: the run executor persists each node's output as a step.
 /// </summary>
 /// <param name="chatClient">The model port.</param>
-/// <param name="tools">The registered tools.</param>
+/// <param name="tools">The registered (C#) tools.</param>
 /// <param name="timeProvider">The clock, for latency.</param>
-internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentTool> tools, TimeProvider timeProvider)
+/// <param name="mcpServers">The MCP tool servers, whose tools come next to the C# ones; null for none.</param>
+internal sealed class RetrievalAgent(
+    IChatClient chatClient, IEnumerable<IAgentTool> tools, TimeProvider timeProvider, McpToolServers? mcpServers = null)
 {
     /// <summary>The system prompt used when the assistant's config sets none.</summary>
     public const string DefaultSystemPrompt =
@@ -24,6 +27,32 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
         "citing each source as (title, file). If the manual does not answer the question, say so.";
 
     private readonly Dictionary<string, IAgentTool> toolsByName = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>Gets the names of every tool offered now: the C# tools, then the MCP servers' tools.</summary>
+    public IReadOnlyList<string> ToolNames => [.. AllTools.Select(t => t.Name)];
+
+    private IEnumerable<IAgentTool> AllTools => mcpServers is null ? toolsByName.Values : toolsByName.Values.Concat(mcpServers.Tools);
+
+    /// <summary>
+    /// Narrows the tools a run may use: its <c>configurable.tools</c>, and its <c>configurable.mcp_servers</c>, which
+    /// keeps the C# tools and the tools of the named MCP servers only (a name this worker has not configured matches no
+    /// tool).
+    /// </summary>
+    /// <param name="tools">The run's <c>configurable.tools</c>, or null for all.</param>
+    /// <param name="servers">The run's <c>configurable.mcp_servers</c>, or null for every configured server.</param>
+    /// <returns>The tool names allowed, or null for all.</returns>
+    public IReadOnlyCollection<string>? AllowedTools(IReadOnlyCollection<string>? tools, IReadOnlyCollection<string>? servers)
+    {
+        if (servers is null || mcpServers is null)
+        {
+            return tools;
+        }
+
+        return toolsByName.Keys
+            .Concat(mcpServers.Tools.Where(t => servers.Contains(t.Server)).Select(t => t.Name))
+            .Where(name => tools is null || tools.Contains(name))
+            .ToHashSet(StringComparer.Ordinal);
+    }
 
     /// <summary>Gets the model a call without one goes to (the provider's default), or null when the provider does not say.</summary>
     public string? DefaultModel { get; } = chatClient.GetService<ChatClientMetadata>()?.DefaultModelId;
@@ -67,7 +96,7 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
         {
             ModelId = model,
             ToolMode = ChatToolMode.Auto,
-            Tools = toolsByName.Values
+            Tools = AllTools
                 .Where(t => allowedTools is null || allowedTools.Contains(t.Name))
                 .Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Description, t.ParametersSchema))
                 .ToList(),
@@ -142,10 +171,13 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
             var started = timeProvider.GetTimestamp();
             string content;
             var isError = false;
-            if (!toolsByName.TryGetValue(name, out var tool) || (allowedTools is not null && !allowedTools.Contains(name)))
+            if (Find(name) is not { } tool || (allowedTools is not null && !allowedTools.Contains(name)))
             {
-                var available = toolsByName.Keys.Where(t => allowedTools is null || allowedTools.Contains(t));
-                content = $"Error: there is no tool named '{name}'. Available tools: {string.Join(", ", available)}.";
+                var available = AllTools.Select(t => t.Name).Where(t => allowedTools is null || allowedTools.Contains(t));
+                content = $"Error: there is no tool named '{name}'. Available tools: {string.Join(", ", available)}."
+                    + (mcpServers?.UnreachableServers() is { Count: > 0 } down
+                        ? $" Not reachable now (their tools may be missing): the MCP server(s) {string.Join(", ", down)}."
+                        : string.Empty);
                 isError = true;
             }
             else
@@ -178,4 +210,8 @@ internal sealed class RetrievalAgent(IChatClient chatClient, IEnumerable<IAgentT
 
         return (results, calls);
     }
+
+    // A C# tool wins over an MCP tool of the same name (McpToolServers leaves such a tool out anyway).
+    private IAgentTool? Find(string name) =>
+        toolsByName.TryGetValue(name, out var tool) ? tool : mcpServers?.Find(name);
 }

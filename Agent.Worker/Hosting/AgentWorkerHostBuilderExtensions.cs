@@ -10,6 +10,7 @@ using Agent.Worker.Models;
 using Agent.Worker.Runs;
 using Agent.Worker.Scheduling;
 using Agent.Worker.Telemetry;
+using Agent.Worker.Tools.Mcp;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,6 +84,8 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddAgentTelemetry(configuration, "agent-worker", rabbitMq);
         services.AddAgentModels(configuration);
         services.AddRetrievalTools(configuration);
+        // Before the catalogue publisher and the bus: a reachable server's tools are listed before either starts.
+        services.AddMcpToolServers(configuration);
         services.AddSingleton<ModelPriceTable>();
         services.AddWorkerTelemetry(rabbitMq, provider =>
         {

@@ -27,7 +27,8 @@ internal sealed record RunState(RunProgress Progress, JsonArray Messages, int Fi
 /// <param name="ToolSelectionModel">The model for tool-choosing steps, or null.</param>
 /// <param name="SystemPrompt">The system prompt, or null for the agent's default.</param>
 /// <param name="Tools">The tools offered (<c>tools</c>); null means all.</param>
-internal sealed record RunSettings(string? Model, string? ToolSelectionModel, string? SystemPrompt, HashSet<string>? Tools)
+/// <param name="McpServers">The MCP servers whose tools are offered (<c>mcp_servers</c>); null means every configured one.</param>
+internal sealed record RunSettings(string? Model, string? ToolSelectionModel, string? SystemPrompt, HashSet<string>? Tools, HashSet<string>? McpServers = null)
 {
     /// <summary>Reads the settings from a run's kwargs and its assistant's config.</summary>
     /// <param name="kwargs">The run's kwargs.</param>
@@ -39,11 +40,12 @@ internal sealed record RunSettings(string? Model, string? ToolSelectionModel, st
             Setting(kwargs, assistantConfig, "model"),
             Setting(kwargs, assistantConfig, toolSelectionModelKey),
             Setting(kwargs, assistantConfig, "system_prompt"),
-            ToolsSetting(kwargs, assistantConfig));
+            NamesSetting(kwargs, assistantConfig, "tools"),
+            NamesSetting(kwargs, assistantConfig, "mcp_servers"));
 
-    private static HashSet<string>? ToolsSetting(JsonObject kwargs, JsonNode? assistantConfig)
+    private static HashSet<string>? NamesSetting(JsonObject kwargs, JsonNode? assistantConfig, string key)
     {
-        foreach (var candidate in new[] { kwargs["config"]?["configurable"]?["tools"], assistantConfig?["configurable"]?["tools"] })
+        foreach (var candidate in new[] { kwargs["config"]?["configurable"]?[key], assistantConfig?["configurable"]?[key] })
         {
             if (candidate is JsonArray list)
             {
