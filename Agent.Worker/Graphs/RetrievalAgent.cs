@@ -49,7 +49,7 @@ internal sealed class RetrievalAgent(
         }
 
         return toolsByName.Keys
-            .Concat(mcpServers.Tools.Where(t => servers.Contains(t.Server)).Select(t => t.Name))
+            .Concat(mcpServers.ToolNames(servers))
             .Where(name => tools is null || tools.Contains(name))
             .ToHashSet(StringComparer.Ordinal);
     }
