@@ -28,9 +28,6 @@ internal sealed class RetrievalAgent(
 
     private readonly Dictionary<string, IAgentTool> toolsByName = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
-    /// <summary>Gets the names of every tool offered now: the C# tools, then the MCP servers' tools.</summary>
-    public IReadOnlyList<string> ToolNames => [.. AllTools.Select(t => t.Name)];
-
     private IEnumerable<IAgentTool> AllTools => mcpServers is null ? toolsByName.Values : toolsByName.Values.Concat(mcpServers.Tools);
 
     /// <summary>
