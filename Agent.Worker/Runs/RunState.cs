@@ -27,7 +27,12 @@ internal sealed record RunState(RunProgress Progress, JsonArray Messages, int Fi
 /// <param name="ToolSelectionModel">The model for tool-choosing steps, or null.</param>
 /// <param name="SystemPrompt">The system prompt, or null for the agent's default.</param>
 /// <param name="Tools">The tools offered (<c>tools</c>); null means all.</param>
-internal sealed record RunSettings(string? Model, string? ToolSelectionModel, string? SystemPrompt, HashSet<string>? Tools)
+/// <param name="Collections">
+/// The document collections the retrieval tools read (<c>collections</c>, a list of names); null means the graph's
+/// default collections.
+/// </param>
+internal sealed record RunSettings(
+    string? Model, string? ToolSelectionModel, string? SystemPrompt, HashSet<string>? Tools, IReadOnlyList<string>? Collections = null)
 {
     /// <summary>Reads the settings from a run's kwargs and its assistant's config.</summary>
     /// <param name="kwargs">The run's kwargs.</param>
@@ -39,16 +44,16 @@ internal sealed record RunSettings(string? Model, string? ToolSelectionModel, st
             Setting(kwargs, assistantConfig, "model"),
             Setting(kwargs, assistantConfig, toolSelectionModelKey),
             Setting(kwargs, assistantConfig, "system_prompt"),
-            ToolsSetting(kwargs, assistantConfig));
+            ListSetting(kwargs, assistantConfig, "tools")?.ToHashSet(StringComparer.Ordinal),
+            ListSetting(kwargs, assistantConfig, "collections"));
 
-    private static HashSet<string>? ToolsSetting(JsonObject kwargs, JsonNode? assistantConfig)
+    private static List<string>? ListSetting(JsonObject kwargs, JsonNode? assistantConfig, string key)
     {
-        foreach (var candidate in new[] { kwargs["config"]?["configurable"]?["tools"], assistantConfig?["configurable"]?["tools"] })
+        foreach (var candidate in new[] { kwargs["config"]?["configurable"]?[key], assistantConfig?["configurable"]?[key] })
         {
             if (candidate is JsonArray list)
             {
-                return list.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var name) ? name : null)
-                    .OfType<string>().ToHashSet(StringComparer.Ordinal);
+                return [.. list.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var name) ? name : null).OfType<string>().Distinct(StringComparer.Ordinal)];
             }
         }
 
