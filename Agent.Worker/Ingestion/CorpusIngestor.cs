@@ -137,7 +137,7 @@ internal sealed partial class CorpusIngestor(NpgsqlDataSource dataSource, TimePr
         string collection, List<SourceFile> files, bool removeMissing, CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
-        await ExecuteAsync(EnsureCollectionSql, collection, cancellationToken);
+        await EnsureCollectionAsync(collection, cancellationToken);
         var known = await LoadContentHashesAsync(collection, cancellationToken);
         var batches = files.Chunk(BatchSize).ToList();
 
@@ -219,9 +219,9 @@ internal sealed partial class CorpusIngestor(NpgsqlDataSource dataSource, TimePr
         }
     }
 
-    private async Task ExecuteAsync(string sql, string collection, CancellationToken cancellationToken)
+    private async Task EnsureCollectionAsync(string collection, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(sql);
+        await using var command = dataSource.CreateCommand(EnsureCollectionSql);
         command.Parameters.Add(new NpgsqlParameter<string>("collection", collection));
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", timeProvider.GetUtcNow()));
         await command.ExecuteNonQueryAsync(cancellationToken);
