@@ -2,7 +2,8 @@ using System.CommandLine;
 using Agent.Worker.Hosting;
 
 // Commands (WorkerCommandLine): `run` (default) executes runs; `migrate` brings the database up to date;
-// `ingest [--path DIR]` loads the corpus; `keys create|list|revoke` manages API keys; `eval` scores retrieval
+// `ingest [--collection NAME] [--path DIR]` loads a document collection (default: the manual into postgresql-15);
+// `keys create|list|revoke` manages API keys; `eval` scores retrieval
 // (deploy/local/eval.sh). A deployment runs migrate (and ingest) once before starting the API and the workers.
 // ProcessTerminationTimeout null: the generic host handles SIGTERM itself (the worker drains and hands runs back).
 return await WorkerCommandLine.Create(args).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
