@@ -209,7 +209,7 @@ public sealed class When_collections_are_configured
     [TestCase("""{"configurable":{"collections":["Bad Name"]}}""", "config.configurable.collections: The collection name 'Bad Name' is not valid")]
     public void Should_refuse_collections_that_are_not_a_list_of_names(string config, string error)
     {
-        var (_, assistantError) = AssistantConfig.Validate(JsonNode.Parse(config));
+        var (_, assistantError) = AssistantConfig.Validate(JsonNode.Parse(config), GraphToolset.BuiltIn);
         var (_, runError) = RunRequest.Parse(
             JsonNode.Parse($$"""{"assistant_id":"agent","config":{{config}}}""")!.AsObject(), stateless: false);
 
@@ -224,7 +224,7 @@ public sealed class When_collections_are_configured
     public void Should_accept_a_list_of_collection_names()
     {
         var (config, error) = AssistantConfig.Validate(
-            JsonNode.Parse("""{"configurable":{"collections":["postgresql-15","support_docs"]}}"""));
+            JsonNode.Parse("""{"configurable":{"collections":["postgresql-15","support_docs"]}}"""), GraphToolset.BuiltIn);
 
         using (Assert.EnterMultipleScope())
         {
