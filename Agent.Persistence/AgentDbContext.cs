@@ -88,6 +88,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     /// <summary>Gets the webhook outbox: one delivery per ended run with a webhook (filled by a trigger).</summary>
     public DbSet<WebhookOutboxEntry> WebhookDeliveries => Set<WebhookOutboxEntry>();
 
+    /// <summary>Gets the document collections.</summary>
+    public DbSet<DocumentCollection> DocumentCollections => Set<DocumentCollection>();
+
     /// <summary>Gets the ingested documents.</summary>
     public DbSet<Document> Documents => Set<Document>();
 

@@ -56,6 +56,12 @@ internal static class AgentGraphDescription
                     ["items"] = new JsonObject { ["type"] = "string", ["enum"] = Names(toolset.McpServers) },
                     ["description"] = "The MCP servers whose tools are offered to the model; default: all configured.",
                 },
+                ["collections"] = new JsonObject
+                {
+                    ["type"] = "array",
+                    ["items"] = new JsonObject { ["type"] = "string", ["pattern"] = "^[a-z0-9][a-z0-9._-]{0,63}$" },
+                    ["description"] = "The document collections search_documents and read_document read; default: the graph's (postgresql-15 for agent).",
+                },
             },
         },
         ["context_schema"] = new JsonObject { ["title"] = "Context", ["type"] = "object", ["properties"] = new JsonObject() },

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
+using Agent.Persistence.Documents;
 
 namespace Agent.Api.Assistants;
 
@@ -7,9 +8,10 @@ namespace Agent.Api.Assistants;
 /// Validates an assistant's <c>config</c>: what its runs use (the worker reads it at every run). Known keys are
 /// <c>recursion_limit</c> (the step budget of its runs unless a run sets its own, 1 to 1,000), <c>tags</c> (strings,
 /// stored) and <c>configurable</c>, whose <c>model</c> (string), <c>system_prompt</c> (string, at most 100,000
-/// characters), <c>tools</c> (names of the tools the graph's worker published, <see cref="GraphToolset"/>) and
-/// <c>mcp_servers</c> (names of the MCP servers its operator configured) the worker reads; other <c>configurable</c>
-/// keys are kept for the client, as LangGraph keeps them.
+/// characters), <c>tools</c> (names of the tools the graph's worker published, <see cref="GraphToolset"/>),
+/// <c>mcp_servers</c> (names of the MCP servers its operator configured) and <c>collections</c> (document collection
+/// names, <see cref="DocumentCollectionName"/>) the graphs read; other <c>configurable</c> keys are kept for the client,
+/// as LangGraph keeps them.
 /// </summary>
 internal static class AssistantConfig
 {
@@ -66,6 +68,37 @@ internal static class AssistantConfig
         return ((JsonObject)config.DeepClone(), null);
     }
 
+    /// <summary>
+    /// Checks <c>configurable.collections</c> (of an assistant's or a run's config): absent, or a list of valid document
+    /// collection names (<see cref="DocumentCollectionName"/>). Whether the collections hold documents is not checked:
+    /// one not ingested yet finds nothing.
+    /// </summary>
+    /// <param name="configurable">The <c>configurable</c> object.</param>
+    /// <returns>Null when valid, else a 422 detail naming the field.</returns>
+    public static string? CollectionsError(JsonObject configurable)
+    {
+        ArgumentNullException.ThrowIfNull(configurable);
+        if (!configurable.TryGetPropertyValue("collections", out var node) || node is null)
+        {
+            return null;
+        }
+
+        if (node is not JsonArray list || list.Any(c => c is not JsonValue value || !value.TryGetValue<string>(out _)))
+        {
+            return "config.configurable.collections must be a list of strings (document collection names).";
+        }
+
+        foreach (var name in list.Select(c => c!.GetValue<string>()))
+        {
+            if (DocumentCollectionName.Check(name) is { } error)
+            {
+                return $"config.configurable.collections: {Http.ApiRequest.Truncate(error)}";
+            }
+        }
+
+        return null;
+    }
+
     private static string? ValidateConfigurable(JsonNode? node, GraphToolset toolset)
     {
         if (node is null)
@@ -91,7 +124,8 @@ internal static class AssistantConfig
             return $"config.configurable.system_prompt is longer than {MaxSystemPromptLength} characters.";
         }
 
-        return ValidateNames(configurable, "tools", "tool", toolset.Tools)
+        return CollectionsError(configurable)
+            ?? ValidateNames(configurable, "tools", "tool", toolset.Tools)
             ?? ValidateNames(configurable, "mcp_servers", "MCP server", toolset.McpServers);
     }
 

@@ -134,6 +134,11 @@ internal sealed record RunRequest
             return (null, "config.configurable must be an object.");
         }
 
+        if (config?["configurable"] is JsonObject configurableObject && Assistants.AssistantConfig.CollectionsError(configurableObject) is { } collectionsError)
+        {
+            return (null, collectionsError);
+        }
+
         var (modes, modeError) = Streaming.StreamModes.Parse(body["stream_mode"]);
         if (modeError is not null)
         {

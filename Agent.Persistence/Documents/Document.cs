@@ -10,7 +10,13 @@ public sealed class Document
     /// <summary>Gets or sets the database-assigned id; the argument of <c>read_document</c>.</summary>
     public long DocumentId { get; set; }
 
-    /// <summary>Gets or sets the source's name, unique, e.g. the file name <c>sql-createindex.html</c>.</summary>
+    /// <summary>Gets or sets the collection the document belongs to, e.g. <c>postgresql-15</c>.</summary>
+    public required string Collection { get; set; }
+
+    /// <summary>
+    /// Gets or sets the source's name, unique within the collection: the file's path relative to the ingested directory,
+    /// with <c>/</c> separators, e.g. <c>sql-createindex.html</c> or <c>guides/setup.md</c>.
+    /// </summary>
     public required string Source { get; set; }
 
     /// <summary>Gets or sets the page title.</summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Agent.Persistence.Documents;
 using Agent.Tests.Infrastructure;
 using Agent.Worker.Ingestion;
 using Microsoft.EntityFrameworkCore;
@@ -160,13 +161,13 @@ public sealed class When_a_page_changes_between_ingests
     public async Task Should_replace_only_the_changed_page_and_keep_its_document_id()
     {
         var ingestor = new CorpusIngestor(database.DataSource, TimeProvider.System, NullLogger<CorpusIngestor>.Instance);
-        await ingestor.IngestAsync(directory.FullName, CancellationToken.None);
+        await ingestor.IngestAsync(DocumentCollectionName.Default, directory.FullName, CancellationToken.None);
         var before = await ReadChunksAsync();
 
         var changedPath = Path.Combine(directory.FullName, "sql-createindex.html");
         var html = await File.ReadAllTextAsync(changedPath);
         await File.WriteAllTextAsync(changedPath, html.Replace("constructs an index", "builds a zebra index", StringComparison.Ordinal));
-        var report = await ingestor.IngestAsync(directory.FullName, CancellationToken.None);
+        var report = await ingestor.IngestAsync(DocumentCollectionName.Default, directory.FullName, CancellationToken.None);
         var after = await ReadChunksAsync();
 
         using (Assert.EnterMultipleScope())

@@ -38,7 +38,7 @@ public sealed class When_a_docbook_page_is_cut_into_sections
         </body></html>
         """;
 
-    private HtmlPage page = null!;
+    private ParsedDocument page = null!;
 
     [OneTimeSetUp]
     public void Extract() => page = HtmlSectionExtractor.Extract(Html);
@@ -95,7 +95,7 @@ public sealed class When_a_section_is_longer_than_the_chunk_size
 
     private readonly string listing = string.Join("\n", Enumerable.Range(1, 60).Select(i => $"  line {i:00} of a long listing;"));
 
-    private HtmlPage page = null!;
+    private ParsedDocument page = null!;
 
     [OneTimeSetUp]
     public void Extract()
@@ -165,7 +165,7 @@ public sealed class When_a_page_holds_only_a_table_of_contents
 
         Assert.That(page.Sections, Is.EqualTo(new[]
         {
-            new HtmlSection("Chapter 70. GIN Indexes", "Table of Contents\n\n70.1. Introduction\n\n70.5. GIN Tips and Tricks"),
+            new DocumentSection("Chapter 70. GIN Indexes", "Table of Contents\n\n70.1. Introduction\n\n70.5. GIN Tips and Tricks"),
         }));
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Agent.Persistence.Documents;
 using Agent.Tests.Infrastructure;
 using Agent.Tests.Ingestion;
 using Agent.Worker.Embeddings;
@@ -69,7 +70,7 @@ public sealed class When_the_manual_is_searched_with_embeddings
     [Test]
     public async Task Should_find_truncate_by_meaning_for_the_fastest_way_to_empty_a_large_table()
     {
-        var nearest = await index.NearestAsync("the fastest way to empty a large table", 3, CancellationToken.None);
+        var nearest = await index.NearestAsync("the fastest way to empty a large table", 3, [DocumentCollectionName.Default], CancellationToken.None);
 
         await using var command = database.DataSource.CreateCommand(
             "SELECT d.source FROM agent.chunks c JOIN agent.documents d USING (document_id) WHERE c.chunk_id = ANY($1)");

@@ -42,6 +42,14 @@ internal sealed partial class ChunkEmbedder(
         ON CONFLICT (model, text_hash) DO NOTHING
         """;
 
+    // In the batch's own transaction: the collections holding these texts have new vectors, so workers' caches of
+    // them reload (ChunkVectorIndex compares versions).
+    private const string BumpVersionsSql = """
+        UPDATE agent.document_collections SET version = version + 1, updated_at = now()
+        WHERE name IN (SELECT d.collection FROM agent.chunks AS c JOIN agent.documents AS d ON d.document_id = c.document_id
+                       WHERE c.text_hash = ANY(@hashes))
+        """;
+
     private const string DeleteOrphansSql = """
         DELETE FROM agent.chunk_embeddings AS e
         WHERE e.model = @model AND NOT EXISTS (SELECT 1 FROM agent.chunks AS c WHERE c.text_hash = e.text_hash)
@@ -110,12 +118,19 @@ internal sealed partial class ChunkEmbedder(
             embeddings[i].Vector.Span.CopyTo(flat.AsSpan(i * dims, dims));
         }
 
-        await using var insert = dataSource.CreateCommand(InsertSql);
+        var hashes = batch.Select(m => m.TextHash).ToArray();
+        await using var batchCommand = dataSource.CreateBatch();
+        var insert = new NpgsqlBatchCommand(InsertSql);
         insert.Parameters.Add(new NpgsqlParameter<string>("model", ModelId));
         insert.Parameters.Add(new NpgsqlParameter<float[]>("vectors", flat));
         insert.Parameters.Add(new NpgsqlParameter<int>("dims", dims));
-        insert.Parameters.Add(new NpgsqlParameter<string[]>("hashes", batch.Select(m => m.TextHash).ToArray()));
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        insert.Parameters.Add(new NpgsqlParameter<string[]>("hashes", hashes));
+        var bump = new NpgsqlBatchCommand(BumpVersionsSql);
+        bump.Parameters.Add(new NpgsqlParameter<string[]>("hashes", hashes));
+        batchCommand.BatchCommands.Add(insert);
+        batchCommand.BatchCommands.Add(bump);
+        // A batch without an explicit transaction runs as one implicit transaction: the vectors and the bump together.
+        await batchCommand.ExecuteNonQueryAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded {Count} chunk texts with {Model} in {ElapsedMs} ms")]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -6,17 +7,20 @@ using Npgsql;
 namespace Agent.Worker.Embeddings;
 
 /// <summary>
-/// The chunks' vectors of the configured model, cached in the worker's memory, and an exact similarity scan over
-/// them: the vector half of hybrid search. PostgreSQL keeps the vectors (<c>agent.chunk_embeddings</c>, a plain
-/// <c>real[]</c>: Debian 12 ships no pgvector); the scan is a SIMD dot product per chunk, under a millisecond for the
-/// whole manual (about 10,000 chunks × 384 floats = 15 MB).
+/// The chunks' vectors of the configured model, cached in the worker's memory one document collection at a time, and
+/// an exact similarity scan over the collections a search is scoped to: the vector half of hybrid search. PostgreSQL
+/// keeps the vectors (<c>agent.chunk_embeddings</c>, a plain <c>real[]</c>: Debian 12 ships no pgvector); the scan is
+/// a SIMD dot product per chunk, under a millisecond for the whole manual (about 10,000 chunks × 384 floats = 15 MB).
 /// </summary>
 /// <remarks>
-/// The first search loads the cache. After that a search uses the cache it has, and at most every
-/// <see cref="RecheckInterval"/> starts a background check of whether the vectors changed (their count and the
-/// newest ingest), reloading when they did: a search never waits for a reload, and a re-ingest shows up within
-/// seconds. One cache per process, shared by every run slot. The shape leaves room for a collection name (one cache
-/// per collection) when collections come.
+/// A collection's first search loads its cache, stamped with the collection's version
+/// (<c>agent.document_collections.version</c>, which every ingest transaction and every batch of new vectors raises).
+/// After that a search uses the cache it has, and at most every <see cref="RecheckInterval"/> starts a background
+/// check of the cached collections' versions, reloading each collection whose version moved: a search never waits
+/// for a reload, a re-ingest (while workers run) shows up within seconds, and the other collections are not reloaded.
+/// A version is read before its vectors, so a change committed in between only causes one more reload. A stale
+/// cache never leaks a chunk that was deleted meanwhile: search joins the ids it returns with the chunks that exist.
+/// One cache per process, shared by every run slot.
 /// </remarks>
 /// <param name="dataSource">The agent database.</param>
 /// <param name="generator">Embeds the question.</param>
@@ -31,64 +35,83 @@ internal sealed partial class ChunkVectorIndex(
     /// <summary>How stale the cache may get before a search starts a background check: 2 seconds.</summary>
     public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(2);
 
-    private const string StampSql = """
-        SELECT (SELECT count(*) FROM agent.chunk_embeddings WHERE model = @model)::text || '/'
-            || (SELECT count(*) FROM agent.chunks)::text || '/'
-            || coalesce((SELECT max(ingested_at) FROM agent.documents)::text, '')
-        """;
+    private const string VersionsSql = "SELECT name, version FROM agent.document_collections WHERE name = ANY(@names)";
 
     private const string LoadSql = """
         SELECT c.chunk_id, e.embedding
-        FROM agent.chunks AS c
+        FROM agent.documents AS d
+        JOIN agent.chunks AS c ON c.document_id = d.document_id
         JOIN agent.chunk_embeddings AS e ON e.model = @model AND e.text_hash = c.text_hash
+        WHERE d.collection = @collection
         ORDER BY c.chunk_id
         """;
 
+    // A collection that does not exist (yet) is cached empty under this version, so it costs no load per search.
+    private const long Missing = -1;
+
     private readonly SemaphoreSlim loadLock = new(1, 1);
-    private Snapshot? snapshot;
+    private readonly ConcurrentDictionary<string, Snapshot> snapshots = new(StringComparer.Ordinal);
     private long lastCheck;
     private int checking;
+    private long loads;
 
     /// <summary>Gets the model id the vectors are stored under.</summary>
     public string ModelId { get; } = EmbeddingModel.IdOf(generator);
 
     /// <summary>
-    /// The chunks most similar to a question, most similar first (exact: every chunk is scored). The question is
-    /// embedded only when some chunk has a vector, so a corpus ingested without embeddings costs no model call.
+    /// The chunks of the given collections most similar to a question, most similar first (exact: every chunk of those
+    /// collections is scored). The question is embedded only when some chunk has a vector, so a corpus ingested
+    /// without embeddings costs no model call.
     /// </summary>
     /// <param name="question">The question.</param>
     /// <param name="count">How many to return.</param>
-    /// <param name="cancellationToken">Cancels the embedding and the first load.</param>
-    /// <returns>Chunk ids and cosine similarities; empty when no chunk has a vector.</returns>
-    public async Task<IReadOnlyList<(long ChunkId, float Similarity)>> NearestAsync(string question, int count, CancellationToken cancellationToken)
+    /// <param name="collections">The collections to search; chunks of others are never returned.</param>
+    /// <param name="cancellationToken">Cancels the embedding and a first load.</param>
+    /// <returns>Chunk ids and cosine similarities; empty when no chunk of those collections has a vector.</returns>
+    public async Task<IReadOnlyList<(long ChunkId, float Similarity)>> NearestAsync(
+        string question, int count, IReadOnlyCollection<string> collections, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(question);
-        var current = await CurrentAsync(cancellationToken);
-        if (current.ChunkIds.Length == 0)
+        ArgumentNullException.ThrowIfNull(collections);
+        var current = new List<Snapshot>(collections.Count);
+        foreach (var collection in collections.Distinct(StringComparer.Ordinal))
+        {
+            var snapshot = await CurrentAsync(collection, cancellationToken);
+            if (snapshot.ChunkIds.Length > 0)
+            {
+                current.Add(snapshot);
+            }
+        }
+
+        if (current.Count == 0)
         {
             return [];
         }
 
         var embeddings = await generator.GenerateAsync([question], cancellationToken: cancellationToken);
         var query = embeddings[0].Vector.Span;
-        if (query.Length != current.Dimensions)
-        {
-            return [];
-        }
 
         // A bounded min-heap of the best so far: O(n log count) with count small.
         var best = new PriorityQueue<long, float>(count + 1);
-        var vectors = current.Vectors.AsSpan();
-        for (var i = 0; i < current.ChunkIds.Length; i++)
+        foreach (var snapshot in current)
         {
-            var similarity = VectorMath.Similarity(query, vectors.Slice(i * current.Dimensions, current.Dimensions));
-            if (best.Count < count)
+            if (query.Length != snapshot.Dimensions)
             {
-                best.Enqueue(current.ChunkIds[i], similarity);
+                continue;
             }
-            else if (best.TryPeek(out _, out var worst) && similarity > worst)
+
+            var vectors = snapshot.Vectors.AsSpan();
+            for (var i = 0; i < snapshot.ChunkIds.Length; i++)
             {
-                best.EnqueueDequeue(current.ChunkIds[i], similarity);
+                var similarity = VectorMath.Similarity(query, vectors.Slice(i * snapshot.Dimensions, snapshot.Dimensions));
+                if (best.Count < count)
+                {
+                    best.Enqueue(snapshot.ChunkIds[i], similarity);
+                }
+                else if (best.TryPeek(out _, out var worst) && similarity > worst)
+                {
+                    best.EnqueueDequeue(snapshot.ChunkIds[i], similarity);
+                }
             }
         }
 
@@ -102,21 +125,23 @@ internal sealed partial class ChunkVectorIndex(
         return result;
     }
 
+    /// <summary>Gets how many collection loads this cache has made (tests check that an unchanged collection is not reloaded).</summary>
+    internal long Loads => Interlocked.Read(ref loads);
+
     /// <inheritdoc />
     public void Dispose() => loadLock.Dispose();
 
-    /// <summary>Drops the cache: the next search loads it again (after an ingest in this process).</summary>
-    public void Invalidate() => Volatile.Write(ref snapshot, null);
+    /// <summary>Drops the cache: the next search of each collection loads it again (after an ingest in this process).</summary>
+    public void Invalidate() => snapshots.Clear();
 
-    private async Task<Snapshot> CurrentAsync(CancellationToken cancellationToken)
+    private async Task<Snapshot> CurrentAsync(string collection, CancellationToken cancellationToken)
     {
-        var current = Volatile.Read(ref snapshot);
-        if (current is null)
+        if (!snapshots.TryGetValue(collection, out var current))
         {
             await loadLock.WaitAsync(cancellationToken);
             try
             {
-                current = Volatile.Read(ref snapshot) ?? await LoadAsync(cancellationToken);
+                current = snapshots.TryGetValue(collection, out var loaded) ? loaded : await LoadAsync(collection, cancellationToken);
             }
             finally
             {
@@ -126,32 +151,48 @@ internal sealed partial class ChunkVectorIndex(
         else if (timeProvider.GetElapsedTime(Volatile.Read(ref lastCheck)) > RecheckInterval
                  && Interlocked.CompareExchange(ref checking, 1, 0) == 0)
         {
-            _ = Task.Run(() => RecheckAsync(current), CancellationToken.None);
+            _ = Task.Run(RecheckInBackgroundAsync, CancellationToken.None);
         }
 
         return current;
     }
 
-    private async Task RecheckAsync(Snapshot current)
+    /// <summary>
+    /// Compares the cached collections' versions with the database's and reloads each collection whose version moved
+    /// (what a search starts in the background every <see cref="RecheckInterval"/>).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    /// <returns>A task that completes when the changed collections are reloaded.</returns>
+    internal async Task RecheckAsync(CancellationToken cancellationToken)
+    {
+        var cached = snapshots.ToArray();
+        var versions = await ReadVersionsAsync([.. cached.Select(c => c.Key)], cancellationToken);
+        foreach (var (collection, snapshot) in cached)
+        {
+            if (versions.GetValueOrDefault(collection, Missing) == snapshot.Version)
+            {
+                continue;
+            }
+
+            await loadLock.WaitAsync(cancellationToken);
+            try
+            {
+                await LoadAsync(collection, cancellationToken);
+            }
+            finally
+            {
+                loadLock.Release();
+            }
+        }
+
+        Volatile.Write(ref lastCheck, timeProvider.GetTimestamp());
+    }
+
+    private async Task RecheckInBackgroundAsync()
     {
         try
         {
-            if (await ReadStampAsync(CancellationToken.None) != current.Stamp)
-            {
-                await loadLock.WaitAsync();
-                try
-                {
-                    await LoadAsync(CancellationToken.None);
-                }
-                finally
-                {
-                    loadLock.Release();
-                }
-            }
-            else
-            {
-                Volatile.Write(ref lastCheck, timeProvider.GetTimestamp());
-            }
+            await RecheckAsync(CancellationToken.None);
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
         {
@@ -164,23 +205,32 @@ internal sealed partial class ChunkVectorIndex(
         }
     }
 
-    private async Task<string> ReadStampAsync(CancellationToken cancellationToken)
+    private async Task<Dictionary<string, long>> ReadVersionsAsync(string[] collections, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(StampSql);
-        command.Parameters.Add(new NpgsqlParameter<string>("model", ModelId));
-        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var command = dataSource.CreateCommand(VersionsSql);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("names", collections));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return versions;
     }
 
-    private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
+    private async Task<Snapshot> LoadAsync(string collection, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var stamp = await ReadStampAsync(cancellationToken);
+        var version = (await ReadVersionsAsync([collection], cancellationToken)).GetValueOrDefault(collection, Missing);
         var ids = new List<long>();
         var vectors = new List<float>();
         var dimensions = 0;
-        await using (var command = dataSource.CreateCommand(LoadSql))
+        if (version != Missing)
         {
+            await using var command = dataSource.CreateCommand(LoadSql);
             command.Parameters.Add(new NpgsqlParameter<string>("model", ModelId));
+            command.Parameters.Add(new NpgsqlParameter<string>("collection", collection));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -198,19 +248,22 @@ internal sealed partial class ChunkVectorIndex(
             }
         }
 
-        var loaded = new Snapshot(stamp, [.. ids], [.. vectors], dimensions);
-        Volatile.Write(ref snapshot, loaded);
+        var loaded = new Snapshot(version, [.. ids], [.. vectors], dimensions);
+        snapshots[collection] = loaded;
+        Interlocked.Increment(ref loads);
         Volatile.Write(ref lastCheck, timeProvider.GetTimestamp());
-        LogLoaded(ids.Count, ModelId, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+
+        LogLoaded(ids.Count, collection, version, ModelId, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return loaded;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} chunk vectors of {Model} in {ElapsedMs} ms")]
-    private partial void LogLoaded(int count, string model, long elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Loaded {Count} chunk vectors of collection {Collection} (version {Version}) for {Model} in {ElapsedMs} ms")]
+    private partial void LogLoaded(int count, string collection, long version, string model, long elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the chunk vectors for changes failed; the cached ones stay")]
     private partial void LogRecheckFailed(Exception exception);
 
-    /// <summary>One consistent load: chunk ids and their vectors, contiguous (row i at i × dimensions).</summary>
-    private sealed record Snapshot(string Stamp, long[] ChunkIds, float[] Vectors, int Dimensions);
+    /// <summary>One consistent load of a collection: its version, chunk ids and their vectors, contiguous (row i at i × dimensions).</summary>
+    private sealed record Snapshot(long Version, long[] ChunkIds, float[] Vectors, int Dimensions);
 }

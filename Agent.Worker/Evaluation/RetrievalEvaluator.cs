@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Agent.Persistence.Documents;
 using Agent.Worker.Graphs;
 using Agent.Worker.Tools;
 
@@ -34,6 +35,9 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
     /// <summary>The most model calls per question before the agent is cut off (each tool round is one more).</summary>
     public const int MaxModelCalls = 6;
 
+    /// <summary>The collections searched: the manual's, as the built-in <c>agent</c> graph's runs search it.</summary>
+    private static readonly IReadOnlyList<string> Scope = [DocumentCollectionName.Default];
+
     /// <summary>Scores one question.</summary>
     /// <param name="question">The question.</param>
     /// <param name="cancellationToken">Cancels the work.</param>
@@ -42,7 +46,7 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
     {
         var arguments = JsonSerializer.SerializeToElement(new { query = question.Text, k = 5 });
         var started = Stopwatch.GetTimestamp();
-        var json = await search.InvokeAsync(arguments, new ToolInvocation(Guid.NewGuid(), 0, "eval"), cancellationToken);
+        var json = await search.InvokeAsync(arguments, new ToolInvocation(Guid.NewGuid(), 0, "eval") { Collections = Scope }, cancellationToken);
         var searchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var sources = JsonNode.Parse(json)!["results"]!.AsArray().Select(r => r!["source"]!.GetValue<string>()).ToList();
         var cited = agent is null ? [] : await AskAsync(agent, question.Text, cancellationToken);
@@ -77,7 +81,7 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
         {
             if (RetrievalAgent.NextNode(messages) == AgentNode.Tools)
             {
-                var (results, _) = await agent.RunToolsAsync((JsonObject)messages[^1]!, runId, step, null, cancellationToken);
+                var (results, _) = await agent.RunToolsAsync((JsonObject)messages[^1]!, runId, step, null, Scope, guard: null, cancellationToken);
                 foreach (var result in results)
                 {
                     messages.Add(result!.DeepClone());

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Persistence.Documents;
 
 namespace Agent.Worker.Graphs;
 
@@ -19,6 +20,7 @@ public sealed class AgentGraphBuilder
     private readonly Dictionary<string, Func<AgentGraphState, AgentNodeContext, Task<AgentStateUpdate>>> nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<JsonNode?, JsonNode?, JsonNode?>?> channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AgentGraphEdge> edges = new(StringComparer.Ordinal);
+    private readonly List<string> defaultCollections = [];
 
     internal AgentGraphBuilder(string name)
     {
@@ -34,6 +36,39 @@ public sealed class AgentGraphBuilder
     /// <c>recursion_limit</c> (default 25); when set, the smaller of the two applies.
     /// </summary>
     public int? RecursionLimit { get; set; }
+
+    /// <summary>
+    /// Gets the document collections the graph's runs search and read (<c>search_documents</c>, <c>read_document</c>)
+    /// when neither the run's nor its assistant's <c>config.configurable.collections</c> names any. Default is empty:
+    /// the tools then find nothing. The built-in <c>agent</c> graph's is <c>["postgresql-15"]</c>.
+    /// </summary>
+    public IReadOnlyList<string> DefaultCollections => defaultCollections;
+
+    /// <summary>
+    /// Declares the document collections the graph's runs read by default (filled with <c>ingest --collection NAME</c>);
+    /// an assistant's <c>config.configurable.collections</c> replaces them. Calling it again adds to them.
+    /// </summary>
+    /// <param name="collections">The collection names, e.g. <c>"support-docs"</c>.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="InvalidOperationException">A name is not a valid collection name (<see cref="DocumentCollectionName"/>).</exception>
+    public AgentGraphBuilder UseCollections(params string[] collections)
+    {
+        ArgumentNullException.ThrowIfNull(collections);
+        foreach (var collection in collections)
+        {
+            if (DocumentCollectionName.Check(collection) is { } error)
+            {
+                throw new InvalidOperationException($"Graph '{Name}': {error}");
+            }
+
+            if (!defaultCollections.Contains(collection, StringComparer.Ordinal))
+            {
+                defaultCollections.Add(collection);
+            }
+        }
+
+        return this;
+    }
 
     /// <summary>Declares a channel other than <c>messages</c>.</summary>
     /// <param name="name">The channel name.</param>
@@ -140,7 +175,7 @@ public sealed class AgentGraphBuilder
             }
         }
 
-        return new CompiledAgentGraph(Name, RecursionLimit, new(nodes), new(channels), new(edges));
+        return new CompiledAgentGraph(Name, RecursionLimit, new(nodes), new(channels), new(edges), [.. defaultCollections]);
     }
 
     private AgentGraphBuilder AddOutgoing(string from, AgentGraphEdge edge)

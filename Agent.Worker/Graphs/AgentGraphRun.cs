@@ -28,7 +28,7 @@ internal sealed class AgentGraphRun(CompiledAgentGraph graph, AgentNodeServices 
     /// <inheritdoc />
     public async Task<NodeResult> RunNodeAsync(string node, RunState state, CancellationToken cancellationToken)
     {
-        var context = new AgentNodeContext(services, state, node, cancellationToken);
+        var context = new AgentNodeContext(services, state, node, graph.DefaultCollections, cancellationToken);
         AgentStateUpdate update;
         try
         {

@@ -24,11 +24,13 @@ public sealed class AgentNodeContext
     private readonly AgentNodeServices services;
     private readonly RunState state;
 
-    internal AgentNodeContext(AgentNodeServices services, RunState state, string node, CancellationToken cancellationToken)
+    internal AgentNodeContext(
+        AgentNodeServices services, RunState state, string node, IReadOnlyList<string> defaultCollections, CancellationToken cancellationToken)
     {
         this.services = services;
         this.state = state;
         Node = node;
+        Collections = state.Settings.Collections ?? defaultCollections;
         CancellationToken = cancellationToken;
     }
 
@@ -46,6 +48,13 @@ public sealed class AgentNodeContext
 
     /// <summary>Gets the run's token: cancelled on a cancel request, the run's deadline, worker shutdown or a lost lease.</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>
+    /// Gets the document collections this run's <c>search_documents</c> and <c>read_document</c> read: the run's
+    /// <c>config.configurable.collections</c> (else its assistant's), else the graph's
+    /// <see cref="AgentGraphBuilder.DefaultCollections"/>. Empty when neither names any (the tools then find nothing).
+    /// </summary>
+    public IReadOnlyList<string> Collections { get; }
 
     /// <summary>Gets the run's service scope (resolve the deployer's own services here).</summary>
     public IServiceProvider Services => services.Services;
@@ -185,8 +194,8 @@ public sealed class AgentNodeContext
         }
 
         var (results, calls) = await services.Agent.RunToolsAsync(
-            last, RunId, Step, services.Agent.AllowedTools(state.Settings.Tools, state.Settings.McpServers), services.Retries.CallToolAsync,
-            CancellationToken);
+            last, RunId, Step, services.Agent.AllowedTools(state.Settings.Tools, state.Settings.McpServers), Collections,
+            services.Retries.CallToolAsync, CancellationToken);
         ToolCalls = calls;
         var update = new AgentStateUpdate();
         foreach (var result in results.ToList())

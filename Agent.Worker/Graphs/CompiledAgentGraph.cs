@@ -11,12 +11,14 @@ namespace Agent.Worker.Graphs;
 /// <param name="Nodes">The nodes by name.</param>
 /// <param name="Channels">The declared channels (other than <c>messages</c>) and their reducers (null: last value).</param>
 /// <param name="Edges">Each node's outgoing edge, <c>__start__</c>'s included.</param>
+/// <param name="DefaultCollections">The document collections runs read when their config names none.</param>
 internal sealed record CompiledAgentGraph(
     string Name,
     int? RecursionLimit,
     Dictionary<string, Func<AgentGraphState, AgentNodeContext, Task<AgentStateUpdate>>> Nodes,
     Dictionary<string, Func<JsonNode?, JsonNode?, JsonNode?>?> Channels,
-    Dictionary<string, AgentGraphEdge> Edges)
+    Dictionary<string, AgentGraphEdge> Edges,
+    IReadOnlyList<string> DefaultCollections)
 {
     /// <summary>Chooses the node after <paramref name="lastNode"/>.</summary>
     /// <param name="lastNode">The node whose step was committed last (<c>__start__</c> for the input).</param>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Agent.Persistence.Graphs;
+using Agent.Worker.Tools;
 using Agent.Worker.Tools.Mcp;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,12 +17,12 @@ namespace Agent.Worker.Graphs;
 /// changed), the graphs are published again.
 /// </summary>
 /// <param name="graphs">The registered graphs.</param>
-/// <param name="agent">The tool runner, which knows every tool offered.</param>
+/// <param name="tools">The registered (C#) tools.</param>
 /// <param name="mcpServers">The MCP tool servers.</param>
 /// <param name="scopes">Creates the database scope.</param>
 /// <param name="logger">The logger.</param>
 internal sealed partial class GraphCatalogPublisher(
-    IEnumerable<CompiledAgentGraph> graphs, RetrievalAgent agent, McpToolServers mcpServers, IServiceScopeFactory scopes,
+    IEnumerable<CompiledAgentGraph> graphs, IEnumerable<IAgentTool> tools, McpToolServers mcpServers, IServiceScopeFactory scopes,
     ILogger<GraphCatalogPublisher> logger) : IHostedService, IDisposable
 {
     private readonly SemaphoreSlim publishing = new(1, 1);
@@ -61,19 +62,20 @@ internal sealed partial class GraphCatalogPublisher(
             await publishing.WaitAsync(cancellationToken);
             try
             {
-                var tools = JsonSerializer.Serialize(agent.ToolNames);
+                // The names the model is offered (RetrievalAgent): the C# tools, then the MCP tools (none share a name).
+                var names = JsonSerializer.Serialize(tools.Select(t => t.Name).Concat(mcpServers.Tools.Select(t => t.Name)));
                 var servers = JsonSerializer.Serialize(mcpServers.ServerNames);
                 await using var scope = scopes.CreateAsyncScope();
                 var store = scope.ServiceProvider.GetRequiredService<DeployedGraphStore>();
                 foreach (var graph in latest)
                 {
                     var described = AgentGraphDescriber.Describe(graph);
-                    described.Tools = tools;
+                    described.Tools = names;
                     described.McpServers = servers;
                     await store.PublishAsync(described, cancellationToken);
                 }
 
-                LogPublished(logger, latest.Count, string.Join(", ", latest.Select(g => g.Name)), tools);
+                LogPublished(logger, latest.Count, string.Join(", ", latest.Select(g => g.Name)), names);
             }
             finally
             {

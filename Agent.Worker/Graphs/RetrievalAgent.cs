@@ -28,9 +28,6 @@ internal sealed class RetrievalAgent(
 
     private readonly Dictionary<string, IAgentTool> toolsByName = tools.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
-    /// <summary>Gets the names of every tool offered now: the C# tools, then the MCP servers' tools.</summary>
-    public IReadOnlyList<string> ToolNames => [.. AllTools.Select(t => t.Name)];
-
     private IEnumerable<IAgentTool> AllTools => mcpServers is null ? toolsByName.Values : toolsByName.Values.Concat(mcpServers.Tools);
 
     /// <summary>
@@ -49,7 +46,7 @@ internal sealed class RetrievalAgent(
         }
 
         return toolsByName.Keys
-            .Concat(mcpServers.Tools.Where(t => servers.Contains(t.Server)).Select(t => t.Name))
+            .Concat(mcpServers.ToolNames(servers))
             .Where(name => tools is null || tools.Contains(name))
             .ToHashSet(StringComparer.Ordinal);
     }
@@ -142,7 +139,7 @@ internal sealed class RetrievalAgent(
     /// <returns>One <c>tool</c> message per call, in call order, and each call's latency in ms.</returns>
     public Task<(JsonArray Messages, JsonArray Calls)> RunToolsAsync(
         JsonObject aiMessage, Guid runId, int step, IReadOnlyCollection<string>? allowedTools, CancellationToken cancellationToken) =>
-        RunToolsAsync(aiMessage, runId, step, allowedTools, guard: null, cancellationToken);
+        RunToolsAsync(aiMessage, runId, step, allowedTools, collections: null, guard: null, cancellationToken);
 
     /// <summary>
     /// Runs every tool call of the last <c>ai</c> message, each through <paramref name="guard"/> (the run executor's
@@ -153,6 +150,7 @@ internal sealed class RetrievalAgent(
     /// <param name="runId">The run.</param>
     /// <param name="step">The step index, part of each call's idempotency key.</param>
     /// <param name="allowedTools">The tools the model was offered, or null for all; a call of another is an error result.</param>
+    /// <param name="collections">The document collections the run may read (<see cref="ToolInvocation.Collections"/>), or null for all.</param>
     /// <param name="guard">Runs one tool call (given a token), or null to call the tool directly.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
     /// <returns>One <c>tool</c> message per call, in call order, and each call's latency in ms.</returns>
@@ -161,6 +159,7 @@ internal sealed class RetrievalAgent(
         Guid runId,
         int step,
         IReadOnlyCollection<string>? allowedTools,
+        IReadOnlyList<string>? collections,
         Func<Func<CancellationToken, Task<string>>, CancellationToken, Task<string>>? guard,
         CancellationToken cancellationToken)
     {
@@ -191,7 +190,7 @@ internal sealed class RetrievalAgent(
                         throw new ToolArgumentException(invalid);
                     }
 
-                    var invocation = new ToolInvocation(runId, step, id);
+                    var invocation = new ToolInvocation(runId, step, id) { Collections = collections };
                     content = guard is null
                         ? await tool.InvokeAsync(json, invocation, cancellationToken)
                         : await guard(token => tool.InvokeAsync(json, invocation, token), cancellationToken);

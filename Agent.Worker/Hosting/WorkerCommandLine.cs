@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Agent.Persistence;
+using Agent.Persistence.Documents;
 using Agent.Telemetry.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,7 +9,7 @@ namespace Agent.Worker.Hosting;
 
 /// <summary>
 /// The worker's command line (System.CommandLine): <c>run</c> (the default) executes runs; <c>migrate</c> brings the
-/// database up to date; <c>ingest [--path DIR]</c> loads the corpus; <c>keys create|list|revoke</c> manages API keys;
+/// database up to date; <c>ingest [--collection NAME] [--path DIR]</c> loads a document collection (the manual by default); <c>keys create|list|revoke</c> manages API keys;
 /// <c>eval</c> scores retrieval on the question set. A deployment runs migrate (and ingest) once before starting the API and the workers.
 /// </summary>
 internal static class WorkerCommandLine
@@ -41,11 +42,24 @@ internal static class WorkerCommandLine
 
         var path = new Option<string>("--path")
         {
-            Description = "The corpus directory (HTML pages).",
+            Description = "The directory to ingest, recursively: .html/.htm, .md/.markdown, .txt/.text and .pdf files. " +
+                          "Default: the PostgreSQL manual's pages.",
             DefaultValueFactory = _ => WorkerCommands.DefaultCorpusPath,
         };
-        var ingest = new Command("ingest", "Ingests the PostgreSQL manual (or --path DIR); ingesting again changes nothing.") { path };
-        ingest.SetAction((parse, _) => WorkerCommands.IngestAsync(Builder(), parse.GetValue(path)!));
+        var collection = new Option<string>("--collection")
+        {
+            Description = "The document collection to fill (lowercase letters, digits, '.', '_', '-'). Default: postgresql-15.",
+            DefaultValueFactory = _ => DocumentCollectionName.Default,
+        };
+        var ingest = new Command(
+            "ingest",
+            "Ingests a directory into a document collection (default: the PostgreSQL manual into postgresql-15): " +
+            "new and changed files are read, unchanged ones skipped, files gone from the directory removed.")
+        {
+            collection,
+            path,
+        };
+        ingest.SetAction((parse, _) => WorkerCommands.IngestAsync(Builder(), parse.GetValue(collection)!, parse.GetValue(path)!));
 
         // eval parses its own options (EvalCommand documents them), so unmatched tokens are passed through to it.
         var eval = new Command("eval", "Scores retrieval and the agent on the question set (deploy/local/eval.sh).")

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Agent.Persistence.Documents;
 using Agent.Worker.Embeddings;
 using Agent.Worker.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,26 +21,45 @@ internal static class WorkerCommands
     /// <summary>The manual's location in Debian's <c>postgresql-doc-15</c> package.</summary>
     public const string DefaultCorpusPath = "/usr/share/doc/postgresql-doc-15/html";
 
-    /// <summary>Ingests the corpus at <paramref name="path"/> (<c>--path</c>, default <see cref="DefaultCorpusPath"/>); ingesting again changes nothing.</summary>
+    /// <summary>The most file names printed per kind of change (added, updated, removed, unreadable): 20.</summary>
+    public const int MaxListedFiles = 20;
+
+    /// <summary>
+    /// Ingests the directory <paramref name="path"/> (<c>--path</c>, default <see cref="DefaultCorpusPath"/>) into the
+    /// collection <paramref name="collection"/> (<c>--collection</c>, default <c>postgresql-15</c>), then embeds the
+    /// new chunk texts, printing which files were added, updated and removed; ingesting again changes nothing.
+    /// </summary>
     /// <param name="builder">The host builder.</param>
-    /// <param name="path">The corpus directory.</param>
-    /// <returns>The process exit code: 0 on success, 1 when the corpus directory is missing.</returns>
-    public static async Task<int> IngestAsync(HostApplicationBuilder builder, string path)
+    /// <param name="collection">The collection name.</param>
+    /// <param name="path">The directory.</param>
+    /// <returns>The process exit code: 0 on success, 1 when the directory is missing or the collection name is not valid.</returns>
+    public static async Task<int> IngestAsync(HostApplicationBuilder builder, string collection, string path)
     {
+        if (DocumentCollectionName.Check(collection) is { } invalid)
+        {
+            await Console.Error.WriteLineAsync($"ingest: {invalid}");
+            return 1;
+        }
+
         if (!Directory.Exists(path))
         {
-            await Console.Error.WriteLineAsync(
-                $"ingest: {path} does not exist. Install Debian's postgresql-doc-15 or pass --path DIR.");
+            await Console.Error.WriteLineAsync(path == DefaultCorpusPath
+                ? $"ingest: {path} does not exist. Install Debian's postgresql-doc-15 or pass --path DIR."
+                : $"ingest: {path} does not exist.");
             return 1;
         }
 
         builder.Services.AddCorpusIngestion();
         builder.Services.AddEmbeddings(builder.Configuration);
         using var host = builder.Build();
-        var report = await host.Services.GetRequiredService<CorpusIngestor>().IngestAsync(path, CancellationToken.None);
+        var report = await host.Services.GetRequiredService<CorpusIngestor>().IngestAsync(collection, path, CancellationToken.None);
         await Console.Out.WriteLineAsync(
-            $"ingest: {report.FilesSeen} files, {report.Ingested} ingested, {report.Unchanged} unchanged, " +
-            $"{report.ChunksWritten} chunks written in {report.ElapsedMs} ms.");
+            $"ingest: collection {report.Collection}: {report.FilesSeen} files, {report.Added.Count} added, {report.Updated.Count} updated, " +
+            $"{report.Removed.Count} removed, {report.Unchanged} unchanged, {report.ChunksWritten} chunks written in {report.ElapsedMs} ms.");
+        await ListAsync("added", report.Added);
+        await ListAsync("updated", report.Updated);
+        await ListAsync("removed", report.Removed);
+        await ListAsync("unreadable", [.. report.Failed.Select(f => $"{f.Source} ({f.Reason})")]);
 
         if (host.Services.GetService<ChunkEmbedder>() is { } embedder)
         {
@@ -62,5 +82,18 @@ internal static class WorkerCommands
         }
 
         return 0;
+    }
+
+    private static async Task ListAsync(string change, IReadOnlyList<string> sources)
+    {
+        foreach (var source in sources.Take(MaxListedFiles))
+        {
+            await Console.Out.WriteLineAsync($"ingest: {change} {source}");
+        }
+
+        if (sources.Count > MaxListedFiles)
+        {
+            await Console.Out.WriteLineAsync($"ingest: ... and {sources.Count - MaxListedFiles} more {change}");
+        }
     }
 }

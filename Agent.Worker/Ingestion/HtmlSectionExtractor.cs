@@ -20,7 +20,7 @@ namespace Agent.Worker.Ingestion;
 internal static class HtmlSectionExtractor
 {
     /// <summary>The default size (characters) above which a section is split at a paragraph boundary.</summary>
-    public const int DefaultMaxChunkChars = 2000;
+    public const int DefaultMaxChunkChars = SectionCutter.DefaultMaxChunkChars;
 
     private const string Bullet = "- ";
 
@@ -49,16 +49,16 @@ internal static class HtmlSectionExtractor
     /// </param>
     /// <returns>The page's title and its non-empty sections in document order.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxChunkChars"/> is below 100.</exception>
-    public static HtmlPage Extract(string html, int maxChunkChars = DefaultMaxChunkChars)
+    public static ParsedDocument Extract(string html, int maxChunkChars = DefaultMaxChunkChars)
     {
         ArgumentNullException.ThrowIfNull(html);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChunkChars, 100);
 
         using var document = new HtmlParser().ParseDocument(html);
-        var title = Collapse(document.Title ?? string.Empty);
+        var title = SectionCutter.Collapse(document.Title ?? string.Empty);
         if (document.Body is not { } body)
         {
-            return new HtmlPage(title, []);
+            return new ParsedDocument(title, []);
         }
 
         var builder = new SectionBuilder(title, maxChunkChars, keepTableOfContents: false);
@@ -71,31 +71,7 @@ internal static class HtmlSectionExtractor
             sections = builder.Finish();
         }
 
-        return new HtmlPage(title, sections);
-    }
-
-    private static string Collapse(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        var space = false;
-        foreach (var c in text)
-        {
-            if (char.IsWhiteSpace(c))
-            {
-                space = builder.Length > 0;
-                continue;
-            }
-
-            if (space)
-            {
-                builder.Append(' ');
-                space = false;
-            }
-
-            builder.Append(c);
-        }
-
-        return builder.ToString();
+        return new ParsedDocument(title, sections);
     }
 
     private static bool IsChrome(IElement element, bool keepTableOfContents)
@@ -140,7 +116,7 @@ internal static class HtmlSectionExtractor
 
     private sealed class SectionBuilder(string title, int maxChunkChars, bool keepTableOfContents)
     {
-        private readonly List<HtmlSection> sections = [];
+        private readonly List<DocumentSection> sections = [];
         private readonly List<string> paragraphs = [];
         private readonly StringBuilder line = new();
         private string heading = title;
@@ -164,7 +140,7 @@ internal static class HtmlSectionExtractor
             }
         }
 
-        public List<HtmlSection> Finish()
+        public List<DocumentSection> Finish()
         {
             FlushLine();
             EmitSection();
@@ -185,11 +161,11 @@ internal static class HtmlSectionExtractor
                     if (IsInsideAdmonition(element))
                     {
                         FlushLine();
-                        pendingPrefix = Collapse(element.TextContent) + ": ";
+                        pendingPrefix = SectionCutter.Collapse(element.TextContent) + ": ";
                     }
                     else
                     {
-                        StartSection(Collapse(element.TextContent));
+                        StartSection(SectionCutter.Collapse(element.TextContent));
                     }
 
                     return;
@@ -295,28 +271,7 @@ internal static class HtmlSectionExtractor
 
         private void EmitSection()
         {
-            var chunk = new StringBuilder();
-            foreach (var paragraph in paragraphs)
-            {
-                if (chunk.Length > 0 && chunk.Length + 2 + paragraph.Length > maxChunkChars)
-                {
-                    sections.Add(new HtmlSection(heading, chunk.ToString()));
-                    chunk.Clear();
-                }
-
-                if (chunk.Length > 0)
-                {
-                    chunk.Append("\n\n");
-                }
-
-                chunk.Append(paragraph);
-            }
-
-            if (chunk.Length > 0)
-            {
-                sections.Add(new HtmlSection(heading, chunk.ToString()));
-            }
-
+            SectionCutter.Cut(heading, paragraphs, maxChunkChars, sections);
             paragraphs.Clear();
         }
     }

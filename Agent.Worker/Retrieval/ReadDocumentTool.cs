@@ -12,7 +12,9 @@ namespace Agent.Worker.Retrieval;
 /// <remarks>
 /// Returns <c>{"document_id":12,"source":"...","title":"...","text":"...","truncated":false}</c>. A heading is
 /// written once for consecutive chunks of the same split section. The text is cut at <c>max_chars</c> characters
-/// (default <see cref="DefaultMaxChars"/>) and <c>truncated</c> says whether it was.
+/// (default <see cref="DefaultMaxChars"/>) and <c>truncated</c> says whether it was. Only documents of the run's
+/// collections (<see cref="ToolInvocation.Collections"/>) can be read: another id is a tool error, worded as for an id
+/// that does not exist.
 /// </remarks>
 /// <param name="dataSource">The agent database.</param>
 internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : AgentToolFunction
@@ -29,7 +31,10 @@ internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : AgentToolF
     /// <summary>The smallest <c>max_chars</c> allowed, in characters.</summary>
     public const int MinMaxChars = 100;
 
-    private const string DocumentSql = "SELECT source, title FROM agent.documents WHERE document_id = @id";
+    private const string DocumentSql = """
+        SELECT source, title FROM agent.documents
+        WHERE document_id = @id AND (@collections::text[] IS NULL OR collection = ANY(@collections))
+        """;
 
     private const string ChunksSql = "SELECT heading, content FROM agent.chunks WHERE document_id = @id ORDER BY ordinal";
 
@@ -40,7 +45,8 @@ internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : AgentToolF
 
     /// <inheritdoc />
     public override string Description =>
-        "Reads one page of the PostgreSQL 15 manual by its document_id (from search_documents): the page's sections " +
+        "Reads one document (for the built-in agent, a page of the PostgreSQL 15 manual) by its document_id (from " +
+        "search_documents): the document's sections " +
         "in order, each starting with its heading, cut at max_chars characters (truncated says whether it was cut).";
 
     /// <inheritdoc />
@@ -68,7 +74,7 @@ internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : AgentToolF
 
     /// <inheritdoc />
     /// <exception cref="ToolArgumentException">
-    /// <c>document_id</c> is missing, not a positive integer or names no document, or <c>max_chars</c> is not an
+    /// <c>document_id</c> is missing, not a positive integer or names no document of the run's collections, or <c>max_chars</c> is not an
     /// integer from <see cref="MinMaxChars"/> to <see cref="MaxMaxChars"/>.
     /// </exception>
     public override async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
@@ -87,10 +93,16 @@ internal sealed class ReadDocumentTool(NpgsqlDataSource dataSource) : AgentToolF
         await using (var command = new NpgsqlCommand(DocumentSql, connection))
         {
             command.Parameters.Add(new NpgsqlParameter<long>("id", documentId));
+            command.Parameters.Add(new NpgsqlParameter("collections", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+            {
+                Value = invocation.Collections is { } collections ? collections.ToArray() : DBNull.Value,
+            });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
-                throw new ToolArgumentException($"No document with id {documentId}");
+                throw new ToolArgumentException(invocation.Collections is { } scope
+                    ? $"No document with id {documentId} in the collections this assistant reads ({string.Join(", ", scope)})."
+                    : $"No document with id {documentId}");
             }
 
             (source, title) = (reader.GetString(0), reader.GetString(1));

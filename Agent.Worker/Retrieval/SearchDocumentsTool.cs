@@ -29,6 +29,12 @@ namespace Agent.Worker.Retrieval;
 /// full-text order. One SQL statement does the full-text part, the fusion and the fetch.
 /// </para>
 /// <para>
+/// Scope: only the run's document collections (<see cref="ToolInvocation.Collections"/>: the run's
+/// <c>config.configurable.collections</c>, else the graph's default collections) are searched, on both sides and again
+/// when the results are read, so a result never comes from another collection. A run with no collection is told so
+/// (a tool error); outside a run (the eval) every collection is searched.
+/// </para>
+/// <para>
 /// Returns
 /// <c>{"query":"...","results":[{"document_id":12,"chunk_id":345,"source":"sql-createindex.html","title":"CREATE INDEX","heading":"Description","text":"...","rank":0.0328}]}</c>,
 /// where <c>rank</c> is the fused score.
@@ -76,6 +82,7 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
             FROM q
             JOIN agent.chunks AS c ON c.search_vector @@ q.any_terms
             JOIN agent.documents AS d ON d.document_id = c.document_id
+            WHERE d.collection = ANY(@collections)
             ORDER BY lexical_rank
             LIMIT @candidates
         ), fused AS (
@@ -83,16 +90,18 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
                    coalesce(1.0 / (@rrf_k + l.lexical_rank), 0) + coalesce(1.0 / (@rrf_k + v.vector_rank), 0) AS score
             FROM lexical AS l
             FULL JOIN unnest(@vector_ids) WITH ORDINALITY AS v(chunk_id, vector_rank) USING (chunk_id)
-            ORDER BY score DESC, chunk_id
-            LIMIT @k
         )
         SELECT c.document_id, c.chunk_id, d.source, d.title, c.heading, left(c.content, @max_text),
                length(c.content) > @max_text, f.score::float8
         FROM fused AS f
         JOIN agent.chunks AS c ON c.chunk_id = f.chunk_id
         JOIN agent.documents AS d ON d.document_id = c.document_id
+        WHERE d.collection = ANY(@collections)
         ORDER BY f.score DESC, c.chunk_id
+        LIMIT @k
         """;
+
+    private const string AllCollectionsSql = "SELECT name FROM agent.document_collections ORDER BY name";
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -101,7 +110,8 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
 
     /// <inheritdoc />
     public override string Description =>
-        "Searches the PostgreSQL 15 manual (full text with English stemming, fused with semantic similarity) and " +
+        "Searches the documents this assistant reads (for the built-in agent, the PostgreSQL 15 manual; full text with " +
+        "English stemming, fused with semantic similarity) and " +
         "returns the best-matching sections: " +
         "document_id, chunk_id, source file, page title, section heading, the section text (cut at 1500 characters) " +
         "and a rank. Describe what you need in words; exact terms help. Use read_document with a document_id " +
@@ -136,6 +146,7 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
     /// The query is missing, blank or longer than <see cref="MaxQueryChars"/>, or <c>k</c> is not an integer from 1 to
     /// <see cref="MaxK"/>.
     /// </exception>
+    /// <exception cref="ToolFailedException">The run has no document collection to search.</exception>
     public override async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
     {
         RetrievalToolArguments.RequireObject(arguments);
@@ -146,6 +157,11 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
         }
 
         var k = (int)RetrievalToolArguments.GetOptionalInteger(arguments, "k", DefaultK, 1, MaxK);
+        var collections = invocation.Collections ?? await AllCollectionsAsync(cancellationToken);
+        if (invocation.Collections is { Count: 0 })
+        {
+            throw new ToolFailedException(NoCollectionsMessage);
+        }
 
         using var buffer = new MemoryStream();
         await using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -157,7 +173,7 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
             var vectorIds = Array.Empty<long>();
             if (vectors is not null)
             {
-                var nearest = await vectors.NearestAsync(query, CandidateCount, cancellationToken);
+                var nearest = await vectors.NearestAsync(query, CandidateCount, collections, cancellationToken);
                 vectorIds = [.. nearest.Select(n => n.ChunkId)];
             }
 
@@ -168,6 +184,7 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
             command.Parameters.Add(new NpgsqlParameter<long[]>("vector_ids", vectorIds));
             command.Parameters.Add(new NpgsqlParameter<int>("max_text", MaxTextChars));
             command.Parameters.Add(new NpgsqlParameter<int>("k", k));
+            command.Parameters.Add(new NpgsqlParameter<string[]>("collections", [.. collections]));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -187,5 +204,22 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    /// <summary>The tool error of a run whose config and graph name no document collection.</summary>
+    internal const string NoCollectionsMessage =
+        "No document collection is configured for this assistant: set config.configurable.collections or the graph's default collections.";
+
+    private async Task<IReadOnlyList<string>> AllCollectionsAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await using var command = dataSource.CreateCommand(AllCollectionsSql);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 }

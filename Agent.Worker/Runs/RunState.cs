@@ -27,8 +27,14 @@ internal sealed record RunState(RunProgress Progress, JsonArray Messages, int Fi
 /// <param name="ToolSelectionModel">The model for tool-choosing steps, or null.</param>
 /// <param name="SystemPrompt">The system prompt, or null for the agent's default.</param>
 /// <param name="Tools">The tools offered (<c>tools</c>); null means all.</param>
+/// <param name="Collections">
+/// The document collections the retrieval tools read (<c>collections</c>, a list of names); null means the graph's
+/// default collections.
+/// </param>
 /// <param name="McpServers">The MCP servers whose tools are offered (<c>mcp_servers</c>); null means every configured one.</param>
-internal sealed record RunSettings(string? Model, string? ToolSelectionModel, string? SystemPrompt, HashSet<string>? Tools, HashSet<string>? McpServers = null)
+internal sealed record RunSettings(
+    string? Model, string? ToolSelectionModel, string? SystemPrompt, HashSet<string>? Tools, IReadOnlyList<string>? Collections = null,
+    HashSet<string>? McpServers = null)
 {
     /// <summary>Reads the settings from a run's kwargs and its assistant's config.</summary>
     /// <param name="kwargs">The run's kwargs.</param>
@@ -40,17 +46,17 @@ internal sealed record RunSettings(string? Model, string? ToolSelectionModel, st
             Setting(kwargs, assistantConfig, "model"),
             Setting(kwargs, assistantConfig, toolSelectionModelKey),
             Setting(kwargs, assistantConfig, "system_prompt"),
-            NamesSetting(kwargs, assistantConfig, "tools"),
-            NamesSetting(kwargs, assistantConfig, "mcp_servers"));
+            ListSetting(kwargs, assistantConfig, "tools")?.ToHashSet(StringComparer.Ordinal),
+            ListSetting(kwargs, assistantConfig, "collections"),
+            ListSetting(kwargs, assistantConfig, "mcp_servers")?.ToHashSet(StringComparer.Ordinal));
 
-    private static HashSet<string>? NamesSetting(JsonObject kwargs, JsonNode? assistantConfig, string key)
+    private static List<string>? ListSetting(JsonObject kwargs, JsonNode? assistantConfig, string key)
     {
         foreach (var candidate in new[] { kwargs["config"]?["configurable"]?[key], assistantConfig?["configurable"]?[key] })
         {
             if (candidate is JsonArray list)
             {
-                return list.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var name) ? name : null)
-                    .OfType<string>().ToHashSet(StringComparer.Ordinal);
+                return [.. list.OfType<JsonValue>().Select(v => v.TryGetValue<string>(out var name) ? name : null).OfType<string>().Distinct(StringComparer.Ordinal)];
             }
         }
 

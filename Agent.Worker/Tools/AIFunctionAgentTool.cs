@@ -35,7 +35,7 @@ internal sealed class AIFunctionAgentTool(AIFunction function, IServiceProvider 
     /// <exception cref="ToolFailedException">The function threw (not cancelled, not a transient failure).</exception>
     public async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
     {
-        var context = new AgentToolContext(invocation.RunId, invocation.Step, invocation.ToolCallId);
+        var context = new AgentToolContext(invocation.RunId, invocation.Step, invocation.ToolCallId) { Collections = invocation.Collections };
         var values = arguments.ValueKind == JsonValueKind.Object
             ? arguments.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal)
             : new Dictionary<string, object?>(StringComparer.Ordinal);

@@ -26,6 +26,13 @@ public sealed record AgentToolContext(Guid RunId, int Step, string ToolCallId)
         internal set => Ambient.Value = value;
     }
 
+    /// <summary>
+    /// Gets the document collections the run may read: its <c>config.configurable.collections</c> (or its assistant's),
+    /// else its graph's <see cref="Graphs.AgentGraphBuilder.DefaultCollections"/>. Default is null (outside a run).
+    /// <c>search_documents</c> and <c>read_document</c> never look outside them.
+    /// </summary>
+    public IReadOnlyList<string>? Collections { get; init; }
+
     /// <summary>Gets the idempotency key <c>run_id:step:tool_call_id</c>, stable across retries and crashes.</summary>
     public string IdempotencyKey => $"{RunId}:{Step}:{ToolCallId}";
 }

@@ -28,6 +28,7 @@ internal abstract class AgentToolFunction : AIFunction, IAgentTool
         var context = arguments.Context?.TryGetValue(typeof(AgentToolContext), out var value) == true && value is AgentToolContext given
             ? given
             : AgentToolContext.Current ?? new AgentToolContext(Guid.Empty, 0, string.Empty);
-        return await InvokeAsync(json, new ToolInvocation(context.RunId, context.Step, context.ToolCallId), cancellationToken);
+        return await InvokeAsync(
+            json, new ToolInvocation(context.RunId, context.Step, context.ToolCallId) { Collections = context.Collections }, cancellationToken);
     }
 }

@@ -8,6 +8,12 @@ namespace Agent.Worker.Tools;
 /// <param name="ToolCallId">The model's tool call id.</param>
 internal sealed record ToolInvocation(Guid RunId, int Step, string ToolCallId)
 {
+    /// <summary>
+    /// Gets the document collections the run may read (<see cref="AgentToolContext.Collections"/>); null outside a run
+    /// (the eval, benchmarks), where the retrieval tools read every collection.
+    /// </summary>
+    public IReadOnlyList<string>? Collections { get; init; }
+
     /// <summary>Gets the idempotency key <c>run_id:step:tool_call_id</c>, stable across retries and crashes.</summary>
     public string IdempotencyKey => $"{RunId}:{Step}:{ToolCallId}";
 }

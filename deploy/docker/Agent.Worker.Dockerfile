@@ -2,7 +2,8 @@
 # The worker: runs agent runs from RabbitMQ. The same image migrates the database and ingests the manual:
 #   docker run IMAGE            (or: run)  the long-running worker
 #   docker run IMAGE migrate               applies migrations, seeds the system assistants, exits
-#   docker run IMAGE ingest                ingests /usr/share/doc/postgresql-doc-15/html, exits
+#   docker run IMAGE ingest                ingests /usr/share/doc/postgresql-doc-15/html into the collection
+#                                          postgresql-15, exits (ingest --collection NAME --path DIR: your own)
 # Build context is the repository root: docker build -f deploy/docker/Agent.Worker.Dockerfile .
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build

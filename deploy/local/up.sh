@@ -84,7 +84,7 @@ log "migrating the database"
 run_worker_command migrate migrate
 if $INGEST; then
   [ -d "$MANUAL_DIR" ] || die "$MANUAL_DIR is missing (package postgresql-doc-15; services.sh installs it)"
-  log "ingesting the PostgreSQL manual from $MANUAL_DIR, with embeddings (log: .local/logs/ingest.log)"
+  log "ingesting the PostgreSQL manual from $MANUAL_DIR into the collection postgresql-15, with embeddings (log: .local/logs/ingest.log)"
   # The ingest prints a progress line every 2 seconds while it embeds; show those as they come.
   if ! (cd "$AGENT_WORKER_DIR" && dotnet Agent.Worker.dll ingest --path "$MANUAL_DIR") </dev/null 2>&1 |
       tee "$AGENT_LOGS/ingest.log" | grep --line-buffered -E '^(ingest|embedding):' | sed -u 's/^/[up] /' >&2; then

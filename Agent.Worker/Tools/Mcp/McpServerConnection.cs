@@ -22,6 +22,7 @@ internal sealed partial class McpServerConnection(
     private readonly ILogger logger = loggerFactory.CreateLogger<McpServerConnection>();
     private readonly TaskCompletionSource firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile McpClient? client;
+    private IAsyncDisposable? transport;
     private volatile TaskCompletionSource broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile IReadOnlyList<Tool> tools = [];
 
@@ -128,7 +129,7 @@ internal sealed partial class McpServerConnection(
         var connectTimeout = TimeSpan.FromSeconds(options.ConnectTimeoutSeconds);
         using var timeout = new CancellationTokenSource(connectTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
-        IClientTransport transport = options.Url is { Length: > 0 } url
+        IClientTransport opened = options.Url is { Length: > 0 } url
             ? new HttpClientTransport(
                 new HttpClientTransportOptions
                 {
@@ -149,8 +150,10 @@ internal sealed partial class McpServerConnection(
                     Name = name,
                 },
                 loggerFactory);
+        // The HTTP transport owns an HttpClient: it is disposed with the session it opened (DropAsync), or here on failure.
+        transport = opened as IAsyncDisposable;
         var session = await McpClient.CreateAsync(
-            transport,
+            opened,
             new McpClientOptions { ClientInfo = new Implementation { Name = "agent-worker", Version = "1.0" }, InitializationTimeout = connectTimeout },
             loggerFactory,
             linked.Token);
@@ -189,11 +192,21 @@ internal sealed partial class McpServerConnection(
 
     private async ValueTask DropAsync()
     {
-        if (Interlocked.Exchange(ref client, null) is { } session)
+        var session = Interlocked.Exchange(ref client, null);
+        var owner = Interlocked.Exchange(ref transport, null);
+        if (session is not null || owner is not null)
         {
             try
             {
-                await session.DisposeAsync();
+                if (session is not null)
+                {
+                    await session.DisposeAsync();
+                }
+
+                if (owner is not null)
+                {
+                    await owner.DisposeAsync();
+                }
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

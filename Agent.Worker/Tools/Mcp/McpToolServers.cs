@@ -1,3 +1,4 @@
+using Agent.Worker.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -32,7 +33,7 @@ internal sealed partial class McpToolServers : IHostedService, IAsyncDisposable
     private readonly Lock refreshing = new();
     private List<Task> loops = [];
     private int disposed;
-    private volatile IReadOnlyList<McpAgentTool> tools = [];
+    private volatile IReadOnlyList<(McpAgentTool Tool, IAgentTool Traced)> offered = [];
 
     /// <summary>Initializes a new instance of the <see cref="McpToolServers"/> class.</summary>
     /// <param name="options">The configured servers.</param>
@@ -60,8 +61,17 @@ internal sealed partial class McpToolServers : IHostedService, IAsyncDisposable
     /// <summary>Gets the configured servers' names, in ordinal order.</summary>
     public IReadOnlyList<string> ServerNames => [.. connections.Select(c => c.Name)];
 
-    /// <summary>Gets the MCP tools offered now: every tool each server listed last (kept while it is down), collisions left out.</summary>
-    public IReadOnlyList<McpAgentTool> Tools => tools;
+    /// <summary>
+    /// Gets the MCP tools offered now: every tool each server listed last (kept while it is down), collisions left out,
+    /// each traced as an <c>execute_tool</c> span like the C# tools (<see cref="TracedAgentTool"/>).
+    /// </summary>
+    public IReadOnlyList<IAgentTool> Tools => [.. offered.Select(o => o.Traced)];
+
+    /// <summary>Lists the names of the tools offered by some servers.</summary>
+    /// <param name="servers">The server names.</param>
+    /// <returns>The tool names, as the model sees them.</returns>
+    public IEnumerable<string> ToolNames(IReadOnlyCollection<string> servers) =>
+        offered.Where(o => servers.Contains(o.Tool.Server)).Select(o => o.Tool.Name);
 
     /// <summary>Lists the servers with no open session now.</summary>
     /// <returns>Their names, in ordinal order.</returns>
@@ -70,7 +80,7 @@ internal sealed partial class McpToolServers : IHostedService, IAsyncDisposable
     /// <summary>Finds an offered MCP tool by the name the model sees.</summary>
     /// <param name="name">The tool name.</param>
     /// <returns>The tool, or null.</returns>
-    public McpAgentTool? Find(string name) => tools.FirstOrDefault(t => t.Name == name);
+    public IAgentTool? Find(string name) => offered.FirstOrDefault(o => o.Tool.Name == name).Traced;
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -111,7 +121,7 @@ internal sealed partial class McpToolServers : IHostedService, IAsyncDisposable
         lock (refreshing)
         {
             var taken = new HashSet<string>(reservedNames, StringComparer.Ordinal);
-            var offered = new List<McpAgentTool>();
+            var tools = new List<(McpAgentTool, IAgentTool)>();
             foreach (var connection in connections)
             {
                 foreach (var listed in connection.Tools)
@@ -119,7 +129,7 @@ internal sealed partial class McpToolServers : IHostedService, IAsyncDisposable
                     var tool = new McpAgentTool(connection, listed, timeProvider);
                     if (taken.Add(tool.Name))
                     {
-                        offered.Add(tool);
+                        tools.Add((tool, new TracedAgentTool(tool)));
                     }
                     else
                     {
@@ -128,7 +138,7 @@ internal sealed partial class McpToolServers : IHostedService, IAsyncDisposable
                 }
             }
 
-            tools = offered;
+            offered = tools;
         }
 
         ToolsChanged?.Invoke();

@@ -13,8 +13,8 @@ using NpgsqlTypes;
 namespace Agent.Persistence.Migrations
 {
     [DbContext(typeof(AgentDbContext))]
-    [Migration("20261205090421_GraphTools")]
-    partial class GraphTools
+    [Migration("20261205090407_DocumentCollections")]
+    partial class DocumentCollections
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -424,6 +424,12 @@ namespace Agent.Persistence.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("DocumentId"));
 
+                    b.Property<string>("Collection")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("collection");
+
                     b.Property<string>("ContentHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -454,11 +460,31 @@ namespace Agent.Persistence.Migrations
 
                     b.HasKey("DocumentId");
 
-                    b.HasIndex("Source")
+                    b.HasIndex("Collection", "Source")
                         .IsUnique()
-                        .HasDatabaseName("ux_documents_source");
+                        .HasDatabaseName("ux_documents_collection_source");
 
                     b.ToTable("documents", "agent");
+                });
+
+            modelBuilder.Entity("Agent.Persistence.Documents.DocumentCollection", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("document_collections", "agent");
                 });
 
             modelBuilder.Entity("Agent.Persistence.Graphs.DeployedGraph", b =>
@@ -477,20 +503,6 @@ namespace Agent.Persistence.Migrations
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("graph");
-
-                    b.Property<string>("McpServers")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("jsonb")
-                        .HasColumnName("mcp_servers")
-                        .HasDefaultValueSql("'[]'::jsonb");
-
-                    b.Property<string>("Tools")
-                        .IsRequired()
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("jsonb")
-                        .HasColumnName("tools")
-                        .HasDefaultValueSql("'[]'::jsonb");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -1052,6 +1064,15 @@ namespace Agent.Persistence.Migrations
                     b.Navigation("Document");
                 });
 
+            modelBuilder.Entity("Agent.Persistence.Documents.Document", b =>
+                {
+                    b.HasOne("Agent.Persistence.Documents.DocumentCollection", null)
+                        .WithMany("Documents")
+                        .HasForeignKey("Collection")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Agent.Persistence.Leases.RunLease", b =>
                 {
                     b.HasOne("Agent.Persistence.Runs.AgentRun", null)
@@ -1097,6 +1118,11 @@ namespace Agent.Persistence.Migrations
             modelBuilder.Entity("Agent.Persistence.Documents.Document", b =>
                 {
                     b.Navigation("Chunks");
+                });
+
+            modelBuilder.Entity("Agent.Persistence.Documents.DocumentCollection", b =>
+                {
+                    b.Navigation("Documents");
                 });
 #pragma warning restore 612, 618
         }
