@@ -54,7 +54,7 @@ internal sealed class RunFollower(
         else
         {
             var all = await checkpoints.LoadAsync(run.ThreadId, http.RequestAborted);
-            result = new JsonObject { ["messages"] = CheckpointFold.FoldHead(all) };
+            result = CheckpointFold.FoldHeadValues(all);
         }
 
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes(result.ToJsonString()), http.RequestAborted);

@@ -22,7 +22,7 @@ internal static class ThreadJson
     public static JsonObject Thread(AgentThread thread, IReadOnlyList<Checkpoint> checkpoints) => ApiJsonContext.ToObject(
         new ThreadResource(
             thread.ThreadId, thread.CreatedAt, thread.UpdatedAt, checkpoints.Count > 0 ? checkpoints[^1].CreatedAt : thread.CreatedAt,
-            JsonNode.Parse(thread.Metadata), thread.Status, new ThreadValues(CheckpointFold.FoldHead(checkpoints)), []),
+            JsonNode.Parse(thread.Metadata), thread.Status, CheckpointFold.FoldHeadValues(checkpoints), []),
         ThreadsJsonContext.Default.ThreadResource);
 
     /// <summary>
@@ -36,10 +36,11 @@ internal static class ThreadJson
     /// <returns>The object.</returns>
     public static JsonObject State(Guid threadId, IReadOnlyList<Checkpoint> checkpoints, Checkpoint? at)
     {
-        var messages = at is null ? [] : CheckpointFold.Fold(CheckpointFold.Lineage(checkpoints, at.CheckpointId));
+        var values = at is null ? new JsonObject { ["messages"] = new JsonArray() } : CheckpointFold.FoldValues(CheckpointFold.Lineage(checkpoints, at.CheckpointId));
+        var messages = (JsonArray)values["messages"]!;
         return ApiJsonContext.ToObject(
             new ThreadStateResource(
-                new ThreadValues(messages), NextNodes(messages).ToList(), [], new CheckpointReference(threadId, string.Empty, at?.CheckpointId),
+                values, NextNodes(messages).ToList(), [], new CheckpointReference(threadId, string.Empty, at?.CheckpointId),
                 at is null ? new JsonObject() : JsonNode.Parse(at.Metadata), at?.CreatedAt,
                 at?.ParentCheckpointId is { } parent ? new CheckpointReference(threadId, string.Empty, parent) : null, []),
             ThreadsJsonContext.Default.ThreadStateResource);

@@ -13,21 +13,17 @@ namespace Agent.Api.Threads;
 /// <param name="StateUpdatedAt">When its newest checkpoint was written (UTC), or its creation time.</param>
 /// <param name="Metadata">Its metadata object.</param>
 /// <param name="Status">Its status: <c>idle</c>, <c>busy</c>, <c>interrupted</c> or <c>error</c>.</param>
-/// <param name="Values">Its current state.</param>
+/// <param name="Values">Its current state: <c>{"messages": [...], channel: value ...}</c> (every channel of its graph that holds a value).</param>
 /// <param name="Interrupts">Pending interrupts by task: always empty (the agent graph has none).</param>
 internal sealed record ThreadResource(
     Guid ThreadId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset StateUpdatedAt, JsonNode? Metadata, AgentThreadStatus Status,
-    ThreadValues Values, JsonObject Interrupts);
-
-/// <summary>A thread's state values: the agent graph has one channel, <c>messages</c>.</summary>
-/// <param name="Messages">The messages, in LangChain form.</param>
-internal sealed record ThreadValues(JsonArray Messages);
+    JsonObject Values, JsonObject Interrupts);
 
 /// <summary>
 /// The LangGraph Server's <c>ThreadState</c> object at one checkpoint (reference section 2.3), serialized by
 /// <see cref="ThreadsJsonContext"/>.
 /// </summary>
-/// <param name="Values">The state at the checkpoint.</param>
+/// <param name="Values">The state at the checkpoint: <c>{"messages": [...], channel: value ...}</c>.</param>
 /// <param name="Next">The nodes the graph would run next: <c>agent</c>, <c>tools</c>, or none.</param>
 /// <param name="Tasks">The pending tasks: always empty.</param>
 /// <param name="Checkpoint">The checkpoint (null id for an empty thread).</param>
@@ -36,7 +32,7 @@ internal sealed record ThreadValues(JsonArray Messages);
 /// <param name="ParentCheckpoint">The checkpoint before it, or null.</param>
 /// <param name="Interrupts">The pending interrupts: always empty.</param>
 internal sealed record ThreadStateResource(
-    ThreadValues Values, IReadOnlyList<string> Next, JsonArray Tasks, CheckpointReference Checkpoint, JsonNode? Metadata,
+    JsonObject Values, IReadOnlyList<string> Next, JsonArray Tasks, CheckpointReference Checkpoint, JsonNode? Metadata,
     DateTimeOffset? CreatedAt, CheckpointReference? ParentCheckpoint, JsonArray Interrupts);
 
 /// <summary>A checkpoint reference, LangGraph's <c>Checkpoint</c>: <c>{thread_id, checkpoint_ns, checkpoint_id}</c>.</summary>

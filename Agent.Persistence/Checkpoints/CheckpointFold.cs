@@ -61,6 +61,43 @@ public static class CheckpointFold
     }
 
     /// <summary>
+    /// Folds checkpoints, already in thread order, into the thread's values: <c>messages</c> merged by id (as
+    /// <see cref="Fold"/>) and every other channel at the last value a checkpoint wrote. A delta stores a channel's
+    /// new, already reduced value (the worker runs the reducer), so the last write is the channel's value.
+    /// </summary>
+    /// <param name="checkpoints">The checkpoints, ordered by <see cref="Checkpoint.Sequence"/>.</param>
+    /// <returns><c>{"messages": [...], "channel": value, ...}</c>, <c>messages</c> first, the others in order of first write.</returns>
+    public static JsonObject FoldValues(IEnumerable<Checkpoint> checkpoints)
+    {
+        var messages = new JsonArray();
+        var values = new JsonObject { ["messages"] = messages };
+        foreach (var checkpoint in checkpoints)
+        {
+            if (JsonNode.Parse(checkpoint.Delta) is not JsonObject delta)
+            {
+                continue;
+            }
+
+            foreach (var (channel, value) in delta)
+            {
+                if (channel == "messages")
+                {
+                    if (value is JsonArray added)
+                    {
+                        Apply(messages, added);
+                    }
+                }
+                else
+                {
+                    values[channel] = value?.DeepClone();
+                }
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
     /// Gets the checkpoints on the path from the thread's root to <paramref name="headId"/> (inclusive), in fold order,
     /// following <see cref="Checkpoint.ParentCheckpointId"/>. A thread whose runs forked from an earlier checkpoint
     /// (<c>checkpoint_id</c> on a run, or a state update on a checkpoint) has several branches; its state is the fold of
@@ -95,6 +132,12 @@ public static class CheckpointFold
     /// <returns>The messages.</returns>
     public static JsonArray FoldHead(IReadOnlyList<Checkpoint> checkpoints) =>
         Fold(Lineage(checkpoints, Head(checkpoints)?.CheckpointId));
+
+    /// <summary>Folds the branch that ends at the thread's head into its values (<see cref="FoldValues"/>).</summary>
+    /// <param name="checkpoints">The thread's checkpoints, ordered by <see cref="Checkpoint.Sequence"/>.</param>
+    /// <returns>The values.</returns>
+    public static JsonObject FoldHeadValues(IReadOnlyList<Checkpoint> checkpoints) =>
+        FoldValues(Lineage(checkpoints, Head(checkpoints)?.CheckpointId));
 
     private static int IndexOf(JsonArray messages, string id)
     {

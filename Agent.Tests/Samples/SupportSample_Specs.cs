@@ -75,7 +75,8 @@ public sealed class When_the_sample_support_agent_is_deployed
         await faults.WaitForRequestsAsync(Question, 2);
         var runId = await RunOfAsync();
         var owner = await faults.OwnerAsync(runId);
-        owner.Kill();
+        await owner.SignalAsync("KILL");
+        await owner.WaitForExitAsync(TimeSpan.FromSeconds(30));
         await faults.EnsureWorkersAsync(1);
 
         var (exit, output) = await sdk;
