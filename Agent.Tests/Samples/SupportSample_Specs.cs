@@ -136,5 +136,6 @@ public sealed class When_the_sample_support_agent_is_deployed
     }
 
     private static int Calls(string logs, string marker, Guid runId) =>
-        Regex.Count(logs, Regex.Escape(marker) + @".*idempotency key " + runId.ToString().ToLowerInvariant() + ":", RegexOptions.None, TimeSpan.FromSeconds(5));
+        // The worker logs compact JSON, where a rendered string value is quoted (\"...\"); the status server logs plain text.
+        Regex.Count(logs, Regex.Escape(marker) + @".*idempotency key (\\"")?" + runId.ToString().ToLowerInvariant() + ":", RegexOptions.None, TimeSpan.FromSeconds(5));
 }

@@ -26,6 +26,9 @@ internal static class SupportGraph
     /// <summary>The graph id; its system assistant is uuid5 of it.</summary>
     public const string Name = "support";
 
+    /// <summary>The document collection the graph's tools search: <c>docs/*.md</c>, ingested with <c>ingest --collection skiff-docs</c>.</summary>
+    public const string Collection = "skiff-docs";
+
     /// <summary>The channel triage writes: <c>greeting</c>, <c>status</c> or <c>product</c>.</summary>
     public const string Topic = "topic";
 
@@ -45,6 +48,7 @@ internal static class SupportGraph
     /// <param name="graph">The builder of the graph <c>support</c>.</param>
     public static void Declare(AgentGraphBuilder graph)
     {
+        graph.UseCollections(Collection);
         graph.AddChannel(Topic);
         graph.AddNode("triage", (state, _) => Task.FromResult(new AgentStateUpdate().Set(Topic, Triage(LastQuestion(state)))));
         graph.AddNode("greet", (_, _) => Task.FromResult(AgentStateUpdate.WithMessages(
