@@ -201,10 +201,18 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("delta");
 
+                    b.Property<string>("Interrupts")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("interrupts");
+
                     b.Property<string>("Metadata")
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("metadata");
+
+                    b.PrimitiveCollection<string[]>("Next")
+                        .HasColumnType("text[]")
+                        .HasColumnName("next");
 
                     b.Property<string>("Node")
                         .IsRequired()
