@@ -164,6 +164,21 @@ internal sealed class RunEventRenderer(
             slot++;
         }
 
+        if (kind == RunEventKinds.Interrupt)
+        {
+            // LangGraph streams a pause as {"__interrupt__": [{value, id}]} in updates and in values.
+            var interrupts = payload["interrupts"] as JsonArray ?? [];
+            foreach (var mode in modes)
+            {
+                if (mode is StreamMode.Updates or StreamMode.Values)
+                {
+                    Add(mode == StreamMode.Updates ? "updates" : "values", new JsonObject { ["__interrupt__"] = interrupts.DeepClone() });
+                }
+            }
+
+            return new RenderedStep(output, null);
+        }
+
         if (kind == RunEventKinds.Status)
         {
             Add("error", payload["error"] is JsonObject error && payload["status"]?.GetValue<string>() is "error" or "timeout" ? error : null);

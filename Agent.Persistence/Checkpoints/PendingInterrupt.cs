@@ -12,7 +12,11 @@ namespace Agent.Persistence.Checkpoints;
 /// <param name="When"><c>before</c> / <c>after</c> (a static interrupt: <c>interrupt_before</c> / <c>interrupt_after</c>)
 /// or <c>during</c> (the node raised it, with <see cref="Value"/>).</param>
 /// <param name="Value">The JSON value the node raised, or null for a static interrupt.</param>
-public sealed record PendingInterrupt(string Id, string Node, string When, JsonNode? Value)
+/// <param name="Resume">
+/// The value an earlier resume already gave it, when the node raised a further interrupt after this one on the same
+/// resume (the node runs again from its start and gets this value back); null while it waits.
+/// </param>
+public sealed record PendingInterrupt(string Id, string Node, string When, JsonNode? Value, JsonNode? Resume = null)
 {
     /// <summary><c>when</c> of an interrupt raised by the node while it ran.</summary>
     public const string During = "during";
@@ -26,6 +30,9 @@ public sealed record PendingInterrupt(string Id, string Node, string When, JsonN
     /// <summary>Gets whether a client sees it as an interrupt value (only raised interrupts carry one; static pauses do not).</summary>
     public bool IsRaised => When == During;
 
+    /// <summary>Gets whether it still waits for a resume value (raised, and not resolved by an earlier resume).</summary>
+    public bool IsWaiting => IsRaised && Resume is null;
+
     /// <summary>Writes interrupts as the JSON array <see cref="Checkpoint.Interrupts"/> holds.</summary>
     /// <param name="interrupts">The interrupts.</param>
     /// <returns>The JSON text.</returns>
@@ -36,6 +43,7 @@ public sealed record PendingInterrupt(string Id, string Node, string When, JsonN
             ["node"] = i.Node,
             ["when"] = i.When,
             ["value"] = i.Value?.DeepClone(),
+            ["resume"] = i.Resume?.DeepClone(),
         })]).ToJsonString();
 
     /// <summary>Reads <see cref="Checkpoint.Interrupts"/>; null or malformed text reads as none.</summary>
@@ -48,7 +56,8 @@ public sealed record PendingInterrupt(string Id, string Node, string When, JsonN
                 o["id"]?.GetValue<string>() ?? string.Empty,
                 o["node"]?.GetValue<string>() ?? string.Empty,
                 o["when"]?.GetValue<string>() ?? During,
-                o["value"]?.DeepClone()))];
+                o["value"]?.DeepClone(),
+                o["resume"]?.DeepClone()))];
 
     /// <summary>The client's view, <c>{"value", "id"}</c> (LangGraph <c>Interrupt</c>).</summary>
     /// <returns>The object.</returns>

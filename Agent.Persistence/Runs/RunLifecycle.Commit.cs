@@ -164,7 +164,7 @@ public partial class RunLifecycle
         var data = new JsonObject
         {
             ["node"] = node,
-            ["interrupts"] = new JsonArray([.. interrupts.Where(i => i.IsRaised).Select(i => (JsonNode)i.ToWire())]),
+            ["interrupts"] = new JsonArray([.. interrupts.Where(i => i.IsWaiting).Select(i => (JsonNode)i.ToWire())]),
         };
         return CommitStepAsync(
             new RunStepCommit

@@ -18,6 +18,9 @@ internal sealed record RunState(RunProgress Progress, JsonArray Messages, int Fi
 {
     /// <summary>Gets or sets the node whose step was committed last; <see cref="ReservedNodes.Start"/> before the run's first node.</summary>
     public string LastNode { get; set; } = ReservedNodes.Start;
+
+    /// <summary>Gets the run's breakpoints and resume values (<see cref="Interrupts.RunInterrupts"/>). Default: none.</summary>
+    public Interrupts.RunInterrupts Interrupts { get; init; } = global::Agent.Worker.Interrupts.RunInterrupts.None;
 }
 
 /// <summary>
