@@ -60,10 +60,8 @@ internal sealed record RunRequest
     /// <summary>The longest <c>after_seconds</c> accepted: 7 days.</summary>
     public const double MaxAfterSeconds = 7 * 24 * 3600;
 
-    // command (resume) and interrupt_* need graph interrupts, which the agent graph does not have; feedback_keys and
-    // langsmith_tracer are LangSmith's.
-    private static readonly string[] Unsupported =
-        ["command", "interrupt_before", "interrupt_after", "feedback_keys", "langsmith_tracer"];
+    // feedback_keys and langsmith_tracer are LangSmith's.
+    private static readonly string[] Unsupported = ["feedback_keys", "langsmith_tracer"];
 
     /// <summary>Validates a body.</summary>
     /// <param name="body">The JSON body.</param>
@@ -87,6 +85,12 @@ internal sealed record RunRequest
         }
 
         var input = body["input"];
+        var (interruptKwargs, interruptError) = RunInterruptFields.Read(body, input is not null, limits);
+        if (interruptError is not null)
+        {
+            return (null, interruptError);
+        }
+
         JsonArray messages = [];
         if (input is JsonObject inputObject)
         {
@@ -234,7 +238,8 @@ internal sealed record RunRequest
         kwargsConfig["recursion_limit"] = recursionLimit;
         var kwargs = new JsonObject
         {
-            ["input"] = new JsonObject { ["messages"] = messages.DeepClone() },
+            // No input (null or absent) is kept as null: the worker then continues the thread (e.g. past an interrupt).
+            ["input"] = input is null ? null : new JsonObject { ["messages"] = messages.DeepClone() },
             ["config"] = kwargsConfig,
             ["stream_mode"] = new JsonArray(modes.Select(m => (JsonNode?)JsonValue.Create(WireName.Of(m))).ToArray()),
             ["on_disconnect"] = onDisconnect,
@@ -243,6 +248,11 @@ internal sealed record RunRequest
         if (body["context"] is JsonObject context)
         {
             kwargs["context"] = context.DeepClone();
+        }
+
+        foreach (var (field, value) in interruptKwargs!)
+        {
+            kwargs[field] = value?.DeepClone();
         }
 
         if (checkpointId is not null)

@@ -73,7 +73,9 @@ internal sealed class RunStepLoop(
         var beforeOwnNode = own is null || own.Node == ReservedNodes.Start;
         var command = beforeOwnNode ? kwargs["command"] as JsonObject : null;
         var paused = beforeOwnNode && start is not null ? PendingInterrupt.Parse(start.Interrupts) : [];
-        var continues = beforeOwnNode && kwargs["input"] is not JsonObject && (paused.Count > 0 || command is not null);
+        // No input (null, or no messages and no channel values): the run continues the thread instead of starting over.
+        var hasInput = kwargs["input"] is JsonObject given && given.Any(p => p.Key != "messages" || p.Value is JsonArray { Count: > 0 });
+        var continues = beforeOwnNode && !hasInput && (paused.Count > 0 || command is not null);
         var interrupts = RunInterrupts.Read(kwargs, assistantConfig, continues ? paused : []);
 
         var state = new RunState(run, messages, firstOwnMessage, RunSettings.Read(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey), budget ?? RunBudget.Unlimited, values)
