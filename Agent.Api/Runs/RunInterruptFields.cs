@@ -19,16 +19,18 @@ internal static class RunInterruptFields
     private static readonly string[] CommandKeys = ["resume", "update", "goto"];
 
     /// <summary>Validates the fields and returns what the run's kwargs keep of them.</summary>
-    /// <param name="body">The request body.</param>
+    /// <param name="commandNode">The body's <c>command</c>, or null.</param>
+    /// <param name="before">The body's <c>interrupt_before</c>, or null.</param>
+    /// <param name="after">The body's <c>interrupt_after</c>, or null.</param>
     /// <param name="hasInput">Whether the body's <c>input</c> is given (not null): <c>command</c> excludes it.</param>
     /// <param name="limits">The input bounds, for the messages of <c>command.update</c>.</param>
     /// <returns>The kwargs entries (<c>command</c> with its update's messages in LangChain form, and the lists), or a 422 detail.</returns>
-    public static (JsonObject? Kwargs, string? Error) Read(JsonObject body, bool hasInput, ApiLimits limits)
+    public static (JsonObject? Kwargs, string? Error) Read(JsonNode? commandNode, JsonNode? before, JsonNode? after, bool hasInput, ApiLimits limits)
     {
         var kwargs = new JsonObject();
-        foreach (var field in new[] { "interrupt_before", "interrupt_after" })
+        foreach (var (field, node) in new[] { ("interrupt_before", before), ("interrupt_after", after) })
         {
-            var (nodes, error) = Nodes(body[field], field);
+            var (nodes, error) = Nodes(node, field);
             if (error is not null)
             {
                 return (null, error);
@@ -40,7 +42,7 @@ internal static class RunInterruptFields
             }
         }
 
-        if (body["command"] is not { } commandNode)
+        if (commandNode is null)
         {
             return (kwargs, null);
         }
