@@ -92,6 +92,12 @@ internal static class RunInterruptFields
         return (kwargs, null);
     }
 
+    /// <summary>Checks a breakpoint list: null, <c>"*"</c>, or at most <see cref="MaxNodes"/> node names.</summary>
+    /// <param name="node">The value.</param>
+    /// <param name="field">The field's name, for the detail.</param>
+    /// <returns>Null when valid, else the 422 detail.</returns>
+    public static string? NodesError(JsonNode? node, string field) => Nodes(node, field).Error;
+
     private static (JsonNode? Nodes, string? Error) Nodes(JsonNode? node, string field)
     {
         if (node is null)

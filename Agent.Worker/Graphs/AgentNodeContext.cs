@@ -187,8 +187,8 @@ public sealed class AgentNodeContext
     /// <param name="approve">
     /// Tools whose calls a human reviews first: the run pauses with the calls under review (<see cref="ToolApproval"/>,
     /// LangChain's <c>HumanInTheLoopMiddleware</c> shape) before any tool of the message runs, and on resume each call
-    /// runs as approved, runs with edited arguments, or is answered with a rejection the model reads. Null or empty:
-    /// no review.
+    /// runs as approved, runs with edited arguments, or is answered with a rejection the model reads. The tools named by
+    /// the run's (else the assistant's) <c>config.configurable.approve_tools</c> are reviewed too. Null or empty: no review.
     /// </param>
     /// <returns>The update adding the <c>tool</c> messages; empty when the last message has no tool calls.</returns>
     /// <exception cref="NodeInterruptException">Calls need review and no resume answers it yet.</exception>
@@ -205,7 +205,11 @@ public sealed class AgentNodeContext
             throw new AgentNodeStop(loop);
         }
 
-        var (toRun, rejected) = Review(last, approve);
+        // The graph's reviewed tools, and those the run's or assistant's configurable.approve_tools names.
+        IReadOnlySet<string>? reviewed = state.Settings.ApproveTools is { Count: > 0 } configured
+            ? configured.Union(approve ?? new HashSet<string>()).ToHashSet(StringComparer.Ordinal)
+            : approve;
+        var (toRun, rejected) = Review(last, reviewed);
         var (results, calls) = await services.Agent.RunToolsAsync(
             toRun, RunId, Step, services.Agent.AllowedTools(state.Settings.Tools, state.Settings.McpServers), Collections,
             services.Retries.CallToolAsync, CancellationToken);
