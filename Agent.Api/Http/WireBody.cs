@@ -45,8 +45,9 @@ internal static class WireBody
             var unknown = body.Select(p => p.Key).FirstOrDefault(k => !fields.Any(f => f.Name == k));
             if (unknown is not null)
             {
-                return (null, string.Format(
-                    System.Globalization.CultureInfo.InvariantCulture, closed.Error, unknown, EnglishList(fields.Select(f => f.Name))));
+                return (null, closed.Error
+                    .Replace("{0}", unknown, StringComparison.Ordinal)
+                    .Replace("{1}", EnglishList(fields.Select(f => f.Name)), StringComparison.Ordinal));
             }
         }
 
@@ -93,7 +94,7 @@ internal static class WireBody
         private readonly Type type;
         private readonly Kind kind;
         private readonly WireErrorAttribute? error;
-        private readonly bool unsupported;
+        private readonly WireUnsupportedAttribute? unsupported;
 
         public Field(JsonPropertyInfo property)
         {
@@ -102,7 +103,7 @@ internal static class WireBody
             kind = KindOf(type);
             var attributes = property.AttributeProvider;
             error = attributes?.GetCustomAttributes(typeof(WireErrorAttribute), inherit: false).OfType<WireErrorAttribute>().FirstOrDefault();
-            unsupported = attributes?.IsDefined(typeof(WireUnsupportedAttribute), inherit: false) ?? false;
+            unsupported = attributes?.GetCustomAttributes(typeof(WireUnsupportedAttribute), inherit: false).OfType<WireUnsupportedAttribute>().FirstOrDefault();
         }
 
         public string Name => property.Name;
@@ -112,24 +113,27 @@ internal static class WireBody
             var present = body.TryGetPropertyValue(Name, out var node);
             if (node is null)
             {
-                return property.IsRequired || (present && error?.NullIsError == true) ? TypeError : null;
+                return property.IsRequired || (present && error?.NullIsError == true) ? Format(TypeError, "null") : null;
             }
 
-            if (unsupported)
+            if (unsupported is not null)
             {
-                return $"{Name} is not supported by this server yet.";
+                return unsupported.Error ?? $"{Name} is not supported by this server yet.";
             }
 
             if (!HasKind(node))
             {
-                return TypeError;
+                return Format(TypeError, node.ToJsonString());
             }
 
-            return Converts(node, options) ? null : string.Format(
-                System.Globalization.CultureInfo.InvariantCulture,
-                error?.ValueError ?? TypeError,
-                type.IsEnum ? string.Join(", ", WireName.All(type)) : string.Empty);
+            return Converts(node, options) ? null : Format(error?.ValueError ?? TypeError, node.ToJsonString());
         }
+
+        // {0}: an enum's wire spellings; {1}: the value as JSON, shortened.
+        // (Replaced, not string.Format: details quote JSON, whose braces are not placeholders.)
+        private string Format(string detail, string value) => detail
+            .Replace("{0}", type.IsEnum ? string.Join(", ", WireName.All(type)) : string.Empty, StringComparison.Ordinal)
+            .Replace("{1}", ApiRequest.Truncate(value), StringComparison.Ordinal);
 
         private string TypeError => error?.TypeError ?? kind switch
         {
