@@ -29,6 +29,7 @@ namespace Agent.Api.Http;
 internal static class WireBody
 {
     private static readonly ConcurrentDictionary<JsonTypeInfo, Field[]> Fields = new();
+    private static readonly ConcurrentDictionary<Type, WireClosedAttribute?> Closed = new();
 
     /// <summary>Reads and checks a JSON object as a wire record.</summary>
     /// <typeparam name="T">The record.</typeparam>
@@ -40,7 +41,7 @@ internal static class WireBody
     {
         ArgumentNullException.ThrowIfNull(body);
         var fields = FieldsOf(typeInfo);
-        if (typeof(T).GetCustomAttribute<WireClosedAttribute>() is { } closed)
+        if (Closed.GetOrAdd(typeof(T), static t => t.GetCustomAttribute<WireClosedAttribute>()) is { } closed)
         {
             var unknown = body.Select(p => p.Key).FirstOrDefault(k => !fields.Any(f => f.Name == k));
             if (unknown is not null)
@@ -173,6 +174,12 @@ internal static class WireBody
             if (type.IsEnum)
             {
                 return WireName.All(type).Contains(node.GetValue<string>(), StringComparer.Ordinal);
+            }
+
+            // A JSON tree of the right kind is its own value: no need to copy a large input to know it converts.
+            if (typeof(JsonNode).IsAssignableFrom(type) || type == typeof(JsonElement))
+            {
+                return true;
             }
 
             try
