@@ -107,8 +107,8 @@ internal static class AssistantConfig
             ?? ValidateNames(configurable, "tools", "tool", toolset.Tools)
             ?? ValidateNames(configurable, "mcp_servers", "MCP server", toolset.McpServers)
             ?? ValidateNames(configurable, "approve_tools", "tool", toolset.Tools)
-            ?? Runs.RunInterruptFields.NodesError(configurable["interrupt_before"], "config.configurable.interrupt_before")
-            ?? Runs.RunInterruptFields.NodesError(configurable["interrupt_after"], "config.configurable.interrupt_after");
+            ?? Breakpoints.Read(configurable["interrupt_before"], "config.configurable.interrupt_before").Error
+            ?? Breakpoints.Read(configurable["interrupt_after"], "config.configurable.interrupt_after").Error;
     }
 
     // A list of names, each one the graph's worker published.

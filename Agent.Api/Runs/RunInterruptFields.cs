@@ -10,12 +10,6 @@ namespace Agent.Api.Runs;
 /// </summary>
 internal static class RunInterruptFields
 {
-    /// <summary>The most node names one <c>interrupt_before</c> / <c>interrupt_after</c> list takes: 64.</summary>
-    public const int MaxNodes = 64;
-
-    /// <summary>The longest node name accepted: 64 characters (the checkpoints' <c>node</c> column).</summary>
-    public const int MaxNodeName = 64;
-
     private static readonly string[] CommandKeys = ["resume", "update", "goto"];
 
     /// <summary>Validates the fields and returns what the run's kwargs keep of them.</summary>
@@ -30,7 +24,7 @@ internal static class RunInterruptFields
         var kwargs = new JsonObject();
         foreach (var (field, node) in new[] { ("interrupt_before", before), ("interrupt_after", after) })
         {
-            var (nodes, error) = Nodes(node, field);
+            var (nodes, error) = Breakpoints.Read(node, field);
             if (error is not null)
             {
                 return (null, error);
@@ -82,39 +76,13 @@ internal static class RunInterruptFields
             }
         }
 
-        if (command["goto"] is { } goTo && Name(goTo) is null
-            && (goTo is not JsonArray list || list.Count is 0 or > MaxNodes || list.Any(n => Name(n) is null)))
+        if (command["goto"] is { } goTo && Breakpoints.NodeName(goTo) is null
+            && (goTo is not JsonArray list || list.Count is 0 or > Breakpoints.MaxNodes || list.Any(n => Breakpoints.NodeName(n) is null)))
         {
-            return (null, $"command.goto must be a node name or a list of node names (at most {MaxNodes}); Send objects are not supported.");
+            return (null, $"command.goto must be a node name or a list of node names (at most {Breakpoints.MaxNodes}); Send objects are not supported.");
         }
 
         kwargs["command"] = copy;
         return (kwargs, null);
     }
-
-    /// <summary>Checks a breakpoint list: null, <c>"*"</c>, or at most <see cref="MaxNodes"/> node names.</summary>
-    /// <param name="node">The value.</param>
-    /// <param name="field">The field's name, for the detail.</param>
-    /// <returns>Null when valid, else the 422 detail.</returns>
-    public static string? NodesError(JsonNode? node, string field) => Nodes(node, field).Error;
-
-    private static (JsonNode? Nodes, string? Error) Nodes(JsonNode? node, string field)
-    {
-        if (node is null)
-        {
-            return (null, null);
-        }
-
-        if (node is JsonValue value && value.TryGetValue<string>(out var all) && all == "*")
-        {
-            return (JsonValue.Create("*"), null);
-        }
-
-        return node is JsonArray list && list.Count <= MaxNodes && list.All(n => Name(n) is not null)
-            ? (list.DeepClone(), null)
-            : (null, $"{field} must be \"*\" or a list of at most {MaxNodes} node names (strings of 1 to {MaxNodeName} characters).");
-    }
-
-    private static string? Name(JsonNode? node) =>
-        node is JsonValue v && v.TryGetValue<string>(out var name) && name.Length is > 0 and <= MaxNodeName ? name : null;
 }
