@@ -15,6 +15,9 @@ namespace Agent.Api.Assistants;
 /// </summary>
 internal static class AssistantConfig
 {
+    /// <summary>The 422 detail of a <c>recursion_limit</c> that is not an integer from 1 to <see cref="ApiLimits.MaxRecursionLimit"/>'s default.</summary>
+    public const string RecursionLimitError = "config.recursion_limit must be an integer between 1 and 1000.";
+
     /// <summary>The longest system prompt accepted, in characters. Default is 100,000.</summary>
     public const int MaxSystemPromptLength = 100_000;
 
@@ -34,35 +37,20 @@ internal static class AssistantConfig
             return (null, "config must be an object.");
         }
 
-        foreach (var (key, value) in config)
+        var (body, error) = WireBody.Read(config, AssistantsJsonContext.Default.AssistantConfigBody);
+        if (error is not null)
         {
-            switch (key)
-            {
-                case "recursion_limit":
-                    if (value is not JsonValue v || !v.TryGetValue<int>(out var limit) || limit < 1 || limit > ApiLimits.Default.MaxRecursionLimit)
-                    {
-                        return (null, $"config.recursion_limit must be an integer between 1 and {ApiLimits.Default.MaxRecursionLimit}.");
-                    }
+            return (null, error);
+        }
 
-                    break;
-                case "tags":
-                    if (value is not null && (value is not JsonArray tags || tags.Any(t => t is not JsonValue tv || !tv.TryGetValue<string>(out _))))
-                    {
-                        return (null, "config.tags must be a list of strings.");
-                    }
+        if (body!.RecursionLimit is < 1 || body.RecursionLimit > ApiLimits.Default.MaxRecursionLimit)
+        {
+            return (null, RecursionLimitError);
+        }
 
-                    break;
-                case "configurable":
-                    var error = ValidateConfigurable(value, toolset);
-                    if (error is not null)
-                    {
-                        return (null, error);
-                    }
-
-                    break;
-                default:
-                    return (null, $"config.{key} is not supported; config takes recursion_limit, tags and configurable.");
-            }
+        if (body.Configurable is { } configurable && ValidateConfigurable(configurable, toolset) is { } configurableError)
+        {
+            return (null, configurableError);
         }
 
         return ((JsonObject)config.DeepClone(), null);
@@ -99,18 +87,8 @@ internal static class AssistantConfig
         return null;
     }
 
-    private static string? ValidateConfigurable(JsonNode? node, GraphToolset toolset)
+    private static string? ValidateConfigurable(JsonObject configurable, GraphToolset toolset)
     {
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is not JsonObject configurable)
-        {
-            return "config.configurable must be an object.";
-        }
-
         foreach (var key in new[] { "model", "system_prompt" })
         {
             if (configurable[key] is { } value && (value is not JsonValue v || !v.TryGetValue<string>(out _)))

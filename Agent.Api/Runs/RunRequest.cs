@@ -2,18 +2,24 @@ using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Api.Streaming;
 using Agent.Persistence.Runs;
-using Agent.Persistence.Wire;
 
 namespace Agent.Api.Runs;
 
 /// <summary>
 /// A validated run-creation body (LangGraph Server API <c>RunCreateStateful</c> / <c>RunCreateStateless</c>,
-/// reference/langgraph-server-api.md section 2.2).
+/// reference/langgraph-server-api.md section 2.2): the wire record <see cref="RunCreate"/> with every field checked,
+/// defaults applied and LangGraph's <c>kwargs</c> built (<c>RunRequest.Kwargs.cs</c>).
 /// </summary>
-internal sealed record RunRequest
+internal sealed partial record RunRequest
 {
     /// <summary>The <c>recursion_limit</c> when none is given: 25, LangGraph's default.</summary>
     public const int DefaultRecursionLimit = 25;
+
+    /// <summary>The longest <c>after_seconds</c> accepted: 7 days (604,800 s, as <see cref="RunCreate.AfterSecondsError"/> says).</summary>
+    public const double MaxAfterSeconds = 7 * 24 * 3600;
+
+    /// <summary>The 422 detail of a <c>durability</c> other than <c>sync</c> or <c>async</c>.</summary>
+    public const string DurabilityError = "durability must be 'sync' or 'async': this server checkpoints every step ('exit' is not supported).";
 
     /// <summary>Gets the assistant id or graph name.</summary>
     public required string AssistantId { get; init; }
@@ -57,40 +63,33 @@ internal sealed record RunRequest
     /// <summary>Gets LangGraph's <c>kwargs</c>: what was submitted, as stored on the run.</summary>
     public required JsonObject Kwargs { get; init; }
 
-    /// <summary>The longest <c>after_seconds</c> accepted: 7 days.</summary>
-    public const double MaxAfterSeconds = 7 * 24 * 3600;
-
-    // command (resume) and interrupt_* need graph interrupts, which the agent graph does not have; feedback_keys and
-    // langsmith_tracer are LangSmith's.
-    private static readonly string[] Unsupported =
-        ["command", "interrupt_before", "interrupt_after", "feedback_keys", "langsmith_tracer"];
-
-    /// <summary>Validates a body.</summary>
+    /// <summary>Reads and validates a body: its fields' types (<see cref="WireBody"/>), then their values.</summary>
     /// <param name="body">The JSON body.</param>
     /// <param name="stateless">Whether the run is stateless (<c>/runs/...</c>).</param>
     /// <param name="limits">The input bounds (messages, message length, recursion limit). Default <see cref="ApiLimits.Default"/>.</param>
     /// <returns>The request, or a 422 detail naming the field at fault.</returns>
     public static (RunRequest? Request, string? Error) Parse(JsonObject body, bool stateless, ApiLimits? limits = null)
     {
-        limits ??= ApiLimits.Default;
-        if (body["assistant_id"] is not JsonValue assistantValue || !assistantValue.TryGetValue<string>(out var assistantId)
-            || string.IsNullOrWhiteSpace(assistantId))
+        var (wire, error) = WireBody.Read(body, RunsJsonContext.Default.RunCreate);
+        return error is not null ? (null, error) : Validate(wire!, stateless, limits ?? ApiLimits.Default);
+    }
+
+    /// <summary>Validates a run's values, in the order of its fields; the first failing check is the 422 detail.</summary>
+    /// <param name="wire">The body, its field types already checked.</param>
+    /// <param name="stateless">Whether the run is stateless.</param>
+    /// <param name="limits">The input bounds.</param>
+    /// <returns>The request, or a 422 detail.</returns>
+    public static (RunRequest? Request, string? Error) Validate(RunCreate wire, bool stateless, ApiLimits limits)
+    {
+        if (string.IsNullOrWhiteSpace(wire.AssistantId))
         {
             return (null, "assistant_id is required: an assistant id or a graph name such as 'agent'.");
         }
 
-        // Accepted-but-unsupported fields are refused by name rather than silently ignored.
-        var unsupported = Unsupported.FirstOrDefault(f => body[f] is not null);
-        if (unsupported is not null)
-        {
-            return (null, $"{unsupported} is not supported by this server yet.");
-        }
-
-        var input = body["input"];
         JsonArray messages = [];
-        if (input is JsonObject inputObject)
+        if (wire.Input is { } input)
         {
-            var (normalized, error) = InputMessageNormalizer.Normalize(inputObject["messages"], limits);
+            var (normalized, error) = InputMessageNormalizer.Normalize(input["messages"], limits);
             if (error is not null)
             {
                 return (null, error);
@@ -98,86 +97,20 @@ internal sealed record RunRequest
 
             messages = normalized!;
         }
-        else if (input is not null)
+
+        var (recursionLimit, recursionLimitGiven, configError) = ReadConfig(wire.Config, limits);
+        if (configError is not null)
         {
-            return (null, "input must be an object such as {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}.");
+            return (null, configError);
         }
 
-        if (body["metadata"] is { } metadataNode && metadataNode is not JsonObject)
-        {
-            return (null, "metadata must be an object.");
-        }
-
-        var config = body["config"];
-        if (config is not null and not JsonObject)
-        {
-            return (null, "config must be an object.");
-        }
-
-        var recursionLimit = DefaultRecursionLimit;
-        var recursionLimitGiven = config?["recursion_limit"] is not null;
-        if (config?["recursion_limit"] is { } limitNode)
-        {
-            if (limitNode is not JsonValue limitValue || !limitValue.TryGetValue<int>(out recursionLimit))
-            {
-                return (null, "config.recursion_limit must be an integer.");
-            }
-
-            if (recursionLimit < 1 || recursionLimit > limits.MaxRecursionLimit)
-            {
-                return (null, $"config.recursion_limit must be between 1 and {limits.MaxRecursionLimit}.");
-            }
-        }
-
-        if (config?["configurable"] is { } configurable && configurable is not JsonObject)
-        {
-            return (null, "config.configurable must be an object.");
-        }
-
-        if (config?["configurable"] is JsonObject configurableObject && Assistants.AssistantConfig.CollectionsError(configurableObject) is { } collectionsError)
-        {
-            return (null, collectionsError);
-        }
-
-        var (modes, modeError) = Streaming.StreamModes.Parse(body["stream_mode"]);
+        var (modes, modeError) = Streaming.StreamModes.Parse(wire.StreamMode);
         if (modeError is not null)
         {
             return (null, modeError);
         }
 
-        // A value of the wrong type is refused, not read as absent: {"multitask_strategy": 5} must not mean "enqueue".
-        var mistyped = new[] { "multitask_strategy", "if_not_exists", "on_disconnect", "on_completion" }
-            .FirstOrDefault(f => body[f] is { } node && (node is not JsonValue value || !value.TryGetValue<string>(out _)));
-        if (mistyped is not null)
-        {
-            return (null, $"{mistyped} must be a string.");
-        }
-
-        var strategy = MultitaskStrategy.Enqueue;
-        if (Text(body, "multitask_strategy") is { } strategyText && !WireName.TryParse(strategyText, out strategy))
-        {
-            return (null, $"multitask_strategy must be one of {string.Join(", ", WireName.All<MultitaskStrategy>())}.");
-        }
-
-        var ifNotExists = Text(body, "if_not_exists") ?? "reject";
-        if (ifNotExists is not ("create" or "reject"))
-        {
-            return (null, "if_not_exists must be 'create' or 'reject'.");
-        }
-
-        var onDisconnect = Text(body, "on_disconnect") ?? "continue";
-        if (onDisconnect is not ("cancel" or "continue"))
-        {
-            return (null, "on_disconnect must be 'cancel' or 'continue'.");
-        }
-
-        var onCompletion = Text(body, "on_completion") ?? (stateless ? "delete" : "keep");
-        if (onCompletion is not ("delete" or "keep"))
-        {
-            return (null, "on_completion must be 'delete' or 'keep'.");
-        }
-
-        var (checkpointId, checkpointError) = ReadCheckpoint(body);
+        var (checkpointId, checkpointError) = ReadCheckpoint(wire);
         if (checkpointError is not null)
         {
             return (null, checkpointError);
@@ -188,111 +121,84 @@ internal sealed record RunRequest
             return (null, "checkpoint_id needs a thread: a stateless run starts on a new, empty thread.");
         }
 
-        TimeSpan? startDelay = null;
-        if (body["after_seconds"] is { } afterNode)
+        if (wire.AfterSeconds is { } seconds && (seconds < 0 || seconds > MaxAfterSeconds))
         {
-            if (afterNode is not JsonValue afterValue || !afterValue.TryGetValue<double>(out var seconds) || double.IsNaN(seconds)
-                || seconds < 0 || seconds > MaxAfterSeconds)
-            {
-                return (null, $"after_seconds must be a number of seconds from 0 to {MaxAfterSeconds}.");
-            }
-
-            startDelay = seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
+            return (null, RunCreate.AfterSecondsError);
         }
 
         // Every step is checkpointed synchronously, which satisfies "sync" and "async"; "exit" (checkpoint only at the
         // end) would be a weaker promise this server does not make.
-        var durability = Text(body, "durability");
-        if (body["durability"] is not null && durability is not ("sync" or "async"))
+        if (wire.Durability is Durability.Exit)
         {
-            return (null, "durability must be 'sync' or 'async': this server checkpoints every step ('exit' is not supported).");
+            return (null, DurabilityError);
         }
 
-        if (body["checkpoint_during"] is { } during && (during is not JsonValue dv || !dv.TryGetValue<bool>(out var checkpointDuring) || !checkpointDuring))
+        if (wire.CheckpointDuring is false)
         {
             return (null, "checkpoint_during must be true: this server checkpoints every step.");
         }
 
-        if (body["stream_resumable"] is { } resumable && (resumable is not JsonValue rv || !rv.TryGetValue<bool>(out _)))
-        {
-            return (null, "stream_resumable must be a boolean.");
-        }
-
         Uri? webhook = null;
-        if (body["webhook"] is not null)
+        if (wire.Webhook is { } url)
         {
-            (webhook, var webhookError) = Text(body, "webhook") is { } url
-                ? Persistence.Webhooks.WebhookAddresses.ParseUrl(url)
-                : (null, "webhook must be an absolute http(s) URL of at most 2048 characters.");
+            (webhook, var webhookError) = Persistence.Webhooks.WebhookAddresses.ParseUrl(url);
             if (webhookError is not null)
             {
                 return (null, webhookError);
             }
         }
 
-        var kwargsConfig = config?.DeepClone() as JsonObject ?? [];
-        kwargsConfig["recursion_limit"] = recursionLimit;
-        var kwargs = new JsonObject
+        var request = new RunRequest
         {
-            ["input"] = new JsonObject { ["messages"] = messages.DeepClone() },
-            ["config"] = kwargsConfig,
-            ["stream_mode"] = new JsonArray(modes.Select(m => (JsonNode?)JsonValue.Create(WireName.Of(m))).ToArray()),
-            ["on_disconnect"] = onDisconnect,
-            ["multitask_strategy"] = WireName.Of(strategy),
-        };
-        if (body["context"] is JsonObject context)
-        {
-            kwargs["context"] = context.DeepClone();
-        }
-
-        if (checkpointId is not null)
-        {
-            kwargs["checkpoint_id"] = checkpointId.ToString();
-        }
-
-        if (startDelay is not null)
-        {
-            kwargs["after_seconds"] = startDelay.Value.TotalSeconds;
-        }
-
-        if (webhook is not null)
-        {
-            kwargs["webhook"] = webhook.ToString();
-        }
-
-        // Every run's events are kept, so every stream is resumable; the flag is recorded as submitted.
-        kwargs["stream_resumable"] = body["stream_resumable"]?.GetValue<bool>() ?? false;
-
-        return (new RunRequest
-        {
-            AssistantId = assistantId,
+            AssistantId = wire.AssistantId,
             InputMessages = messages,
-            Metadata = body["metadata"]?.DeepClone() as JsonObject ?? [],
+            Metadata = wire.Metadata ?? [],
             StreamModes = modes,
             RecursionLimit = recursionLimit,
             RecursionLimitGiven = recursionLimitGiven,
             CheckpointId = checkpointId,
-            StartDelay = startDelay,
+            StartDelay = wire.AfterSeconds is > 0 ? TimeSpan.FromSeconds(wire.AfterSeconds.Value) : null,
             Webhook = webhook,
-            MultitaskStrategy = strategy,
-            CreateThreadIfMissing = ifNotExists == "create",
-            CancelOnDisconnect = onDisconnect == "cancel",
-            DeleteThreadOnCompletion = stateless && onCompletion == "delete",
-            Kwargs = kwargs,
-        }, null);
+            MultitaskStrategy = wire.MultitaskStrategy ?? MultitaskStrategy.Enqueue,
+            CreateThreadIfMissing = wire.IfNotExists == IfNotExists.Create,
+            CancelOnDisconnect = wire.OnDisconnect == DisconnectMode.Cancel,
+            DeleteThreadOnCompletion = stateless && (wire.OnCompletion ?? OnCompletionBehavior.Delete) == OnCompletionBehavior.Delete,
+            Kwargs = [],
+        };
+        return (request with { Kwargs = BuildKwargs(wire, request) }, null);
     }
 
-    private static (Guid? Id, string? Error) ReadCheckpoint(JsonObject body)
+    private static (int Limit, bool Given, string? Error) ReadConfig(JsonObject? config, ApiLimits limits)
     {
-        var text = Text(body, "checkpoint_id");
-        if (body["checkpoint_id"] is not null && text is null)
+        var recursionLimit = DefaultRecursionLimit;
+        var given = config?["recursion_limit"] is not null;
+        if (config?["recursion_limit"] is { } limitNode)
         {
-            return (null, "checkpoint_id must be a checkpoint UUID.");
+            if (limitNode is not JsonValue limitValue || !limitValue.TryGetValue<int>(out recursionLimit))
+            {
+                return (0, given, "config.recursion_limit must be an integer.");
+            }
+
+            if (recursionLimit < 1 || recursionLimit > limits.MaxRecursionLimit)
+            {
+                return (0, given, $"config.recursion_limit must be between 1 and {limits.MaxRecursionLimit}.");
+            }
         }
 
-        if (body["checkpoint"] is { } checkpoint)
+        return config?["configurable"] switch
         {
-            if (checkpoint is not JsonObject reference || reference["checkpoint_id"] is not JsonValue id || !id.TryGetValue<string>(out var fromObject))
+            null => (recursionLimit, given, null),
+            JsonObject configurable => (recursionLimit, given, Assistants.AssistantConfig.CollectionsError(configurable)),
+            _ => (0, given, "config.configurable must be an object."),
+        };
+    }
+
+    private static (Guid? Id, string? Error) ReadCheckpoint(RunCreate wire)
+    {
+        var text = wire.CheckpointId;
+        if (wire.Checkpoint is { } reference)
+        {
+            if (reference["checkpoint_id"] is not JsonValue id || !id.TryGetValue<string>(out var fromObject))
             {
                 return (null, "checkpoint must be an object with a checkpoint_id.");
             }
@@ -312,7 +218,4 @@ internal sealed record RunRequest
 
         return Guid.TryParse(text, out var checkpointId) ? (checkpointId, null) : (null, "checkpoint_id must be a checkpoint UUID.");
     }
-
-    private static string? Text(JsonObject body, string field) =>
-        body[field] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }

@@ -117,6 +117,7 @@ public partial class RunLifecycle
         var cutoff = timeProvider.GetUtcNow() - retention;
         var finished = await context.Runs.AsNoTracking()
             .Where(r => r.DeleteThreadOnCompletion && r.EndedAt != null && r.EndedAt < cutoff)
+            .OrderBy(r => r.EndedAt) // the oldest first, so a backlog drains in order
             .Select(r => new { r.TenantId, r.ThreadId })
             .Take(max).ToListAsync(cancellationToken);
         foreach (var thread in finished.Distinct())

@@ -52,13 +52,16 @@ public static class WebhookAddresses
         return false;
     }
 
+    /// <summary>The 422 detail of a webhook URL that is not of the accepted form.</summary>
+    public const string UrlError = "webhook must be an absolute http(s) URL of at most 2048 characters.";
+
     /// <summary>Checks a webhook URL's form: absolute <c>http</c> or <c>https</c>, at most 2,048 characters.</summary>
     /// <param name="webhook">The URL.</param>
     /// <returns>The URI, or an error for a 422.</returns>
     public static (Uri? Uri, string? Error) ParseUrl(string webhook) =>
         webhook.Length <= 2048 && Uri.TryCreate(webhook, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? (uri, null)
-            : (null, "webhook must be an absolute http(s) URL of at most 2048 characters.");
+            : (null, UrlError);
 
     /// <summary>Resolves a webhook's host and checks every address it resolves to.</summary>
     /// <param name="uri">The URL.</param>

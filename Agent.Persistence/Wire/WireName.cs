@@ -49,6 +49,18 @@ public static class WireName
     public static IReadOnlyList<string> All<TEnum>()
         where TEnum : struct, Enum => Names<TEnum>.InOrder;
 
+    /// <summary>Gets every wire spelling of an enum given as a type (for validators that see a property's type only).</summary>
+    /// <param name="enumType">The enum type.</param>
+    /// <returns>The spellings, in declaration order.</returns>
+    /// <exception cref="ArgumentException">The type is not an enum.</exception>
+    public static IReadOnlyList<string> All(Type enumType)
+    {
+        ArgumentNullException.ThrowIfNull(enumType);
+        return enumType.IsEnum
+            ? (IReadOnlyList<string>)typeof(Names<>).MakeGenericType(enumType).GetField(nameof(Names<AttributeTargets>.InOrder))!.GetValue(null)!
+            : throw new ArgumentException($"{enumType.Name} is not an enum.", nameof(enumType));
+    }
+
     private static class Names<TEnum>
         where TEnum : struct, Enum
     {

@@ -74,20 +74,11 @@ public sealed class AgentNodeContext
     /// <exception cref="InvalidOperationException">The node already called the model in this step.</exception>
     public async Task<JsonObject> CallModelAsync(AgentModelRequest? request = null)
     {
-        if (ModelStep is not null)
-        {
-            throw new InvalidOperationException($"Node '{Node}' called the model twice; a node makes at most one model call (one step, one usage row).");
-        }
-
         request ??= new AgentModelRequest();
         var (run, messages, settings) = (state.Progress, state.Messages, state.Settings);
         var model = ModelRouting.Choose(messages, settings.Model ?? request.Model, settings.ToolSelectionModel);
-        var inputPrice = services.Prices.CostUsd(model, 1_000_000, 0) / 1_000_000m;
         var systemPrompt = settings.SystemPrompt ?? request.SystemPrompt ?? string.Empty;
-        if (BudgetGuard.BeforeModelCall(state.Budget, run.Spend, messages, systemPrompt, inputPrice, model ?? services.Agent.DefaultModel) is { } projected)
-        {
-            throw new AgentNodeStop(projected);
-        }
+        EnsureModelCallAllowed(model, systemPrompt);
 
         IReadOnlyCollection<string>? tools = (request.Tools, services.Agent.AllowedTools(settings.Tools, settings.McpServers)) switch
         {
@@ -122,18 +113,8 @@ public sealed class AgentNodeContext
     public async Task<JsonObject> RunAgentAsync(AIAgent agent)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        if (ModelStep is not null)
-        {
-            throw new InvalidOperationException($"Node '{Node}' called the model twice; a node makes at most one model call (one step, one usage row).");
-        }
-
         var (run, messages) = (state.Progress, state.Messages);
-        var model = state.Settings.Model ?? services.Agent.DefaultModel;
-        var inputPrice = services.Prices.CostUsd(model, 1_000_000, 0) / 1_000_000m;
-        if (BudgetGuard.BeforeModelCall(state.Budget, run.Spend, messages, string.Empty, inputPrice, model) is { } projected)
-        {
-            throw new AgentNodeStop(projected);
-        }
+        EnsureModelCallAllowed(state.Settings.Model ?? services.Agent.DefaultModel, string.Empty);
 
         var messageId = $"run-{run.RunId:N}-{run.NextStep}";
         await using (var tokens = NewTokenPublisher(messageId))
@@ -205,6 +186,27 @@ public sealed class AgentNodeContext
         }
 
         return update;
+    }
+
+    /// <summary>
+    /// The rules before a node's model call: one model call per step (one usage row), and the run's budgets must allow
+    /// the projected cost of the prompt (<see cref="BudgetGuard.BeforeModelCall"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The node already called the model in this step.</exception>
+    /// <exception cref="AgentNodeStop">A budget would be exceeded; the run stops with that reason.</exception>
+    private void EnsureModelCallAllowed(string? model, string systemPrompt)
+    {
+        if (ModelStep is not null)
+        {
+            throw new InvalidOperationException($"Node '{Node}' called the model twice; a node makes at most one model call (one step, one usage row).");
+        }
+
+        // The price of the model as routed (unknown: no projection); the name falls back to the client's default.
+        var inputPrice = services.Prices.CostUsd(model, 1_000_000, 0) / 1_000_000m;
+        if (BudgetGuard.BeforeModelCall(state.Budget, state.Progress.Spend, state.Messages, systemPrompt, inputPrice, model ?? services.Agent.DefaultModel) is { } projected)
+        {
+            throw new AgentNodeStop(projected);
+        }
     }
 
     private TokenStreamPublisher NewTokenPublisher(string messageId) =>

@@ -3,8 +3,13 @@
 # (services.sh), builds the solution, migrates the database, ingests the PostgreSQL manual, starts the API and
 # the workers in the background, waits until they are ready, and asks one question.
 #
-# Usage: deploy/local/up.sh [--workers N] [--skip-ingest] [--no-ask] [--no-auth]
+# Usage: deploy/local/up.sh [--workers N] [--worker-host DIR] [--skip-ingest] [--no-ask] [--no-auth]
 #   --workers N     worker processes to start (default 2)
+#   --worker-host DIR
+#                   the worker host project to run instead of Agent.Worker, e.g. samples/SupportAgent: a deployer's
+#                   own host (AgentWorkerApplication.RunAsync) with its graphs and tools. Every worker on the run
+#                   queue must deploy the same graphs (a worker fails a run whose graph it lacks), so this replaces
+#                   the built-in workers rather than adding to them. Migrate and ingest run through it too.
 #   --skip-ingest   do not (re)ingest the manual; ingest skips unchanged pages anyway, this skips even the scan
 #   --no-ask        do not ask the sample question at the end
 #   --no-auth       start the API with authentication off (Auth__Disabled=true): anyone who reaches the port is
@@ -30,9 +35,11 @@ WORKERS=2
 INGEST=true
 ASK=true
 AUTH=true
+WORKER_HOST=""
 while [ $# -gt 0 ]; do
   case $1 in
     --workers) [ $# -ge 2 ] || die "--workers needs a number"; WORKERS=$2; shift 2 ;;
+    --worker-host) [ $# -ge 2 ] || die "--worker-host needs a project folder"; WORKER_HOST=$2; shift 2 ;;
     --skip-ingest) INGEST=false; shift ;;
     --no-ask) ASK=false; shift ;;
     --no-auth) AUTH=false; shift ;;
@@ -41,6 +48,15 @@ while [ $# -gt 0 ]; do
   esac
 done
 [[ $WORKERS =~ ^[1-9][0-9]*$ ]] || die "--workers must be a positive number, not '$WORKERS'"
+# The worker host: its build output folder and its assembly (Agent.Worker unless --worker-host names another project).
+WORKER_DLL=Agent.Worker.dll
+if [ -n "$WORKER_HOST" ]; then
+  WORKER_HOST=${WORKER_HOST%/}
+  project=$(find "$AGENT_ROOT/$WORKER_HOST" -maxdepth 1 -name '*.csproj' 2>/dev/null | head -1)
+  [ -n "$project" ] || die "--worker-host $WORKER_HOST: no .csproj in $AGENT_ROOT/$WORKER_HOST"
+  WORKER_DLL="$(basename "$project" .csproj).dll"
+  AGENT_WORKER_DIR="$AGENT_ROOT/$WORKER_HOST/bin/Release/net10.0"
+fi
 
 API_PORT="${AGENT_API_PORT:-8123}"
 API_URLS="${AGENT_API_URLS:-http://localhost:$API_PORT}"
@@ -69,14 +85,14 @@ log "building (Release)"
 dotnet build "$AGENT_ROOT/Agent.sln" -c Release -nologo -v quiet -clp:NoSummary ||
   die "build failed; run: dotnet build Agent.sln -c Release"
 [ -f "$AGENT_API_DIR/Agent.Api.dll" ] || die "build produced no $AGENT_API_DIR/Agent.Api.dll"
-[ -f "$AGENT_WORKER_DIR/Agent.Worker.dll" ] || die "build produced no $AGENT_WORKER_DIR/Agent.Worker.dll"
+[ -f "$AGENT_WORKER_DIR/$WORKER_DLL" ] || die "build produced no $AGENT_WORKER_DIR/$WORKER_DLL (is the project in Agent.sln?)"
 
 # Runs a one-shot worker command with its output in .local/logs/NAME.log; shows the log's end if it fails.
 run_worker_command() {
   local name=$1; shift
-  if ! (cd "$AGENT_WORKER_DIR" && dotnet Agent.Worker.dll "$@") >"$AGENT_LOGS/$name.log" 2>&1 </dev/null; then
+  if ! (cd "$AGENT_WORKER_DIR" && dotnet "$WORKER_DLL" "$@") >"$AGENT_LOGS/$name.log" 2>&1 </dev/null; then
     show_log_tail "$name"
-    die "'dotnet Agent.Worker.dll $*' failed; full log: .local/logs/$name.log"
+    die "'dotnet $WORKER_DLL $*' failed; full log: .local/logs/$name.log"
   fi
 }
 
@@ -86,10 +102,10 @@ if $INGEST; then
   [ -d "$MANUAL_DIR" ] || die "$MANUAL_DIR is missing (package postgresql-doc-15; services.sh installs it)"
   log "ingesting the PostgreSQL manual from $MANUAL_DIR into the collection postgresql-15, with embeddings (log: .local/logs/ingest.log)"
   # The ingest prints a progress line every 2 seconds while it embeds; show those as they come.
-  if ! (cd "$AGENT_WORKER_DIR" && dotnet Agent.Worker.dll ingest --path "$MANUAL_DIR") </dev/null 2>&1 |
+  if ! (cd "$AGENT_WORKER_DIR" && dotnet "$WORKER_DLL" ingest --path "$MANUAL_DIR") </dev/null 2>&1 |
       tee "$AGENT_LOGS/ingest.log" | grep --line-buffered -E '^(ingest|embedding):' | sed -u 's/^/[up] /' >&2; then
     show_log_tail ingest
-    die "'dotnet Agent.Worker.dll ingest --path $MANUAL_DIR' failed; full log: .local/logs/ingest.log"
+    die "'dotnet $WORKER_DLL ingest --path $MANUAL_DIR' failed; full log: .local/logs/ingest.log"
   fi
 fi
 
@@ -132,7 +148,7 @@ export Database__MaxConnections
 export Database__Processes="${Database__Processes:-$((1 + WORKERS))}"
 log "connection budget: max_connections $Database__MaxConnections, $Database__Processes processes, pool $(( (Database__MaxConnections - ${Database__ReservedConnections:-10}) / Database__Processes )) each"
 
-log "starting the API on $API_URLS and $WORKERS worker(s)"
+log "starting the API on $API_URLS and $WORKERS worker(s) of $WORKER_DLL"
 # A half-started system is stopped again when startup fails; the logs stay for reading.
 # shellcheck disable=SC2317 # called by the EXIT trap.
 stop_on_failure() {
@@ -145,7 +161,7 @@ trap stop_on_failure EXIT
 for i in $(seq 1 "$WORKERS"); do
   start_background "worker-$i" "$AGENT_WORKER_DIR" \
     env AgentWorker__InstanceId="${HOSTNAME:-local}-worker-$i" Management__Urls="http://127.0.0.1:$((9463 + i))" \
-    dotnet Agent.Worker.dll run
+    dotnet "$WORKER_DLL" run
 done
 
 # Fails with the program's log if it has exited; start_background wrote its pid file.

@@ -143,7 +143,7 @@ public sealed class When_the_search_returned_passages_that_answer_the_question
     {
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(_response.Text, Does.StartWith("From the PostgreSQL manual:\n\n> "));
+            Assert.That(_response.Text, Does.StartWith("From the documents:\n\n> "));
             Assert.That(_response.Text, Does.Contain("\n\nSources:\n[1] "));
         }
     }
@@ -208,7 +208,7 @@ public sealed class When_the_search_found_nothing
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(response.Text, Does.StartWith("The PostgreSQL manual has nothing matching").And.Contain("rephras"));
+            Assert.That(response.Text, Does.StartWith("The documents have nothing matching").And.Contain("rephras"));
             Assert.That(response.Text, Does.Not.Contain("> "));
             Assert.That(response.FinishReason, Is.EqualTo(ChatFinishReason.Stop));
             Assert.That(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>(), Is.Empty);
@@ -245,7 +245,7 @@ public sealed class When_a_follow_up_question_is_asked_after_an_answer
     {
         using var client = new OfflineExtractiveChatClient();
         var conversation = ManualPassages.Searched(ManualPassages.All);
-        conversation.Add(new ChatMessage(ChatRole.Assistant, "From the PostgreSQL manual: ..."));
+        conversation.Add(new ChatMessage(ChatRole.Assistant, "From the documents: ..."));
         conversation.Add(new ChatMessage(ChatRole.User, "And a GiST index?"));
 
         var response = await client.GetResponseAsync(conversation, ManualPassages.OptionsWithSearch());

@@ -7,14 +7,14 @@ namespace Agent.Worker.Models.Offline;
 /// quotes, each followed by a numbered citation, then the list of sources.
 /// </summary>
 /// <remarks>
-/// The shape is <c>From the PostgreSQL manual:\n\n&gt; quote [1]\n\n&gt; quote [2]\n\nSources:\n[1] Title — Heading
+/// The shape is <c>From the documents:\n\n&gt; quote [1]\n\n&gt; quote [2]\n\nSources:\n[1] Title — Heading
 /// (source.html)</c>. Quotes of consecutive units of one passage share one block; code statements keep their own
 /// lines.
 /// </remarks>
 internal static class ExtractiveAnswerComposer
 {
     /// <summary>The first line of every answer that quotes passages.</summary>
-    public const string Preamble = "From the PostgreSQL manual:";
+    public const string Preamble = "From the documents:";
 
     /// <summary>Composes the answer to <paramref name="question"/> from the passages the search returned.</summary>
     /// <param name="question">The user's question.</param>
@@ -32,9 +32,9 @@ internal static class ExtractiveAnswerComposer
         if (quotes.Count == 0)
         {
             var top = ordered[0];
-            return $"The search of the PostgreSQL manual returned {Plural(ordered.Count, "passage")}, but none of their "
+            return $"The document search returned {Plural(ordered.Count, "passage")}, but none of their "
                 + "sentences share a word with the question, so there is nothing to quote. The best-ranked one is "
-                + $"{Describe(top)}. Try rephrasing the question with the words the manual would use, for example the "
+                + $"{Describe(top)}. Try rephrasing the question with the words the documents would use, for example the "
                 + "name of a command, function or setting.";
         }
 
@@ -91,9 +91,9 @@ internal static class ExtractiveAnswerComposer
 
     /// <summary>Returns the answer given when the search found nothing.</summary>
     /// <param name="question">The user's question.</param>
-    /// <returns>A plain statement that the manual has nothing matching, with a suggestion to rephrase.</returns>
+    /// <returns>A plain statement that the documents have nothing matching, with a suggestion to rephrase.</returns>
     public static string NothingFound(string question) =>
-        $"The PostgreSQL manual has nothing matching \"{question}\". Try rephrasing the question, for example with the "
+        $"The documents have nothing matching \"{question}\". Try rephrasing the question, for example with the "
         + "name of a command, function or setting.";
 
     // Passages of several search calls are merged: the first copy of a chunk wins, best rank first (stable).

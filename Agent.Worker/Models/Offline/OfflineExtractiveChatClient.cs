@@ -181,7 +181,7 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
         var question = userIndex < 0 ? string.Empty : messages[userIndex].Text.Trim();
         if (question.Length == 0)
         {
-            return new Turn(question, "Ask a question about PostgreSQL, and I will search the manual and quote the "
+            return new Turn(question, "Ask a question, and I will search the documents and quote the "
                 + "passages that answer it.", null);
         }
 
@@ -204,7 +204,7 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
         {
             if (options?.Tools?.Any(t => t.Name == SearchToolName) != true)
             {
-                return new Turn(question, $"I cannot search the PostgreSQL manual: the {SearchToolName} tool is not "
+                return new Turn(question, $"I cannot search the documents: the {SearchToolName} tool is not "
                     + "available, and this offline extractive model (not an LLM) can only answer by quoting the passages "
                     + "that search returns.", null);
             }
