@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Agent.Api.Http;
 using Agent.Persistence.Store;
 using Agent.Persistence.Tenancy;
@@ -39,7 +40,7 @@ internal static class StoreApi
 
     private static async Task<IResult> PutAsync(HttpRequest request, ItemStore items, ICallerTenant caller, CancellationToken cancellationToken)
     {
-        var (body, error) = await StoreRequestBody.ReadAsync(request, StoreJsonContext.Default.StorePutRequest, cancellationToken);
+        var (body, error) = await ReadAsync(request, StoreJsonContext.Default.StorePutRequest, cancellationToken);
         if (error is not null)
         {
             return error;
@@ -88,7 +89,7 @@ internal static class StoreApi
 
     private static async Task<IResult> DeleteAsync(HttpRequest request, ItemStore items, ICallerTenant caller, CancellationToken cancellationToken)
     {
-        var (body, error) = await StoreRequestBody.ReadAsync(request, StoreJsonContext.Default.StoreDeleteRequest, cancellationToken);
+        var (body, error) = await ReadAsync(request, StoreJsonContext.Default.StoreDeleteRequest, cancellationToken);
         if (error is not null)
         {
             return error;
@@ -105,7 +106,7 @@ internal static class StoreApi
 
     private static async Task<IResult> SearchAsync(HttpRequest request, ItemStore items, ICallerTenant caller, CancellationToken cancellationToken)
     {
-        var (body, error) = await StoreRequestBody.ReadAsync(request, StoreJsonContext.Default.StoreSearchRequest, cancellationToken);
+        var (body, error) = await ReadAsync(request, StoreJsonContext.Default.StoreSearchRequest, cancellationToken);
         if (error is not null)
         {
             return error;
@@ -128,7 +129,7 @@ internal static class StoreApi
 
     private static async Task<IResult> ListNamespacesAsync(HttpRequest request, ItemStore items, ICallerTenant caller, CancellationToken cancellationToken)
     {
-        var (body, error) = await StoreRequestBody.ReadAsync(request, StoreJsonContext.Default.StoreNamespacesRequest, cancellationToken);
+        var (body, error) = await ReadAsync(request, StoreJsonContext.Default.StoreNamespacesRequest, cancellationToken);
         if (error is not null)
         {
             return error;
@@ -148,6 +149,21 @@ internal static class StoreApi
         var query = new StoreNamespaceQuery(body.Prefix ?? [], body.Suffix ?? [], body.MaxDepth, body.Limit ?? 100, body.Offset ?? 0);
         var namespaces = await items.ListNamespacesAsync(caller.TenantId!, query, cancellationToken);
         return TypedResults.Json(new StoreNamespacesResponse(namespaces), StoreJsonContext.Default.StoreNamespacesResponse);
+    }
+
+    // The shared body checks (400 malformed, 413 too large, 422 not an object), then the record's field checks
+    // (WireBody: unknown fields and wrong JSON types are a 422 naming the field).
+    private static async Task<(T? Body, IResult? Error)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (body, error) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var (value, invalid) = WireBody.Read(body!, typeInfo);
+        return invalid is null ? (value, null) : (null, ApiResults.Unprocessable(invalid));
     }
 
     private static string? Page(int? limit, int? offset) =>

@@ -1,3 +1,5 @@
+using Agent.Api.Http;
+
 namespace Agent.Api.Store;
 
 /// <summary>
@@ -5,4 +7,5 @@ namespace Agent.Api.Store;
 /// </summary>
 /// <param name="Namespace">The item's namespace. Required.</param>
 /// <param name="Key">The item's key. Required.</param>
+[WireClosed("{0} is not a field of DELETE /store/items; its fields are {1}.")]
 internal sealed record StoreDeleteRequest(IReadOnlyList<string>? Namespace, string? Key);

@@ -1,3 +1,5 @@
+using Agent.Api.Http;
+
 namespace Agent.Api.Store;
 
 /// <summary>
@@ -9,5 +11,6 @@ namespace Agent.Api.Store;
 /// <param name="MaxDepth">Truncates the namespaces to this many labels, 1 to 32 (duplicates collapse). Default: whole.</param>
 /// <param name="Limit">How many namespaces to return, 1 to 1,000. Default is 100.</param>
 /// <param name="Offset">How many to skip, 0 or more. Default is 0.</param>
+[WireClosed("{0} is not a field of POST /store/namespaces; its fields are {1}.")]
 internal sealed record StoreNamespacesRequest(
     IReadOnlyList<string>? Prefix, IReadOnlyList<string>? Suffix, int? MaxDepth, int? Limit, int? Offset);

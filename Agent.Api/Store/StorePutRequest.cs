@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Api.Http;
 
 namespace Agent.Api.Store;
 
@@ -14,4 +15,5 @@ namespace Agent.Api.Store;
 /// or a list of field paths (<c>title</c>, <c>sections[*].text</c>).
 /// </param>
 /// <param name="Ttl">Time to live in minutes (fractions allowed), greater than 0; null (default) never expires.</param>
+[WireClosed("{0} is not a field of PUT /store/items; its fields are {1}.")]
 internal sealed record StorePutRequest(IReadOnlyList<string>? Namespace, string? Key, JsonObject? Value, JsonNode? Index, double? Ttl);

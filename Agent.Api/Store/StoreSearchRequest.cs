@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Agent.Api.Http;
 
 namespace Agent.Api.Store;
 
@@ -12,5 +13,6 @@ namespace Agent.Api.Store;
 /// <param name="Offset">How many to skip, 0 or more. Default is 0.</param>
 /// <param name="Query">Words to find by PostgreSQL full-text search (English, <c>websearch_to_tsquery</c> syntax), at most 1,000 characters; items are then ranked and carry <c>score</c>.</param>
 /// <param name="RefreshTtl">Whether the returned items' time to live starts again. Default is true (LangGraph's <c>refresh_on_read</c>).</param>
+[WireClosed("{0} is not a field of POST /store/items/search; its fields are {1}.")]
 internal sealed record StoreSearchRequest(
     IReadOnlyList<string>? NamespacePrefix, JsonObject? Filter, int? Limit, int? Offset, string? Query, bool? RefreshTtl);
