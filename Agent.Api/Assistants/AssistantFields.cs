@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
-using Agent.Api.Http;
 
 namespace Agent.Api.Assistants;
 
 /// <summary>
-/// The fields of an assistant that a create or patch body sets (LangGraph <c>AssistantCreate</c> /
+/// The validated fields of an assistant that a create or patch body sets (LangGraph <c>AssistantCreate</c> /
 /// <c>AssistantPatch</c>, reference section 2.1); each is null when the body leaves it out.
 /// </summary>
 /// <param name="Name">The name (1 to 200 characters).</param>
@@ -15,36 +14,24 @@ namespace Agent.Api.Assistants;
 internal readonly record struct AssistantFields(
     string? Name, string? Description, JsonObject? Config, JsonObject? Context, JsonObject? Metadata)
 {
-    /// <summary>Reads the fields from a create or patch body.</summary>
-    /// <param name="body">The body.</param>
+    /// <summary>The 422 detail of a name that is not a string of 1 to 200 characters.</summary>
+    public const string NameError = "name must be a string of 1 to 200 characters.";
+
+    /// <summary>Validates the fields of a create or patch body, their types already checked.</summary>
+    /// <param name="wire">The body.</param>
+    /// <param name="configGiven">Whether the body has <c>config</c> (an explicit null means <c>{}</c>).</param>
     /// <param name="toolset">The tools and MCP servers of the assistant's graph, which its config may name.</param>
     /// <returns>The fields (each null when absent), or a 422 detail naming the field at fault.</returns>
-    public static (AssistantFields Fields, string? Error) Read(JsonObject body, GraphToolset toolset)
+    public static (AssistantFields Fields, string? Error) Validate(AssistantBody wire, bool configGiven, GraphToolset toolset)
     {
-        var (config, configError) = body.ContainsKey("config") ? AssistantConfig.Validate(body["config"], toolset) : (null, null);
-        var (context, contextError) = ApiRequest.OptionalObject(body, "context");
-        var (metadata, metadataError) = ApiRequest.OptionalObject(body, "metadata");
-        var error = configError ?? contextError ?? metadataError;
-        if (error is not null)
+        var (config, configError) = configGiven ? AssistantConfig.Validate(wire.Config, toolset) : (null, null);
+        if (configError is not null)
         {
-            return (default, error);
+            return (default, configError);
         }
 
-        if (body["name"] is { } nameNode && (nameNode is not JsonValue nv || !nv.TryGetValue<string>(out var n) || n.Length is 0 or > 200))
-        {
-            return (default, "name must be a string of 1 to 200 characters.");
-        }
-
-        if (body["description"] is { } descriptionNode && (descriptionNode is not JsonValue dv || !dv.TryGetValue<string>(out _)))
-        {
-            return (default, "description must be a string.");
-        }
-
-        return (new AssistantFields(
-            ApiRequest.Text(body, "name"),
-            ApiRequest.Text(body, "description"),
-            config,
-            (JsonObject?)context?.DeepClone(),
-            (JsonObject?)metadata?.DeepClone()), null);
+        return wire.Name is { Length: 0 or > 200 }
+            ? (default, NameError)
+            : (new AssistantFields(wire.Name, wire.Description, config, wire.Context, wire.Metadata), null);
     }
 }

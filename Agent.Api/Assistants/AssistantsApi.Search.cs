@@ -96,12 +96,13 @@ internal static partial class AssistantsApi
         }
 
         var (search, searchError) = SearchRequest.Parse(body!, ["version"], AssistantJson.Fields);
-        var (metadata, metadataError) = ApiRequest.OptionalObject(body!, "metadata");
-        if ((searchError ?? metadataError) is { } invalid)
+        var (filter, filterError) = WireBody.Read(body!, AssistantsJsonContext.Default.AssistantFilterBody);
+        if ((searchError ?? filterError) is { } invalid)
         {
             return ApiResults.Unprocessable(invalid);
         }
 
+        var metadata = filter!.Metadata;
         var versions = await assistants.VersionsAsync(
             assistant!.AssistantId, metadata?.ToJsonString(), search!.Descending, search.Offset, search.Limit, cancellationToken);
         if (versions.Count == 0 && search.Offset == 0 && metadata is null)
@@ -133,11 +134,13 @@ internal static partial class AssistantsApi
             return bodyError;
         }
 
-        if (body!["version"] is not JsonValue value || !value.TryGetValue<int>(out var number))
+        var (latest, invalid) = WireBody.Read(body!, AssistantsJsonContext.Default.AssistantLatestBody);
+        if (invalid is not null)
         {
-            return ApiResults.Unprocessable("version must be an integer.");
+            return ApiResults.Unprocessable(invalid);
         }
 
+        var number = latest!.Version;
         var updated = await assistants.SetLatestAsync(assistant!, number, timeProvider.GetUtcNow(), cancellationToken);
         return updated is null
             ? ApiResults.NotFound($"Assistant {assistant!.AssistantId} has no version {number}.")
@@ -146,12 +149,9 @@ internal static partial class AssistantsApi
 
     private static (AssistantFilter? Filter, string? Error) ReadFilter(JsonObject body)
     {
-        var (metadata, metadataError) = ApiRequest.OptionalObject(body, "metadata");
-        return metadataError is not null
-            ? (null, metadataError)
-            : (new AssistantFilter(
-                metadata is { Count: > 0 } ? metadata.ToJsonString() : null,
-                ApiRequest.Text(body, "graph_id"),
-                ApiRequest.Text(body, "name")), null);
+        var (wire, error) = WireBody.Read(body, AssistantsJsonContext.Default.AssistantFilterBody);
+        return error is not null
+            ? (null, error)
+            : (new AssistantFilter(wire!.Metadata is { Count: > 0 } metadata ? metadata.ToJsonString() : null, wire.GraphId, wire.Name), null);
     }
 }

@@ -51,21 +51,27 @@ internal static partial class AssistantsApi
             return error;
         }
 
-        var graphId = ApiRequest.Text(body!, "graph_id");
-        if (graphId is null)
+        if (body!["graph_id"]?.GetValueKind() != System.Text.Json.JsonValueKind.String)
         {
             return ApiResults.Unprocessable("graph_id is required: the graph the assistant runs, e.g. 'agent'.");
         }
 
+        var (wire, invalid) = WireBody.Read(body, AssistantsJsonContext.Default.AssistantCreate);
+        if (invalid is not null)
+        {
+            return ApiResults.Unprocessable(invalid);
+        }
+
+        var graphId = wire!.GraphId!;
         if (await graphs.ListIdsAsync(cancellationToken) is var known && !known.Contains(graphId))
         {
             return GraphNotFound(graphId, known);
         }
 
         var assistantId = Guid.CreateVersion7();
-        if (body!["assistant_id"] is not null)
+        if (wire.AssistantId is { } idText)
         {
-            var (id, idError) = ApiRequest.ParseId(ApiRequest.Text(body, "assistant_id"), "assistant_id");
+            var (id, idError) = ApiRequest.ParseId(idText, "assistant_id");
             if (idError is not null)
             {
                 return idError;
@@ -74,21 +80,15 @@ internal static partial class AssistantsApi
             assistantId = id;
         }
 
-        var ifExists = ApiRequest.Text(body, "if_exists") ?? "raise";
-        if (ifExists is not ("raise" or "do_nothing"))
+        var (fields, fieldsError) = AssistantFields.Validate(wire, body.ContainsKey("config"), await GraphToolset.FindAsync(graphs, graphId, cancellationToken));
+        if (fieldsError is not null)
         {
-            return ApiResults.Unprocessable("if_exists must be 'raise' or 'do_nothing'.");
-        }
-
-        var (fields, invalid) = AssistantFields.Read(body, await GraphToolset.FindAsync(graphs, graphId, cancellationToken));
-        if (invalid is not null)
-        {
-            return ApiResults.Unprocessable(invalid);
+            return ApiResults.Unprocessable(fieldsError);
         }
 
         if (await assistants.FindAsync(assistantId, cancellationToken) is { } existing)
         {
-            return ifExists == "do_nothing" ? ApiResults.Json(AssistantJson.From(existing)) : AlreadyExists(assistantId);
+            return wire.IfExists == OnConflictBehavior.DoNothing ? ApiResults.Json(AssistantJson.From(existing)) : AlreadyExists(assistantId);
         }
 
         var now = timeProvider.GetUtcNow();
@@ -140,21 +140,27 @@ internal static partial class AssistantsApi
             return bodyError;
         }
 
-        var graphId = ApiRequest.Text(body!, "graph_id") ?? assistant!.GraphId;
-        if (await graphs.ListIdsAsync(cancellationToken) is var known && !known.Contains(graphId))
-        {
-            return GraphNotFound(graphId, known);
-        }
-
-        var (fields, invalid) = AssistantFields.Read(body!, await GraphToolset.FindAsync(graphs, graphId, cancellationToken));
+        var (wire, invalid) = WireBody.Read(body!, AssistantsJsonContext.Default.AssistantBody);
         if (invalid is not null)
         {
             return ApiResults.Unprocessable(invalid);
         }
 
+        var graphId = wire!.GraphId ?? assistant!.GraphId;
+        if (await graphs.ListIdsAsync(cancellationToken) is var known && !known.Contains(graphId))
+        {
+            return GraphNotFound(graphId, known);
+        }
+
+        var (fields, fieldsError) = AssistantFields.Validate(wire, body!.ContainsKey("config"), await GraphToolset.FindAsync(graphs, graphId, cancellationToken));
+        if (fieldsError is not null)
+        {
+            return ApiResults.Unprocessable(fieldsError);
+        }
+
         assistant!.GraphId = graphId;
         assistant.Name = fields.Name ?? assistant.Name;
-        assistant.Description = body!.ContainsKey("description") ? fields.Description : assistant.Description;
+        assistant.Description = body.ContainsKey("description") ? fields.Description : assistant.Description;
         assistant.Config = fields.Config?.ToJsonString() ?? assistant.Config;
         assistant.Context = fields.Context?.ToJsonString() ?? assistant.Context;
         if (fields.Metadata is { } patch)

@@ -11,4 +11,8 @@ namespace Agent.Api.Assistants;
 [JsonSerializable(typeof(AssistantResource))]
 [JsonSerializable(typeof(AssistantVersionResource))]
 [JsonSerializable(typeof(AssistantConfigBody))]
+[JsonSerializable(typeof(AssistantBody))]
+[JsonSerializable(typeof(AssistantCreate))]
+[JsonSerializable(typeof(AssistantFilterBody))]
+[JsonSerializable(typeof(AssistantLatestBody))]
 internal sealed partial class AssistantsJsonContext : JsonSerializerContext;

@@ -15,81 +15,61 @@ namespace Agent.Api.Crons;
 /// </summary>
 internal static class CronRequest
 {
-    private static readonly string[] CronFields = ["schedule", "timezone", "end_time", "enabled", "on_run_completed", "if_not_exists"];
-
-    /// <summary>Reads the cron's own fields into the cron: schedule, timezone, end_time, enabled, on_run_completed.</summary>
+    /// <summary>Reads the cron's own fields (<see cref="CronBody"/>) into the cron: schedule, timezone, end_time, enabled, on_run_completed.</summary>
     /// <param name="body">The body.</param>
     /// <param name="cron">The cron to fill (a new one, or the stored one on patch).</param>
     /// <param name="threadId">The cron's thread, or null for a stateless cron.</param>
-    /// <param name="create">Whether this is a create (<c>if_not_exists</c> applies).</param>
-    /// <returns>The cron, or a 422 detail naming the field at fault.</returns>
-    public static (Cron? Cron, string? Error) Read(JsonObject body, Cron cron, Guid? threadId, bool create)
+    /// <param name="create">Whether this is a create (<c>schedule</c> is required).</param>
+    /// <returns>The cron and whether a missing thread is created (<c>if_not_exists</c>), or a 422 detail naming the field at fault.</returns>
+    public static (Cron? Cron, bool CreateThread, string? Error) Read(JsonObject body, Cron cron, Guid? threadId, bool create)
     {
-        if (body["schedule"] is not null)
+        if (create && body["schedule"]?.GetValueKind() != System.Text.Json.JsonValueKind.String)
         {
-            cron.Schedule = ApiRequest.Text(body, "schedule") ?? string.Empty;
+            return (null, false, "schedule is required: a five-field cron expression such as '27 15 * * *'.");
         }
 
-        if (body["timezone"] is not null)
+        var (wire, error) = WireBody.Read(body, CronsJsonContext.Default.CronBody);
+        if (error is not null)
         {
-            cron.Timezone = ApiRequest.Text(body, "timezone") ?? string.Empty;
+            return (null, false, error);
         }
 
+        cron.Schedule = wire!.Schedule ?? cron.Schedule;
+        cron.Timezone = wire.Timezone ?? cron.Timezone;
         var (_, scheduleError) = CronSchedule.Parse(cron.Schedule, cron.Timezone);
         if (scheduleError is not null)
         {
-            return (null, scheduleError);
+            return (null, false, scheduleError);
         }
 
         if (body.ContainsKey("end_time"))
         {
-            if (body["end_time"] is null)
+            if (wire.EndTime is null)
             {
                 cron.EndTime = null;
             }
-            else if (ApiRequest.Text(body, "end_time") is { } text
-                     && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var end))
+            else if (DateTimeOffset.TryParse(wire.EndTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var end))
             {
                 cron.EndTime = end.ToUniversalTime();
             }
             else
             {
-                return (null, "end_time must be an ISO 8601 date-time.");
+                return (null, false, "end_time must be an ISO 8601 date-time.");
             }
         }
 
-        if (body["enabled"] is { } enabled)
+        cron.Enabled = wire.Enabled ?? cron.Enabled;
+        if (wire.OnRunCompleted is { } onRunCompleted)
         {
-            if (enabled is not JsonValue ev || !ev.TryGetValue<bool>(out var on))
-            {
-                return (null, "enabled must be a boolean.");
-            }
-
-            cron.Enabled = on;
-        }
-
-        if (body["on_run_completed"] is not null)
-        {
-            var onRunCompleted = ApiRequest.Text(body, "on_run_completed");
-            if (onRunCompleted is not ("delete" or "keep"))
-            {
-                return (null, "on_run_completed must be 'delete' or 'keep'.");
-            }
-
             if (threadId is not null)
             {
-                return (null, "on_run_completed applies to stateless crons only: a thread cron's runs stay on its thread.");
+                return (null, false, "on_run_completed applies to stateless crons only: a thread cron's runs stay on its thread.");
             }
 
-            cron.OnRunCompleted = onRunCompleted;
+            cron.OnRunCompleted = WireName.Of(onRunCompleted);
         }
 
-        if (create && body["if_not_exists"] is not null && ApiRequest.Text(body, "if_not_exists") is not ("create" or "reject"))
-        {
-            return (null, "if_not_exists must be 'create' or 'reject'.");
-        }
-
-        return (cron, null);
+        return (cron, create && wire.IfNotExists == IfNotExists.Create, null);
     }
 
     /// <summary>Gets the run fields of a cron body: every field that is not the cron's own.</summary>
@@ -97,10 +77,11 @@ internal static class CronRequest
     /// <returns>A copy of the run fields.</returns>
     public static JsonObject RunBody(JsonObject body)
     {
+        var cronFields = WireBody.Names(CronsJsonContext.Default.CronBody);
         var run = new JsonObject();
         foreach (var (key, value) in body)
         {
-            if (!CronFields.Contains(key))
+            if (!cronFields.Contains(key, StringComparer.Ordinal))
             {
                 run[key] = value?.DeepClone();
             }
@@ -152,22 +133,21 @@ internal static class CronRequest
         return schedule?.NextAfter(now, cron.EndTime);
     }
 
-    /// <summary>Reads the filters of a search or count body: <c>assistant_id</c> (an id or a graph name), <c>thread_id</c>, <c>enabled</c>.</summary>
+    /// <summary>Reads the filters of a search or count body (<see cref="CronFilterBody"/>): <c>assistant_id</c> (an id or a graph name), <c>thread_id</c>, <c>enabled</c>.</summary>
     /// <param name="body">The body.</param>
     /// <returns>The filter, or a 422 detail naming the field at fault.</returns>
     public static (CronFilter? Filter, string? Error) ReadFilter(JsonObject body)
     {
-        Guid? assistantId = null;
-        if (body["assistant_id"] is not null)
+        var (wire, error) = WireBody.Read(body, CronsJsonContext.Default.CronFilterBody);
+        if (error is not null)
         {
-            var text = ApiRequest.Text(body, "assistant_id");
-            assistantId = SystemAssistants.IdOf(text);
+            return (null, error);
         }
 
         Guid? threadId = null;
-        if (body["thread_id"] is not null)
+        if (wire!.ThreadId is { } text)
         {
-            if (!Guid.TryParse(ApiRequest.Text(body, "thread_id"), out var id))
+            if (!Guid.TryParse(text, out var id))
             {
                 return (null, "thread_id must be a UUID.");
             }
@@ -175,17 +155,7 @@ internal static class CronRequest
             threadId = id;
         }
 
-        bool? enabled = null;
-        if (body["enabled"] is { } enabledNode)
-        {
-            if (enabledNode is not JsonValue ev || !ev.TryGetValue<bool>(out var on))
-            {
-                return (null, "enabled must be a boolean.");
-            }
-
-            enabled = on;
-        }
-
-        return (new CronFilter(assistantId, threadId, enabled), null);
+        var assistantId = wire.AssistantId is null ? (Guid?)null : SystemAssistants.IdOf(wire.AssistantId);
+        return (new CronFilter(assistantId, threadId, wire.Enabled), null);
     }
 }

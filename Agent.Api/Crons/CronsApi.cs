@@ -66,12 +66,7 @@ internal static class CronsApi
             return error;
         }
 
-        if (ApiRequest.Text(body!, "schedule") is null)
-        {
-            return ApiResults.Unprocessable("schedule is required: a five-field cron expression such as '27 15 * * *'.");
-        }
-
-        var (cron, invalid) = CronRequest.Read(body!, new Cron { Schedule = string.Empty }, threadId, create: true);
+        var (cron, createThreadIfMissing, invalid) = CronRequest.Read(body!, new Cron { Schedule = string.Empty }, threadId, create: true);
         if (invalid is not null)
         {
             return ApiResults.Unprocessable(invalid);
@@ -98,7 +93,7 @@ internal static class CronsApi
         var createThread = false;
         if (threadId is { } existing && !await threads.ExistsAsync(existing, cancellationToken))
         {
-            if (ApiRequest.Text(body!, "if_not_exists") != "create")
+            if (!createThreadIfMissing)
             {
                 return ApiResults.NotFound($"Thread {existing} not found.");
             }
@@ -140,7 +135,7 @@ internal static class CronsApi
             return ApiResults.Problem(StatusCodes.Status400BadRequest, "Nothing to update: the body names no field of the cron.");
         }
 
-        var (_, invalid) = CronRequest.Read(body, cron!, cron!.ThreadId, create: false);
+        var (_, _, invalid) = CronRequest.Read(body, cron!, cron!.ThreadId, create: false);
         if (invalid is not null)
         {
             return ApiResults.Unprocessable(invalid);

@@ -7,7 +7,8 @@ namespace Agent.Api.Http;
 
 /// <summary>
 /// The System.Text.Json source-generated serializers of the API's shared response bodies: the documents still built as
-/// <see cref="JsonNode"/> trees and the error body <see cref="ApiProblem"/>. The LangGraph wire shapes declared as
+/// <see cref="JsonNode"/> trees and the error body <see cref="ApiProblem"/>; and the one request shape every feature
+/// shares, <see cref="SearchBody"/>. The LangGraph wire shapes declared as
 /// records have their feature's context (<c>AssistantsJsonContext</c>, <c>CronsJsonContext</c>,
 /// <c>ThreadsJsonContext</c>), so this namespace, used by every feature, knows none of them. Generated at compile time,
 /// so no response is serialized by reflection. Names are snake_case, as LangGraph spells them.
@@ -15,6 +16,7 @@ namespace Agent.Api.Http;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(JsonNode))]
 [JsonSerializable(typeof(ApiProblem))]
+[JsonSerializable(typeof(SearchBody))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {
     /// <summary>

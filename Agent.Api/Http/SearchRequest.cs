@@ -17,50 +17,44 @@ internal sealed record SearchRequest(int Limit, int Offset, string SortBy, bool 
     /// <summary>The largest <c>limit</c> accepted. Default is 1,000 (the Agent Protocol's bound).</summary>
     public const int MaxLimit = 1000;
 
-    /// <summary>Reads the fields from a body.</summary>
+    /// <summary>Reads the fields from a body (<see cref="SearchBody"/>; other fields are the resource's filters).</summary>
     /// <param name="body">The body.</param>
     /// <param name="sortFields">The fields <c>sort_by</c> may name; the first is the default.</param>
     /// <param name="selectFields">The fields <c>select</c> may name.</param>
     /// <returns>The request, or a 422 detail naming the field at fault.</returns>
     public static (SearchRequest? Request, string? Error) Parse(JsonObject body, IReadOnlyList<string> sortFields, IReadOnlyList<string> selectFields)
     {
-        var (limit, limitError) = ReadInt(body, "limit", 10);
+        var (wire, error) = WireBody.Read(body, ApiJsonContext.Default.SearchBody);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var (limit, limitError) = Integer(wire!.Limit, "limit", 10);
         if (limitError is not null || limit is < 1 or > MaxLimit)
         {
             return (null, limitError ?? $"limit must be between 1 and {MaxLimit}.");
         }
 
-        var (offset, offsetError) = ReadInt(body, "offset", 0);
+        var (offset, offsetError) = Integer(wire.Offset, "offset", 0);
         if (offsetError is not null || offset < 0)
         {
             return (null, offsetError ?? "offset must be 0 or more.");
         }
 
-        var sortBy = ApiRequest.Text(body, "sort_by") ?? sortFields[0];
+        var sortBy = wire.SortBy ?? sortFields[0];
         if (!sortFields.Contains(sortBy))
         {
             return (null, $"sort_by must be one of {string.Join(", ", sortFields)}.");
         }
 
-        var sortOrder = ApiRequest.Text(body, "sort_order") ?? "desc";
-        if (sortOrder is not ("asc" or "desc"))
-        {
-            return (null, "sort_order must be 'asc' or 'desc'.");
-        }
-
-        var (select, selectError) = ApiRequest.StringList(body, "select");
-        if (selectError is not null)
-        {
-            return (null, selectError);
-        }
-
-        var unknown = select?.FirstOrDefault(f => !selectFields.Contains(f));
+        var unknown = wire.Select?.FirstOrDefault(f => !selectFields.Contains(f));
         if (unknown is not null)
         {
             return (null, $"select names an unknown field '{ApiRequest.Truncate(unknown)}'; fields: {string.Join(", ", selectFields)}.");
         }
 
-        return (new SearchRequest(limit, offset, sortBy, sortOrder == "desc", select), null);
+        return (new SearchRequest(limit, offset, sortBy, wire.SortOrder != SortOrder.Asc, wire.Select), null);
     }
 
     /// <summary>Keeps only the selected fields of an item.</summary>
@@ -82,11 +76,11 @@ internal sealed record SearchRequest(int Limit, int Offset, string SortBy, bool 
         return projected;
     }
 
-    private static (int Value, string? Error) ReadInt(JsonObject body, string field, int fallback) => body[field] switch
+    // A JSON number that is a whole int: 10 and 10.0 are both 10, as JSON Schema's "integer" reads them.
+    private static (int Value, string? Error) Integer(double? value, string field, int fallback) => value switch
     {
         null => (fallback, null),
-        JsonValue v when v.TryGetValue<int>(out var i) => (i, null),
-        JsonValue v when v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue => ((int)d, null),
+        { } d when d == Math.Floor(d) && Math.Abs(d) < int.MaxValue => ((int)d, null),
         _ => (0, $"{field} must be an integer."),
     };
 }

@@ -29,6 +29,7 @@ namespace Agent.Api.Http;
 internal static class WireBody
 {
     private static readonly ConcurrentDictionary<JsonTypeInfo, Field[]> Fields = new();
+    private static readonly ConcurrentDictionary<Type, WireClosedAttribute?> Closed = new();
 
     /// <summary>Reads and checks a JSON object as a wire record.</summary>
     /// <typeparam name="T">The record.</typeparam>
@@ -40,13 +41,14 @@ internal static class WireBody
     {
         ArgumentNullException.ThrowIfNull(body);
         var fields = FieldsOf(typeInfo);
-        if (typeof(T).GetCustomAttribute<WireClosedAttribute>() is { } closed)
+        if (Closed.GetOrAdd(typeof(T), static t => t.GetCustomAttribute<WireClosedAttribute>()) is { } closed)
         {
             var unknown = body.Select(p => p.Key).FirstOrDefault(k => !fields.Any(f => f.Name == k));
             if (unknown is not null)
             {
-                return (null, string.Format(
-                    System.Globalization.CultureInfo.InvariantCulture, closed.Error, unknown, EnglishList(fields.Select(f => f.Name))));
+                return (null, closed.Error
+                    .Replace("{0}", unknown, StringComparison.Ordinal)
+                    .Replace("{1}", EnglishList(fields.Select(f => f.Name)), StringComparison.Ordinal));
             }
         }
 
@@ -93,7 +95,7 @@ internal static class WireBody
         private readonly Type type;
         private readonly Kind kind;
         private readonly WireErrorAttribute? error;
-        private readonly bool unsupported;
+        private readonly WireUnsupportedAttribute? unsupported;
 
         public Field(JsonPropertyInfo property)
         {
@@ -102,7 +104,7 @@ internal static class WireBody
             kind = KindOf(type);
             var attributes = property.AttributeProvider;
             error = attributes?.GetCustomAttributes(typeof(WireErrorAttribute), inherit: false).OfType<WireErrorAttribute>().FirstOrDefault();
-            unsupported = attributes?.IsDefined(typeof(WireUnsupportedAttribute), inherit: false) ?? false;
+            unsupported = attributes?.GetCustomAttributes(typeof(WireUnsupportedAttribute), inherit: false).OfType<WireUnsupportedAttribute>().FirstOrDefault();
         }
 
         public string Name => property.Name;
@@ -112,24 +114,27 @@ internal static class WireBody
             var present = body.TryGetPropertyValue(Name, out var node);
             if (node is null)
             {
-                return property.IsRequired || (present && error?.NullIsError == true) ? TypeError : null;
+                return property.IsRequired || (present && error?.NullIsError == true) ? Format(TypeError, "null") : null;
             }
 
-            if (unsupported)
+            if (unsupported is not null)
             {
-                return $"{Name} is not supported by this server yet.";
+                return unsupported.Error ?? $"{Name} is not supported by this server yet.";
             }
 
             if (!HasKind(node))
             {
-                return TypeError;
+                return Format(TypeError, node.ToJsonString());
             }
 
-            return Converts(node, options) ? null : string.Format(
-                System.Globalization.CultureInfo.InvariantCulture,
-                error?.ValueError ?? TypeError,
-                type.IsEnum ? string.Join(", ", WireName.All(type)) : string.Empty);
+            return Converts(node, options) ? null : Format(error?.ValueError ?? TypeError, node.ToJsonString());
         }
+
+        // {0}: an enum's wire spellings; {1}: the value as JSON, shortened.
+        // (Replaced, not string.Format: details quote JSON, whose braces are not placeholders.)
+        private string Format(string detail, string value) => detail
+            .Replace("{0}", type.IsEnum ? string.Join(", ", WireName.All(type)) : string.Empty, StringComparison.Ordinal)
+            .Replace("{1}", ApiRequest.Truncate(value), StringComparison.Ordinal);
 
         private string TypeError => error?.TypeError ?? kind switch
         {
@@ -169,6 +174,12 @@ internal static class WireBody
             if (type.IsEnum)
             {
                 return WireName.All(type).Contains(node.GetValue<string>(), StringComparer.Ordinal);
+            }
+
+            // A JSON tree of the right kind is its own value: no need to copy a large input to know it converts.
+            if (typeof(JsonNode).IsAssignableFrom(type) || type == typeof(JsonElement))
+            {
+                return true;
             }
 
             try

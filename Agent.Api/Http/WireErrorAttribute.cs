@@ -5,7 +5,10 @@ namespace Agent.Api.Http;
 /// value has the wrong JSON type (or a required field is absent), <see cref="ValueError"/> when it has the right type
 /// but does not convert (an enum spelling the enum does not have, a number out of range).
 /// </summary>
-/// <param name="typeError">The detail for a value of the wrong JSON type, e.g. <c>"config must be an object."</c>.</param>
+/// <param name="typeError">
+/// The detail for a value of the wrong JSON type, e.g. <c>"config must be an object."</c>. In both details <c>{0}</c> stands
+/// for the wire spellings of an enum field, comma-separated, and <c>{1}</c> for the value as JSON (shortened).
+/// </param>
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class WireErrorAttribute(string typeError) : Attribute
 {
@@ -13,8 +16,7 @@ internal sealed class WireErrorAttribute(string typeError) : Attribute
     public string TypeError { get; } = typeError;
 
     /// <summary>
-    /// Gets or sets the detail for a value of the right type that does not convert. <c>{0}</c> stands for the wire
-    /// spellings of an enum field, comma-separated. Default is <see cref="TypeError"/>.
+    /// Gets or sets the detail for a value of the right type that does not convert. Default is <see cref="TypeError"/>.
     /// </summary>
     public string? ValueError { get; set; }
 

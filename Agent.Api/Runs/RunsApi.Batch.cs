@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Runs;
-using Agent.Persistence.Wire;
 
 namespace Agent.Api.Runs;
 
@@ -83,10 +82,16 @@ internal static partial class RunsApi
             return actionError;
         }
 
-        Guid? threadId = null;
-        if (body!["thread_id"] is not null)
+        var (wire, invalid) = WireBody.Read(body!, RunsJsonContext.Default.RunCancelBody);
+        if (invalid is not null)
         {
-            var (id, threadError) = ApiRequest.ParseId(ApiRequest.Text(body, "thread_id"), "thread_id");
+            return ApiResults.Unprocessable(invalid);
+        }
+
+        Guid? threadId = null;
+        if (wire!.ThreadId is { } threadText)
+        {
+            var (id, threadError) = ApiRequest.ParseId(threadText, "thread_id");
             if (threadError is not null)
             {
                 return threadError;
@@ -95,17 +100,11 @@ internal static partial class RunsApi
             threadId = id;
         }
 
-        var (runIdTexts, runIdsError) = ApiRequest.StringList(body, "run_ids");
-        if (runIdsError is not null)
-        {
-            return ApiResults.Unprocessable(runIdsError);
-        }
-
         List<Guid>? runIds = null;
-        if (runIdTexts is not null)
+        if (wire.RunIds is not null)
         {
             runIds = [];
-            foreach (var text in runIdTexts)
+            foreach (var text in wire.RunIds)
             {
                 var (id, idError) = ApiRequest.ParseId(text, "run_ids");
                 if (idError is not null)
@@ -118,20 +117,13 @@ internal static partial class RunsApi
         }
 
         // "all" is every unfinished run: no status filter.
-        AgentRunStatus? status = null;
-        var statusGiven = body["status"] is not null;
-        if (statusGiven)
+        var statusGiven = wire.Status is not null;
+        AgentRunStatus? status = wire.Status switch
         {
-            var statusText = ApiRequest.Text(body, "status");
-            if (WireName.TryParse<AgentRunStatus>(statusText, out var named) && named is AgentRunStatus.Pending or AgentRunStatus.Running)
-            {
-                status = named;
-            }
-            else if (statusText != "all")
-            {
-                return ApiResults.Unprocessable("status must be 'pending', 'running' or 'all'.");
-            }
-        }
+            RunCancelStatus.Pending => AgentRunStatus.Pending,
+            RunCancelStatus.Running => AgentRunStatus.Running,
+            _ => null,
+        };
 
         if (threadId is null && runIds is null && !statusGiven)
         {

@@ -7,4 +7,5 @@ namespace Agent.Api.Runs;
 /// <see cref="Http.ApiJsonContext"/> need not know the features). Names are the records' <c>[JsonPropertyName]</c>s.
 /// </summary>
 [JsonSerializable(typeof(RunCreate))]
+[JsonSerializable(typeof(RunCancelBody))]
 internal sealed partial class RunsJsonContext : JsonSerializerContext;

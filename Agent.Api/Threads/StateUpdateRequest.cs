@@ -16,24 +16,35 @@ internal sealed record StateUpdateRequest(string AsNode, JsonArray Messages)
     /// <summary>The nodes an update may be written as.</summary>
     private static readonly string[] Nodes = ["__update__", "__start__", "agent", "tools"];
 
+    /// <summary>The 422 detail of an <c>as_node</c> this graph does not have.</summary>
+    public const string AsNodeError = "as_node must be one of __start__, agent, tools.";
+
     /// <summary>Reads an update. The checks run in this order, and the first failing one is the 422 detail.</summary>
     /// <param name="body">The update object.</param>
-    /// <returns>The update, or a 422 detail: <c>values</c> not an object, a channel other than <c>messages</c>, an unknown
-    /// <c>as_node</c>, or messages that do not normalise.</returns>
+    /// <returns>The update, or a 422 detail: a field of the wrong type (<see cref="StateUpdateBody"/>), a channel other
+    /// than <c>messages</c>, an unknown <c>as_node</c>, or messages that do not normalise.</returns>
     public static (StateUpdateRequest? Update, string? Error) Read(JsonObject body)
     {
-        var (values, valuesError) = ApiRequest.OptionalObject(body, "values");
-        var unknownChannel = values?.Select(p => p.Key).FirstOrDefault(k => k != "messages");
-        var invalid = valuesError
-                      ?? (unknownChannel is null ? null : $"values.{unknownChannel} is not a channel of this graph; its state has only messages.");
-        var (messages, messagesError) = InputMessageNormalizer.Normalize(values?["messages"]);
-        var asNode = ApiRequest.Text(body, "as_node") ?? "__update__";
-        if (!Nodes.Contains(asNode))
+        var (wire, error) = WireBody.Read(body, ThreadsJsonContext.Default.StateUpdateBody);
+        if (error is not null)
         {
-            invalid ??= "as_node must be one of __start__, agent, tools.";
+            return (null, error);
         }
 
-        return (invalid ?? messagesError) is { } error ? (null, error) : (new StateUpdateRequest(asNode, messages!), null);
+        var unknownChannel = wire!.Values?.Select(p => p.Key).FirstOrDefault(k => k != "messages");
+        if (unknownChannel is not null)
+        {
+            return (null, $"values.{unknownChannel} is not a channel of this graph; its state has only messages.");
+        }
+
+        var asNode = wire.AsNode ?? "__update__";
+        if (!Nodes.Contains(asNode))
+        {
+            return (null, AsNodeError);
+        }
+
+        var (messages, messagesError) = InputMessageNormalizer.Normalize(wire.Values?["messages"]);
+        return messagesError is not null ? (null, messagesError) : (new StateUpdateRequest(asNode, messages!), null);
     }
 
     /// <summary>

@@ -139,16 +139,17 @@ internal static partial class ThreadsApi
             return error;
         }
 
-        var limit = 10;
-        if (body["limit"] is { } limitNode && (limitNode is not JsonValue lv || !lv.TryGetValue(out limit) || limit is < 1 or > SearchRequest.MaxLimit))
+        var (wire, wireError) = WireBody.Read(body, ThreadsJsonContext.Default.ThreadHistoryBody);
+        var limit = wire?.Limit ?? 10;
+        if (wireError is null && limit is < 1 or > SearchRequest.MaxLimit)
         {
-            return ApiResults.Unprocessable($"limit must be an integer between 1 and {SearchRequest.MaxLimit}.");
+            wireError = ThreadHistoryBody.LimitError;
         }
 
-        var (before, beforeError) = ThreadJson.ReadCheckpointId(body["before"], "before");
-        var (only, onlyError) = ThreadJson.ReadCheckpointId(body["checkpoint"], "checkpoint");
-        var (metadata, metadataError) = ApiRequest.OptionalObject(body, "metadata");
-        if ((beforeError ?? onlyError ?? metadataError) is { } invalid)
+        var (before, beforeError) = ThreadJson.ReadCheckpointId(wire?.Before, "before");
+        var (only, onlyError) = ThreadJson.ReadCheckpointId(wire?.Checkpoint, "checkpoint");
+        var metadata = wire?.Metadata;
+        if ((wireError ?? beforeError ?? onlyError) is { } invalid)
         {
             return ApiResults.Unprocessable(invalid);
         }

@@ -49,10 +49,16 @@ internal static partial class ThreadsApi
             return error;
         }
 
-        var threadId = Guid.CreateVersion7();
-        if (body!["thread_id"] is { } idNode)
+        var (wire, invalid) = WireBody.Read(body!, ThreadsJsonContext.Default.ThreadCreate);
+        if (invalid is not null)
         {
-            var (id, idError) = ApiRequest.ParseId(idNode is JsonValue v && v.TryGetValue<string>(out var s) ? s : idNode.ToJsonString(), "thread_id");
+            return ApiResults.Unprocessable(invalid);
+        }
+
+        var threadId = Guid.CreateVersion7();
+        if (wire!.ThreadId is { } idText)
+        {
+            var (id, idError) = ApiRequest.ParseId(idText, "thread_id");
             if (idError is not null)
             {
                 return idError;
@@ -61,33 +67,20 @@ internal static partial class ThreadsApi
             threadId = id;
         }
 
-        var (metadata, metadataError) = ApiRequest.OptionalObject(body, "metadata");
-        var (supersteps, superstepsError) = StateUpdateRequest.ReadSupersteps(body["supersteps"]);
-        var invalid = metadataError ?? ApiRequest.Unsupported(body, "ttl") ?? superstepsError;
-        if (invalid is not null)
+        var (supersteps, superstepsError) = StateUpdateRequest.ReadSupersteps(wire.Supersteps);
+        if (superstepsError is not null)
         {
-            return ApiResults.Unprocessable(invalid);
-        }
-
-        var ifExists = body["if_exists"] switch
-        {
-            null => "raise",
-            JsonValue ie when ie.TryGetValue<string>(out var mode) => mode,
-            _ => "",
-        };
-        if (ifExists is not ("raise" or "do_nothing"))
-        {
-            return ApiResults.Unprocessable("if_exists must be 'raise' or 'do_nothing'.");
+            return ApiResults.Unprocessable(superstepsError);
         }
 
         if (await threads.FindAsync(threadId, cancellationToken) is { } existing)
         {
-            return ifExists == "do_nothing"
+            return wire.IfExists == OnConflictBehavior.DoNothing
                 ? ApiResults.Json(ThreadJson.Thread(existing, await checkpoints.LoadAsync(threadId, cancellationToken)))
                 : AlreadyExists(threadId);
         }
 
-        var thread = await threads.CreateAsync(threadId, metadata?.ToJsonString() ?? "{}", cancellationToken);
+        var thread = await threads.CreateAsync(threadId, wire.Metadata?.ToJsonString() ?? "{}", cancellationToken);
         if (thread is null)
         {
             return AlreadyExists(threadId);
@@ -116,8 +109,8 @@ internal static partial class ThreadsApi
         }
 
         var (search, searchError) = SearchRequest.Parse(body!, SortFields, ThreadJson.Fields);
-        var (filter, filterError) = ThreadFilters.Read(body!);
-        if ((searchError ?? filterError ?? ApiRequest.Unsupported(body!, "extract")) is { } invalid)
+        var (filter, filterError) = ThreadFilters.ReadSearch(body!);
+        if ((searchError ?? filterError) is { } invalid)
         {
             return ApiResults.Unprocessable(invalid);
         }
@@ -159,13 +152,13 @@ internal static partial class ThreadsApi
             return bodyError;
         }
 
-        var (metadata, metadataError) = ApiRequest.OptionalObject(body!, "metadata");
-        if ((metadataError ?? ApiRequest.Unsupported(body!, "ttl")) is { } invalid)
+        var (patch, invalid) = WireBody.Read(body!, ThreadsJsonContext.Default.ThreadPatch);
+        if (invalid is not null)
         {
             return ApiResults.Unprocessable(invalid);
         }
 
-        if (metadata is not null)
+        if (patch!.Metadata is { } metadata)
         {
             // LangGraph merges the patch into the thread's metadata.
             thread = await threads.MergeMetadataAsync(thread!.ThreadId, metadata, cancellationToken);

@@ -1,0 +1,18 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Agent.Api.Http;
+
+namespace Agent.Api.Threads;
+
+/// <summary>The body of <c>PATCH /threads/{thread_id}</c> as it comes over the wire (LangGraph <c>ThreadPatch</c>, reference section 2.1).</summary>
+internal sealed record ThreadPatch
+{
+    /// <summary>Gets the metadata merged into the thread's, or null to leave it.</summary>
+    [JsonPropertyName("metadata")]
+    public JsonObject? Metadata { get; init; }
+
+    /// <summary>Gets <c>ttl</c>: refused, threads here live until deleted or retired by retention.</summary>
+    [JsonPropertyName("ttl")]
+    [WireUnsupported("ttl is not supported by this server.")]
+    public JsonNode? Ttl { get; init; }
+}
