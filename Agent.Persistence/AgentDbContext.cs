@@ -8,6 +8,7 @@ using Agent.Persistence.Leases;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Store;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
@@ -26,7 +27,7 @@ namespace Agent.Persistence;
 /// <c>Database.HasPendingModelChanges()</c>.
 /// <para>
 /// Tenancy: global query filters scope assistants (and their versions), threads, runs, checkpoints, crons, model calls
-/// and API keys to <see cref="TenantId"/>, so every LINQ query, <c>ExecuteUpdate</c> and <c>ExecuteDelete</c> of a
+/// API keys and store items to <see cref="TenantId"/>, so every LINQ query, <c>ExecuteUpdate</c> and <c>ExecuteDelete</c> of a
 /// scoped context sees only its tenant's rows (plus the shared system assistants); raw SQL must add <c>tenant_id</c>
 /// itself. Rows added through a scoped context are stamped with its tenant by
 /// <see cref="SaveChangesAsync(bool, CancellationToken)"/>.
@@ -100,6 +101,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     /// <summary>Gets the chunks' embeddings, by model and text hash.</summary>
     public DbSet<ChunkEmbedding> ChunkEmbeddings => Set<ChunkEmbedding>();
 
+    /// <summary>Gets the items of the long-term memory store (<see cref="ItemStore"/>).</summary>
+    public DbSet<StoreItem> StoreItems => Set<StoreItem>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -116,6 +120,7 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
         modelBuilder.Entity<AssistantVersion>().HasQueryFilter(v => TenantId == null || v.TenantId == null || v.TenantId == TenantId);
         modelBuilder.Entity<Cron>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
         modelBuilder.Entity<RunLease>().HasQueryFilter(l => TenantId == null || l.TenantId == TenantId);
+        modelBuilder.Entity<StoreItem>().HasQueryFilter(i => TenantId == null || i.TenantId == TenantId);
     }
 
     /// <inheritdoc />

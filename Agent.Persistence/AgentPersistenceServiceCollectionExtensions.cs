@@ -8,6 +8,7 @@ using Agent.Persistence.Graphs;
 using Agent.Persistence.Monitoring;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
+using Agent.Persistence.Store;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
@@ -56,6 +57,7 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddScoped<AssistantStore>();
         services.AddScoped<DeployedGraphStore>();
         services.AddScoped<CronStore>();
+        services.AddScoped<ItemStore>();
         services.AddSingleton<ProviderRateLimitStore>();
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyLookup>();

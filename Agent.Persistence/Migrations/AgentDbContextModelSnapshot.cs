@@ -782,6 +782,74 @@ namespace Agent.Persistence.Migrations
                     b.ToTable("runs", "agent");
                 });
 
+            modelBuilder.Entity("Agent.Persistence.Store.StoreItem", b =>
+                {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("tenant_id");
+
+                    b.PrimitiveCollection<string[]>("Namespace")
+                        .HasColumnType("text[]")
+                        .HasColumnName("namespace")
+                        .UseCollation("C");
+
+                    b.Property<string>("Key")
+                        .HasColumnType("text")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("SearchText")
+                        .HasColumnType("text")
+                        .HasColumnName("search_text");
+
+                    b.Property<NpgsqlTsVector>("SearchVector")
+                        .IsRequired()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("tsvector")
+                        .HasColumnName("search_vector")
+                        .HasComputedColumnSql("to_tsvector('english'::regconfig, COALESCE(search_text, ''::text))", true);
+
+                    b.Property<double?>("TtlMinutes")
+                        .HasColumnType("double precision")
+                        .HasColumnName("ttl_minutes");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("value");
+
+                    b.HasKey("TenantId", "Namespace", "Key");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_store_items_expires_at")
+                        .HasFilter("expires_at IS NOT NULL");
+
+                    b.HasIndex("SearchVector")
+                        .HasDatabaseName("ix_store_items_search_vector");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "GIN");
+
+                    b.HasIndex("Value")
+                        .HasDatabaseName("ix_store_items_value");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Value"), "GIN");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Value"), new[] { "jsonb_path_ops" });
+
+                    b.ToTable("store_items", "agent");
+                });
+
             modelBuilder.Entity("Agent.Persistence.Threads.AgentThread", b =>
                 {
                     b.Property<string>("TenantId")

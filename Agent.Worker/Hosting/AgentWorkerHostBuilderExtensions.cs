@@ -9,6 +9,7 @@ using Agent.Worker.Graphs;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
 using Agent.Worker.Scheduling;
+using Agent.Worker.Store;
 using Agent.Worker.Telemetry;
 using Agent.Worker.Tools.Mcp;
 using MassTransit;
@@ -104,6 +105,7 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddHostedService<RunSweeper>();
         services.AddHostedService<RunScheduler>();
         services.AddScoped<CronFirer>();
+        services.AddAgentStore(configuration);
         services.AddWebhookDelivery(configuration);
 
         services.AddMassTransit(bus =>

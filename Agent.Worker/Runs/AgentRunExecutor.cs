@@ -74,6 +74,8 @@ internal sealed partial class AgentRunExecutor(
         LogClaimed(logger, message.RunId, claim.Epoch, claim.Attempt);
         RunTelemetry.RecordClaim(claim.Attempt, redelivered);
         var run = new RunProgress(message.RunId, claim.TenantId, message.ThreadId, claim.Epoch);
+        // The store port (IAgentStore) acts for the run's tenant in every node and tool of the run.
+        using var tenant = Store.RunTenantScope.Enter(claim.TenantId);
         using var cancellation = new RunCancellation(stoppingToken, drain.Abandoning);
         using (runningRuns.Register(message.RunId, cancellation.Source))
         await using (LeaseHeartbeat.Start(scopes, message.RunId, claim.Epoch, settings, timeProvider, cancellation.LoseLease, logger))
