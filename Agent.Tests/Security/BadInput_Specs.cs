@@ -40,6 +40,8 @@ public sealed class When_the_api_is_fed_bad_input
     {
         using var runner = deployment.System.Client(apiKey: (await deployment.CreateKeyAsync(Tenant)).Key);
         using var fuzzer = deployment.System.Client(apiKey: (await deployment.CreateKeyAsync(Tenant)).Key);
+        // The store's cases have a key of their own, so the two sets stay within one key's burst (ApiRateLimitOptions).
+        using var storeFuzzer = deployment.System.Client(apiKey: (await deployment.CreateKeyAsync(Tenant)).Key);
         await using var context = deployment.System.Database.CreateContext();
         var documentsBefore = await context.Documents.CountAsync();
 
@@ -63,7 +65,7 @@ public sealed class When_the_api_is_fed_bad_input
             }
 
             using var request = bad.ToRequest();
-            using var response = await fuzzer.SendAsync(request);
+            using var response = await (bad.Path.StartsWith("/store", StringComparison.Ordinal) ? storeFuzzer : fuzzer).SendAsync(request);
             var text = await response.Content.ReadAsStringAsync();
             var status = (int)response.StatusCode;
             var detail = TryDetail(text);
@@ -175,6 +177,57 @@ public sealed class When_the_api_is_fed_bad_input
         yield return BadRequest.Post("key name = 5", "/admin/api-keys", """{"name": 5}""");
         yield return BadRequest.Post("key scopes = root", "/admin/api-keys", """{"name": "x", "scopes": "root"}""");
         yield return BadRequest.Post("key scopes = [1]", "/admin/api-keys", """{"name": "x", "scopes": [1]}""");
+
+        // The store: every field with wrong types or values, one at a time.
+        var storeBodies = new (HttpMethod Method, string Path, string Valid, (string Field, string[] Values)[] Fields)[]
+        {
+            (HttpMethod.Put, "/store/items", """{"namespace":["fuzz"],"key":"k","value":{}}""",
+            [
+                ("namespace", ["\"fuzz\"", "[]", "[5]", "[\"a.b\"]", "[\"\"]", "[\"langgraph\"]", "null", "{}"]),
+                ("key", ["5", "\"\"", "null", "[]"]),
+                ("value", ["\"v\"", "[1]", "5", "null"]),
+                ("index", ["true", "\"title\"", "[5]", "[]", "{}"]),
+                ("ttl", ["-1", "0", "\"60\"", "1e300", "true"]),
+                ("unknown_field", ["1"]),
+            ]),
+            (HttpMethod.Delete, "/store/items", """{"namespace":["fuzz"],"key":"k"}""",
+            [("namespace", ["\"fuzz\"", "[]", "[\"a.b\"]"]), ("key", ["5", "\"\""]), ("value", ["{}"])]),
+            (HttpMethod.Post, "/store/items/search", """{"namespace_prefix":["fuzz"]}""",
+            [
+                ("namespace_prefix", ["\"fuzz\"", "[5]", "[\"a.b\"]"]),
+                ("filter", ["[]", "\"x\"", "5"]),
+                ("limit", ["0", "1001", "2.5", "\"10\""]),
+                ("offset", ["-1", "\"0\""]),
+                ("query", ["5", "[]", $"\"{new string('q', 1001)}\""]),
+                ("refresh_ttl", ["\"yes\"", "1"]),
+            ]),
+            (HttpMethod.Post, "/store/namespaces", "{}",
+            [
+                ("prefix", ["\"fuzz\"", "[5]", "[\"a.b\"]"]),
+                ("suffix", ["\"fuzz\"", "[\"\"]"]),
+                ("max_depth", ["0", "33", "\"2\""]),
+                ("limit", ["0", "1001"]),
+                ("offset", ["-1"]),
+            ]),
+        };
+        foreach (var (method, path, validStore, fields) in storeBodies)
+        {
+            yield return new BadRequest($"{method} {path} truncated", method, path, Encoding.UTF8.GetBytes(validStore[..^1]));
+            foreach (var (field, values) in fields)
+            {
+                foreach (var value in values)
+                {
+                    var body = JsonNode.Parse(validStore)!.AsObject();
+                    body[field] = JsonNode.Parse(value);
+                    yield return new BadRequest($"{method} {path} {field} = {value[..Math.Min(value.Length, 20)]}", method, path, Encoding.UTF8.GetBytes(body.ToJsonString()));
+                }
+            }
+        }
+
+        foreach (var query in new[] { "key=k", "namespace=a..b&key=k", "namespace=a", "namespace=a&key=k&refresh_ttl=maybe" })
+        {
+            yield return new BadRequest($"GET /store/items?{query}", HttpMethod.Get, "/store/items?" + query, null);
+        }
 
         // Not an object.
         foreach (var body in new[] { "[]", "\"text\"", "42", "true" })
