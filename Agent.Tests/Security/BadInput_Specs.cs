@@ -308,6 +308,34 @@ public sealed class When_the_api_is_fed_bad_input
             yield return BadRequest.Post($"unsupported {field}", runs, With(RunBody(), field, "x"));
         }
 
+        // Human in the loop: command and breakpoints, each field wrong in type or value.
+        foreach (var (label, field, value) in new (string, string, JsonNode?)[]
+        {
+            ("command not an object", "command", new JsonArray(1)),
+            ("command unknown key", "command.jump", "agent"),
+            ("command.update a list", "command.update", new JsonArray(1)),
+            ("command.update bad message", "command.update.messages", new JsonArray(new JsonObject { ["role"] = "wizard", ["content"] = "x" })),
+            ("command.goto a number", "command.goto", 5),
+            ("command.goto a Send", "command.goto", new JsonArray(new JsonObject { ["node"] = "agent", ["arg"] = 1 })),
+            ("command.goto too long", "command.goto", new string('n', 65)),
+            ("interrupt_after a number", "interrupt_after", 3),
+            ("interrupt_before empty name", "interrupt_before", new JsonArray("")),
+            ("interrupt_before too many", "interrupt_before", new JsonArray(Enumerable.Range(0, 65).Select(i => (JsonNode?)JsonValue.Create($"n{i}")).ToArray())),
+        })
+        {
+            var body = JsonNode.Parse(With(RunBody(), field, value))!.AsObject();
+            if (field.StartsWith("command", StringComparison.Ordinal))
+            {
+                body.Remove("input");
+            }
+
+            yield return BadRequest.Post(label, runs, body.ToJsonString());
+        }
+
+        yield return BadRequest.Post("input and command", runs, With(RunBody(), "command.resume", true));
+        yield return BadRequest.Post("assistant approve_tools unknown", "/assistants", """{"graph_id":"agent","config":{"configurable":{"approve_tools":["rm_rf"]}}}""");
+        yield return BadRequest.Post("assistant interrupt_before a number", "/assistants", """{"graph_id":"agent","config":{"configurable":{"interrupt_before":1}}}""");
+
         foreach (var mode in new JsonNode[] { "events", "tokens", "Values", "", new JsonArray("values", "events") })
         {
             yield return BadRequest.Post($"stream_mode {mode.ToJsonString()}", runs, With(RunBody(), "stream_mode", mode));
