@@ -16,3 +16,15 @@ internal sealed record ThreadPatch
     [WireUnsupported("ttl is not supported by this server.")]
     public JsonNode? Ttl { get; init; }
 }
+
+/// <summary>
+/// The body of <c>PATCH /threads/{thread_id}/state</c> (LangGraph <c>ThreadStatePatch</c>, the SDK's
+/// <c>threads.patchState</c>): metadata merged into the thread's latest checkpoint.
+/// </summary>
+internal sealed record ThreadStatePatch
+{
+    /// <summary>Gets the metadata merged into the latest checkpoint's (required).</summary>
+    [JsonPropertyName("metadata")]
+    [WireError("metadata is required: an object merged into the latest checkpoint's metadata.")]
+    public required JsonObject Metadata { get; init; }
+}

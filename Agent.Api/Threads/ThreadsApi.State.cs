@@ -96,6 +96,33 @@ internal static partial class ThreadsApi
         return ApiResults.Json(new JsonObject { ["checkpoint"] = reference, ["configurable"] = reference.DeepClone() });
     }
 
+    private static async Task<IResult> PatchStateAsync(
+        string thread_id, HttpRequest request, ThreadStore threads, CancellationToken cancellationToken)
+    {
+        var (thread, error) = await FindAsync(thread_id, threads, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var (body, bodyError) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        var (patch, invalid) = WireBody.Read(body!, ThreadsJsonContext.Default.ThreadStatePatch);
+        if (invalid is not null)
+        {
+            return ApiResults.Unprocessable(invalid);
+        }
+
+        var patched = await threads.MergeStateMetadataAsync(thread!.ThreadId, patch!.Metadata, cancellationToken);
+        return patched is null
+            ? ApiResults.NotFound($"Thread {thread.ThreadId} has no state to patch: it has no checkpoint yet.")
+            : Results.NoContent();
+    }
+
     private static async Task<IResult> GetHistoryAsync(
         string thread_id, HttpRequest request, ThreadStore threads, CheckpointQueries checkpoints, CancellationToken cancellationToken)
     {

@@ -35,6 +35,8 @@ internal static partial class ThreadsApi
             .WithSummary("Gets the state at a checkpoint.");
         group.MapPost("/{thread_id}/state/checkpoint", PostStateAtAsync).WithName("PostThreadStateAtCheckpoint")
             .WithSummary("Gets the state at the checkpoint in the body.");
+        group.MapPatch("/{thread_id}/state", PatchStateAsync).WithName("PatchThreadState")
+            .WithSummary("Merges metadata into the thread's latest checkpoint.");
         group.MapGet("/{thread_id}/stream", JoinThreadStreamAsync).WithName("JoinThreadStream")
             .WithSummary("Streams the thread's runs one after the other, from the unfinished ones on; stays open until the client closes it.");
         group.MapGet("/{thread_id}/history", GetHistoryAsync).WithName("GetThreadHistory").WithSummary("Lists states, newest first.");

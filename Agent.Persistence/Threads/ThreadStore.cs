@@ -116,6 +116,34 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
     }
 
     /// <summary>
+    /// Merges keys into the metadata of a thread's latest checkpoint (LangGraph's <c>PATCH /threads/{id}/state</c>):
+    /// the patch's keys replace the checkpoint's; its other columns stay.
+    /// </summary>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="patch">The keys to merge.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>The checkpoint as updated, or null when the thread has none.</returns>
+    public async Task<Checkpoint?> MergeStateMetadataAsync(Guid threadId, JsonObject patch, CancellationToken cancellationToken)
+    {
+        var head = await db.Checkpoints.Where(c => c.ThreadId == threadId).OrderByDescending(c => c.Sequence).FirstOrDefaultAsync(cancellationToken);
+        if (head is null)
+        {
+            return null;
+        }
+
+        var merged = JsonNode.Parse(head.Metadata) as JsonObject ?? [];
+        foreach (var (key, value) in patch)
+        {
+            merged[key] = value?.DeepClone();
+        }
+
+        head.Metadata = merged.ToJsonString();
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return head;
+    }
+
+    /// <summary>
     /// Copies a thread with its checkpoints under new ids (parent links remapped); its runs stay with the original.
     /// </summary>
     /// <param name="source">The thread to copy.</param>

@@ -333,6 +333,8 @@ public sealed class When_the_api_is_fed_bad_input
         }
 
         yield return BadRequest.Post("input and command", runs, With(RunBody(), "command.resume", true));
+        yield return new BadRequest("patch state without metadata", HttpMethod.Patch, $"/threads/{threadId}/state", Encoding.UTF8.GetBytes("{}"));
+        yield return new BadRequest("patch state metadata a list", HttpMethod.Patch, $"/threads/{threadId}/state", Encoding.UTF8.GetBytes("""{"metadata":[1]}"""));
         yield return BadRequest.Post("assistant approve_tools unknown", "/assistants", """{"graph_id":"agent","config":{"configurable":{"approve_tools":["rm_rf"]}}}""");
         yield return BadRequest.Post("assistant interrupt_before a number", "/assistants", """{"graph_id":"agent","config":{"configurable":{"interrupt_before":1}}}""");
 
