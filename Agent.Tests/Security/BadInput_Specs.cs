@@ -338,12 +338,12 @@ public sealed class When_the_api_is_fed_bad_input
         yield return BadRequest.Post("assistant approve_tools unknown", "/assistants", """{"graph_id":"agent","config":{"configurable":{"approve_tools":["rm_rf"]}}}""");
         yield return BadRequest.Post("assistant interrupt_before a number", "/assistants", """{"graph_id":"agent","config":{"configurable":{"interrupt_before":1}}}""");
 
-        foreach (var mode in new JsonNode[] { "events", "tokens", "Values", "", new JsonArray("values", "events") })
+        foreach (var mode in new JsonNode[] { "lifecycle", "tokens", "Values", "", new JsonArray("values", "lifecycle") })
         {
             yield return BadRequest.Post($"stream_mode {mode.ToJsonString()}", runs, With(RunBody(), "stream_mode", mode));
         }
 
-        foreach (var mode in new[] { "events", "[\"values\",", "[1]" })
+        foreach (var mode in new[] { "lifecycle", "[\"values\",", "[1]" })
         {
             yield return new BadRequest($"join stream_mode {mode}", HttpMethod.Get, $"{runs}/{runId}/stream?stream_mode={Uri.EscapeDataString(mode)}", null);
         }
