@@ -93,7 +93,7 @@ internal static partial class ThreadsApi
         // A new thread has no run, so nothing can make an update busy; each superstep is one checkpoint on the head.
         foreach (var superstep in supersteps!)
         {
-            await lifecycle.AddThreadStateAsync(threadId, null, superstep.AsNode, superstep.Messages, cancellationToken);
+            await lifecycle.AddThreadStateAsync(threadId, null, superstep.AsNode, superstep.Messages, values: null, cancellationToken);
         }
 
         return supersteps!.Count == 0

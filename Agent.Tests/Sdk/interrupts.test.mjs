@@ -2,6 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { client, collect, question, GRAPH } from "./lib.mjs";
 
+// The problem detail of an SDK error ("HTTP 422: {json}").
+const detail = (error) => JSON.parse(error.message.replace(/^HTTP \d+: /, "")).detail;
+
 test("an approval interrupt before a tool: the thread pauses with the call under review, and command.resume runs it to the answer", async () => {
   const sdk = client();
   const assistant = await sdk.assistants.create({ graphId: GRAPH, config: { configurable: { approve_tools: ["search_documents"] } } });
@@ -99,4 +102,21 @@ test("interrupt_after pauses after the node, and the stream carries __interrupt_
   assert.deepEqual(values.at(-1), { __interrupt__: [] });
   assert.deepEqual(state.next, ["tools"]);
   assert.deepEqual(state.values.messages.map((m) => m.type), ["human", "ai"]);
+});
+
+test("updateState asNode is that node's write: a run with no input goes on after it (here the graph ends after agent)", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create();
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: question("What does VACUUM do?"), interruptBefore: ["agent"] });
+
+  await sdk.threads.updateState(thread.thread_id, { values: { messages: [{ role: "assistant", content: "It reclaims storage." }] }, asNode: "agent" });
+  const edited = await sdk.threads.getState(thread.thread_id);
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: null });
+  const after = await sdk.threads.getState(thread.thread_id);
+
+  assert.deepEqual(after.values.messages.map((m) => [m.type, m.content]), [["human", "What does VACUUM do?"], ["ai", "It reclaims storage."]]);
+  assert.equal(after.checkpoint.checkpoint_id, edited.checkpoint.checkpoint_id, "nothing ran: the graph ends after agent's answer");
+  await assert.rejects(
+    sdk.threads.updateState(thread.thread_id, { values: { messages: [] }, asNode: "planner" }),
+    (error) => error.status === 422 && detail(error) === "as_node 'planner' is not a node of graph 'agent'; its nodes: __start__, agent, tools.");
 });

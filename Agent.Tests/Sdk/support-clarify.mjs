@@ -34,4 +34,12 @@ assert.equal(lastMessage(done).type, "ai");
 const nodes = history.map((s) => s.metadata.node).reverse();
 assert.deepEqual(nodes.filter((n) => n === "triage"), ["triage"], "triage ran once: nothing before the interrupted node ran again");
 assert.deepEqual(nodes.filter((n) => n === "clarify"), ["clarify"], "clarify committed once, with the answer");
+// A state update may write the graph's own channels, as one of its nodes; others are refused with the graph's lists.
+await sdk.threads.updateState(thread.thread_id, { values: { topic: "billing" }, asNode: "triage" });
+const updated = await sdk.threads.getState(thread.thread_id);
+assert.equal(updated.values.topic, "billing");
+await assert.rejects(
+  sdk.threads.updateState(thread.thread_id, { values: { mood: "calm" }, asNode: "triage" }),
+  (error) => error.status === 422
+    && JSON.parse(error.message.replace(/^HTTP \d+: /, "")).detail === "values.mood is not a channel of graph 'support'; its channels: messages, topic.");
 console.log(JSON.stringify({ thread_id: thread.thread_id, nodes, answer: lastMessage(done).content }));

@@ -75,7 +75,11 @@ internal sealed class RunStepLoop(
         var paused = beforeOwnNode && start is not null ? PendingInterrupt.Parse(start.Interrupts) : [];
         // No input (null, or no messages and no channel values): the run continues the thread instead of starting over.
         var hasInput = kwargs["input"] is JsonObject given && given.Any(p => p.Key != "messages" || p.Value is JsonArray { Count: > 0 });
-        var continues = beforeOwnNode && !hasInput && (paused.Count > 0 || command is not null);
+        // A state update written as a node (POST /threads/{id}/state with as_node) is that node's write: the graph goes
+        // on after it, as LangGraph's update_state makes it.
+        var afterUpdate = start is { RunId: null } && start.Node is not (ReservedNodes.Start or UpdateNode)
+                          && JsonNode.Parse(start.Metadata)?["source"] is JsonValue source && source.TryGetValue<string>(out var kind) && kind == "update";
+        var continues = beforeOwnNode && !hasInput && (paused.Count > 0 || command is not null || afterUpdate);
         var interrupts = RunInterrupts.Read(kwargs, assistantConfig, continues ? paused : []);
 
         var state = new RunState(run, messages, firstOwnMessage, RunSettings.Read(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey), budget ?? RunBudget.Unlimited, values)
@@ -177,6 +181,9 @@ internal sealed class RunStepLoop(
             }
         }
     }
+
+    // The node a state update without as_node is written as.
+    private const string UpdateNode = "__update__";
 
     // A route that throws is left to the loop's next NextNode call, which fails the run as before.
     private static string? TryRoute(IRunGraph graph, RunState state)
