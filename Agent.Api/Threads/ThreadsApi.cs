@@ -77,6 +77,12 @@ internal static partial class ThreadsApi
             return ApiResults.Unprocessable(superstepsError);
         }
 
+        var (ttl, ttlError) = ThreadTtl.Read(wire.Ttl);
+        if (ttlError is not null)
+        {
+            return ApiResults.Unprocessable(ttlError);
+        }
+
         if (await threads.FindAsync(threadId, cancellationToken) is { } existing)
         {
             return wire.IfExists == OnConflictBehavior.DoNothing
@@ -84,7 +90,7 @@ internal static partial class ThreadsApi
                 : AlreadyExists(threadId);
         }
 
-        var thread = await threads.CreateAsync(threadId, wire.Metadata?.ToJsonString() ?? "{}", cancellationToken);
+        var thread = await threads.CreateAsync(threadId, wire.Metadata?.ToJsonString() ?? "{}", ttl, cancellationToken);
         if (thread is null)
         {
             return AlreadyExists(threadId);
@@ -162,10 +168,16 @@ internal static partial class ThreadsApi
             return ApiResults.Unprocessable(invalid);
         }
 
-        if (patch!.Metadata is { } metadata)
+        var (ttl, ttlError) = ThreadTtl.Read(patch!.Ttl);
+        if (ttlError is not null)
         {
-            // LangGraph merges the patch into the thread's metadata.
-            thread = await threads.MergeMetadataAsync(thread!.ThreadId, metadata, cancellationToken);
+            return ApiResults.Unprocessable(ttlError);
+        }
+
+        if (patch.Metadata is not null || ttl is not null)
+        {
+            // LangGraph merges the patch into the thread's metadata; a ttl replaces the thread's.
+            thread = await threads.PatchAsync(thread!.ThreadId, patch.Metadata, ttl, cancellationToken);
             if (thread is null)
             {
                 return ApiResults.NotFound($"Thread {thread_id} not found.");

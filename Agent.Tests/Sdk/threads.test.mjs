@@ -127,3 +127,13 @@ test("threads.patchState merges metadata into the latest checkpoint only", async
   assert.ok(history.slice(1).every((s) => s.metadata.reviewed_by === undefined), "earlier checkpoints are untouched");
   await assert.rejects(sdk.threads.patchState(thread.thread_id, "not an object"), (error) => error.status === 422);
 });
+
+test("threads.create and threads.update take a ttl (minutes, strategy delete)", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create({ ttl: 60 });
+  const updated = await sdk.threads.update(thread.thread_id, { ttl: { ttl: 120, strategy: "delete" } });
+
+  assert.equal(updated.thread_id, thread.thread_id);
+  await assert.rejects(sdk.threads.create({ ttl: { ttl: 5, strategy: "archive" } }), (error) => error.status === 422);
+  await assert.rejects(sdk.threads.create({ ttl: 0 }), (error) => error.status === 422);
+});

@@ -333,6 +333,12 @@ public sealed class When_the_api_is_fed_bad_input
         }
 
         yield return BadRequest.Post("input and command", runs, With(RunBody(), "command.resume", true));
+        foreach (var ttl in new[] { "0", "-5", "1.5", "\"60\"", "{\"ttl\":60,\"strategy\":\"archive\"}", "{\"ttl\":60,\"when\":1}", "99999999999" })
+        {
+            yield return BadRequest.Post($"thread ttl {ttl}", "/threads", $"{{\"ttl\":{ttl}}}");
+            yield return new BadRequest($"thread patch ttl {ttl}", HttpMethod.Patch, $"/threads/{threadId}", Encoding.UTF8.GetBytes($"{{\"ttl\":{ttl}}}"));
+        }
+
         yield return new BadRequest("patch state without metadata", HttpMethod.Patch, $"/threads/{threadId}/state", Encoding.UTF8.GetBytes("{}"));
         yield return new BadRequest("patch state metadata a list", HttpMethod.Patch, $"/threads/{threadId}/state", Encoding.UTF8.GetBytes("""{"metadata":[1]}"""));
         yield return BadRequest.Post("assistant approve_tools unknown", "/assistants", """{"graph_id":"agent","config":{"configurable":{"approve_tools":["rm_rf"]}}}""");
