@@ -9,9 +9,10 @@ namespace Agent.Api.Assistants;
 /// <c>recursion_limit</c> (the step budget of its runs unless a run sets its own, 1 to 1,000), <c>tags</c> (strings,
 /// stored) and <c>configurable</c>, whose <c>model</c> (string), <c>system_prompt</c> (string, at most 100,000
 /// characters), <c>tools</c> (names of the tools the graph's worker published, <see cref="GraphToolset"/>),
-/// <c>mcp_servers</c> (names of the MCP servers its operator configured) and <c>collections</c> (document collection
-/// names, <see cref="DocumentCollectionName"/>) the graphs read; other <c>configurable</c> keys are kept for the client,
-/// as LangGraph keeps them.
+/// <c>mcp_servers</c> (names of the MCP servers its operator configured), <c>collections</c> (document collection
+/// names, <see cref="DocumentCollectionName"/>), <c>approve_tools</c> (tool names whose calls a human approves first) and
+/// <c>interrupt_before</c> / <c>interrupt_after</c> (<c>"*"</c> or node names: the breakpoints of runs that set none)
+/// the graphs read; other <c>configurable</c> keys are kept for the client, as LangGraph keeps them.
 /// </summary>
 internal static class AssistantConfig
 {
@@ -104,7 +105,10 @@ internal static class AssistantConfig
 
         return CollectionsError(configurable)
             ?? ValidateNames(configurable, "tools", "tool", toolset.Tools)
-            ?? ValidateNames(configurable, "mcp_servers", "MCP server", toolset.McpServers);
+            ?? ValidateNames(configurable, "mcp_servers", "MCP server", toolset.McpServers)
+            ?? ValidateNames(configurable, "approve_tools", "tool", toolset.Tools)
+            ?? Breakpoints.Read(configurable["interrupt_before"], "config.configurable.interrupt_before").Error
+            ?? Breakpoints.Read(configurable["interrupt_after"], "config.configurable.interrupt_after").Error;
     }
 
     // A list of names, each one the graph's worker published.

@@ -4,7 +4,6 @@ using Agent.Api.Http;
 using Agent.Api.Runs;
 using Agent.Persistence.Assistants;
 using Agent.Persistence.Crons;
-using Agent.Persistence.Runs;
 using Agent.Persistence.Wire;
 
 namespace Agent.Api.Crons;
@@ -102,12 +101,7 @@ internal static class CronRequest
             return (null, null, error);
         }
 
-        if (request!.MultitaskStrategy is not (MultitaskStrategy.Enqueue or MultitaskStrategy.Reject))
-        {
-            return (null, null, "multitask_strategy of a cron must be 'enqueue' or 'reject'.");
-        }
-
-        if (request.StartDelay is not null || request.CheckpointId is not null)
+        if (request!.StartDelay is not null || request.CheckpointId is not null)
         {
             return (null, null, "after_seconds and checkpoint_id do not apply to crons.");
         }

@@ -18,8 +18,9 @@ namespace Agent.Api.Crons;
 /// <c>multitask_strategy</c> ...) are validated exactly as a run's (<see cref="RunRequest"/>), so a cron never fires a
 /// run that would have been refused. Cron fields: <c>schedule</c> (five-field cron), <c>timezone</c> (IANA, default
 /// UTC), <c>end_time</c>, <c>enabled</c> (default true), <c>on_run_completed</c> (stateless crons: <c>delete</c>, the
-/// default, or <c>keep</c>). A thread cron's <c>multitask_strategy</c> is <c>enqueue</c> (default) or <c>reject</c>
-/// (a busy thread skips the tick).
+/// default, or <c>keep</c>). A thread cron's <c>multitask_strategy</c> is a run's: <c>enqueue</c> (default),
+/// <c>reject</c> (a busy thread skips the tick), <c>interrupt</c> or <c>rollback</c> (the thread's unfinished runs are
+/// stopped, or deleted, and the tick runs).
 /// </remarks>
 internal static class CronsApi
 {

@@ -51,6 +51,7 @@ internal static class AgentApiHostBuilderExtensions
         builder.Services.AddScoped<RunWaiter>();
         builder.Services.AddScoped<RunFollower>();
         builder.Services.AddScoped<RunStreamRelay>();
+        builder.Services.AddScoped<ThreadStreamRelay>();
 
         builder.Services.AddMassTransit(bus =>
         {

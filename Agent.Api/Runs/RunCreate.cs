@@ -23,19 +23,19 @@ internal sealed record RunCreate
     [WireError("assistant_id is required: an assistant id or a graph name such as 'agent'.")]
     public required string AssistantId { get; init; }
 
-    /// <summary>Gets <c>command</c> (resume a graph interrupt): refused, the graphs here have no interrupts yet.</summary>
+    /// <summary>
+    /// Gets <c>command</c>, LangGraph's <c>Command</c>: <c>{"resume"?, "update"?, "goto"?}</c> (resume a paused thread,
+    /// write channel values, pick the next node), or null; checked by <see cref="RunInterruptFields"/>.
+    /// </summary>
     [JsonPropertyName("command")]
-    [WireUnsupported]
     public JsonNode? Command { get; init; }
 
-    /// <summary>Gets <c>interrupt_before</c>: refused, the graphs here have no interrupts yet.</summary>
+    /// <summary>Gets <c>interrupt_before</c>: <c>"*"</c> or node names to pause before, or null; checked by <see cref="RunInterruptFields"/>.</summary>
     [JsonPropertyName("interrupt_before")]
-    [WireUnsupported]
     public JsonNode? InterruptBefore { get; init; }
 
-    /// <summary>Gets <c>interrupt_after</c>: refused, the graphs here have no interrupts yet.</summary>
+    /// <summary>Gets <c>interrupt_after</c>: <c>"*"</c> or node names to pause after, or null; checked by <see cref="RunInterruptFields"/>.</summary>
     [JsonPropertyName("interrupt_after")]
-    [WireUnsupported]
     public JsonNode? InterruptAfter { get; init; }
 
     /// <summary>Gets <c>feedback_keys</c>, LangSmith's: refused.</summary>

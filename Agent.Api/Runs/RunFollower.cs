@@ -18,7 +18,8 @@ internal sealed class RunFollower(
     RunWaiter waiter, RunCanceller canceller, RunQueries runs, CheckpointQueries checkpoints, RunLifecycle lifecycle)
 {
     /// <summary>
-    /// Waits for the run and writes the thread's final values (or <c>{"__error__": ...}</c>), sending a newline
+    /// Waits for the run and writes the thread's final values (or <c>{"__error__": ...}</c>, or <c>{"__interrupt__":
+    /// [{value, id}]}</c> when the thread paused on interrupts), sending a newline
     /// every quiet heartbeat interval to keep proxies from closing the connection (leading whitespace is valid JSON).
     /// </summary>
     /// <param name="http">The request, whose response is written.</param>
@@ -54,7 +55,10 @@ internal sealed class RunFollower(
         else
         {
             var all = await checkpoints.LoadAsync(run.ThreadId, http.RequestAborted);
-            result = CheckpointFold.FoldHeadValues(all);
+            // A thread paused on interrupts answers with them instead of its values (LangGraph's wait body).
+            result = CheckpointFold.Head(all) is { Interrupts: { } paused }
+                ? new JsonObject { ["__interrupt__"] = new JsonArray([.. PendingInterrupt.Parse(paused).Where(i => i.IsWaiting).Select(i => (JsonNode)i.ToWire())]) }
+                : CheckpointFold.FoldHeadValues(all);
         }
 
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes(result.ToJsonString()), http.RequestAborted);

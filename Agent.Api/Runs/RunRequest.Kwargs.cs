@@ -12,7 +12,8 @@ internal sealed partial record RunRequest
         config["recursion_limit"] = request.RecursionLimit;
         var kwargs = new JsonObject
         {
-            ["input"] = new JsonObject { ["messages"] = request.InputMessages.DeepClone() },
+            // No input (null or absent) is kept as null: the worker then continues the thread (e.g. past an interrupt).
+            ["input"] = wire.Input is null ? null : new JsonObject { ["messages"] = request.InputMessages.DeepClone() },
             ["config"] = config,
             ["stream_mode"] = new JsonArray(request.StreamModes.Select(m => (JsonNode?)JsonValue.Create(WireName.Of(m))).ToArray()),
             ["on_disconnect"] = WireName.Of(wire.OnDisconnect ?? DisconnectMode.Continue),
@@ -21,6 +22,11 @@ internal sealed partial record RunRequest
         if (wire.Context is JsonObject context)
         {
             kwargs["context"] = context.DeepClone();
+        }
+
+        foreach (var (field, value) in request.InterruptKwargs)
+        {
+            kwargs[field] = value?.DeepClone();
         }
 
         if (request.CheckpointId is not null)

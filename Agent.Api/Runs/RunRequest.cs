@@ -63,6 +63,12 @@ internal sealed partial record RunRequest
     /// <summary>Gets LangGraph's <c>kwargs</c>: what was submitted, as stored on the run.</summary>
     public required JsonObject Kwargs { get; init; }
 
+    /// <summary>
+    /// Gets the human-in-the-loop entries of <see cref="Kwargs"/> (<c>command</c>, <c>interrupt_before</c>,
+    /// <c>interrupt_after</c>, as <see cref="RunInterruptFields"/> read them); empty when none was given.
+    /// </summary>
+    public JsonObject InterruptKwargs { get; init; } = [];
+
     /// <summary>Reads and validates a body: its fields' types (<see cref="WireBody"/>), then their values.</summary>
     /// <param name="body">The JSON body.</param>
     /// <param name="stateless">Whether the run is stateless (<c>/runs/...</c>).</param>
@@ -84,6 +90,12 @@ internal sealed partial record RunRequest
         if (string.IsNullOrWhiteSpace(wire.AssistantId))
         {
             return (null, "assistant_id is required: an assistant id or a graph name such as 'agent'.");
+        }
+
+        var (interrupts, interruptError) = RunInterruptFields.Read(wire.Command, wire.InterruptBefore, wire.InterruptAfter, wire.Input is not null, limits);
+        if (interruptError is not null)
+        {
+            return (null, interruptError);
         }
 
         JsonArray messages = [];
@@ -164,6 +176,7 @@ internal sealed partial record RunRequest
             CancelOnDisconnect = wire.OnDisconnect == DisconnectMode.Cancel,
             DeleteThreadOnCompletion = stateless && (wire.OnCompletion ?? OnCompletionBehavior.Delete) == OnCompletionBehavior.Delete,
             Kwargs = [],
+            InterruptKwargs = interrupts!,
         };
         return (request with { Kwargs = BuildKwargs(wire, request) }, null);
     }

@@ -40,9 +40,9 @@ namespace Agent.Api.Streaming;
 internal sealed class RunEventRenderer(
     IReadOnlyList<StreamMode> modes, Guid runId, Guid threadId, Func<CancellationToken, Task<JsonArray>> loadPriorMessages)
 {
-    private readonly bool wantsState = modes.Any(m => m is StreamMode.Values or StreamMode.Debug or StreamMode.Checkpoints or StreamMode.Tasks);
-    private readonly bool wantsTaskInput = modes.Any(m => m is StreamMode.Debug or StreamMode.Tasks);
-    private readonly bool wantsTokens = modes.Any(m => m is StreamMode.MessagesTuple or StreamMode.Messages);
+    private readonly bool wantsState = modes.Any(m => m is StreamMode.Values or StreamMode.Debug or StreamMode.Checkpoints or StreamMode.Tasks or StreamMode.Events);
+    private readonly bool wantsTaskInput = modes.Any(m => m is StreamMode.Debug or StreamMode.Tasks or StreamMode.Events);
+    private readonly bool wantsTokens = modes.Any(m => m is StreamMode.MessagesTuple or StreamMode.Messages or StreamMode.Events);
     private readonly Dictionary<string, StreamedMessage> streamed = new(StringComparer.Ordinal);
     private StreamedMessage? resume;
     private long resumeAfterSequence;
@@ -124,6 +124,20 @@ internal sealed class RunEventRenderer(
                 message.PartialCalls.AddRange(newCalls.Select(c => c!.DeepClone()));
                 output.Add(("messages/partial", new JsonArray(Partial(token.MessageId, message)).ToJsonString()));
             }
+            else if (mode == StreamMode.Events)
+            {
+                if (!message.EventsStarted)
+                {
+                    // The node and its model call start with the first token; the committed step does not repeat them.
+                    output.Add(("events", LangChainEvents.Create("on_chain_start", token.Node, runId, Metadata(token.Node, JsonValue.Create(token.Step)), new JsonObject()).ToJsonString()));
+                    output.Add(("events", LangChainEvents.Create("on_chat_model_start", LangChainEvents.ChatModel, runId, Metadata(token.Node, JsonValue.Create(token.Step)), new JsonObject()).ToJsonString()));
+                    message.EventsStarted = true;
+                }
+
+                output.Add(("events", LangChainEvents.Create(
+                    "on_chat_model_stream", LangChainEvents.ChatModel, runId, Metadata(token.Node, JsonValue.Create(token.Step)),
+                    new JsonObject { ["chunk"] = Chunk(token.MessageId, text, newCalls) }).ToJsonString()));
+            }
         }
 
         message.Characters += text.Length;
@@ -162,6 +176,21 @@ internal sealed class RunEventRenderer(
             }
 
             slot++;
+        }
+
+        if (kind == RunEventKinds.Interrupt)
+        {
+            // LangGraph streams a pause as {"__interrupt__": [{value, id}]} in updates and in values.
+            var interrupts = payload["interrupts"] as JsonArray ?? [];
+            foreach (var mode in modes)
+            {
+                if (mode is StreamMode.Updates or StreamMode.Values)
+                {
+                    Add(mode == StreamMode.Updates ? "updates" : "values", new JsonObject { ["__interrupt__"] = interrupts.DeepClone() });
+                }
+            }
+
+            return new RenderedStep(output, null);
         }
 
         if (kind == RunEventKinds.Status)
@@ -236,6 +265,13 @@ internal sealed class RunEventRenderer(
                     break;
                 case StreamMode.Checkpoints:
                     Add("checkpoints", CheckpointPayload(payload, node));
+                    break;
+                case StreamMode.Events when !isInput:
+                    foreach (var langChainEvent in LangChainEvents.ForStep(payload, node, runId, () => Metadata(node, step), taskInput, sent?.EventsStarted == true))
+                    {
+                        Add("events", langChainEvent);
+                    }
+
                     break;
                 default:
                     break;
@@ -423,6 +459,8 @@ internal sealed class RunEventRenderer(
         public bool Broken { get; set; }
 
         public bool MetadataSent { get; set; }
+
+        public bool EventsStarted { get; set; }
 
         public StringBuilder Partial { get; } = new();
 

@@ -44,4 +44,8 @@ internal enum StreamMode
     /// <summary>Checkpoint payloads: <c>{config, parent_config, values, metadata, next, tasks}</c>.</summary>
     [JsonStringEnumMemberName("checkpoints")]
     Checkpoints,
+
+    /// <summary>LangChain's <c>astream_events</c> v2 events, SSE event <c>events</c> (<see cref="LangChainEvents"/>).</summary>
+    [JsonStringEnumMemberName("events")]
+    Events,
 }

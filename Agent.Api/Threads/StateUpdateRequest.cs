@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Api.Runs;
+using Agent.Persistence.Graphs;
 
 namespace Agent.Api.Threads;
 
@@ -11,7 +12,8 @@ namespace Agent.Api.Threads;
 /// </summary>
 /// <param name="AsNode">The node the update is written as; default <c>__update__</c>.</param>
 /// <param name="Messages">The messages, normalised to LangChain form with ids.</param>
-internal sealed record StateUpdateRequest(string AsNode, JsonArray Messages)
+/// <param name="Values">The new values of the graph's other channels (last value wins); empty when none.</param>
+internal sealed record StateUpdateRequest(string AsNode, JsonArray Messages, JsonObject? Values = null)
 {
     /// <summary>The nodes an update may be written as.</summary>
     private static readonly string[] Nodes = ["__update__", "__start__", "agent", "tools"];
@@ -21,9 +23,13 @@ internal sealed record StateUpdateRequest(string AsNode, JsonArray Messages)
 
     /// <summary>Reads an update. The checks run in this order, and the first failing one is the 422 detail.</summary>
     /// <param name="body">The update object.</param>
-    /// <returns>The update, or a 422 detail: a field of the wrong type (<see cref="StateUpdateBody"/>), a channel other
-    /// than <c>messages</c>, an unknown <c>as_node</c>, or messages that do not normalise.</returns>
-    public static (StateUpdateRequest? Update, string? Error) Read(JsonObject body)
+    /// <param name="graph">
+    /// The thread's graph as its workers published it (its nodes and channels), or null when unknown: then only
+    /// <c>messages</c> and the built-in graph's nodes are accepted.
+    /// </param>
+    /// <returns>The update, or a 422 detail: a field of the wrong type (<see cref="StateUpdateBody"/>), a channel the
+    /// graph does not have, an <c>as_node</c> it does not have, or messages that do not normalise.</returns>
+    public static (StateUpdateRequest? Update, string? Error) Read(JsonObject body, DeployedGraph? graph = null)
     {
         var (wire, error) = WireBody.Read(body, ThreadsJsonContext.Default.StateUpdateBody);
         if (error is not null)
@@ -31,20 +37,37 @@ internal sealed record StateUpdateRequest(string AsNode, JsonArray Messages)
             return (null, error);
         }
 
-        var unknownChannel = wire!.Values?.Select(p => p.Key).FirstOrDefault(k => k != "messages");
+        var channels = graph is null ? [] : (JsonNode.Parse(graph.Channels) as JsonArray ?? []).Select(c => c?.GetValue<string>()).OfType<string>().ToList();
+        var unknownChannel = wire!.Values?.Select(p => p.Key).FirstOrDefault(k => k != "messages" && !channels.Contains(k));
         if (unknownChannel is not null)
         {
-            return (null, $"values.{unknownChannel} is not a channel of this graph; its state has only messages.");
+            return (null, graph is null
+                ? $"values.{unknownChannel} is not a channel of this graph; its state has only messages."
+                : $"values.{ApiRequest.Truncate(unknownChannel)} is not a channel of graph '{graph.GraphId}'; its channels: {string.Join(", ", ["messages", .. channels])}.");
         }
 
         var asNode = wire.AsNode ?? "__update__";
-        if (!Nodes.Contains(asNode))
+        var nodes = graph is null
+            ? Nodes
+            : ["__update__", .. (JsonNode.Parse(graph.Graph)?["nodes"] as JsonArray ?? []).Select(n => n?["id"]?.GetValue<string>()).OfType<string>().Where(n => n != "__end__")];
+        if (!nodes.Contains(asNode))
         {
-            return (null, AsNodeError);
+            return (null, graph is null
+                ? AsNodeError
+                : $"as_node '{ApiRequest.Truncate(asNode)}' is not a node of graph '{graph.GraphId}'; its nodes: {string.Join(", ", nodes.Skip(1))}.");
         }
 
         var (messages, messagesError) = InputMessageNormalizer.Normalize(wire.Values?["messages"]);
-        return messagesError is not null ? (null, messagesError) : (new StateUpdateRequest(asNode, messages!), null);
+        var values = new JsonObject();
+        foreach (var (channel, value) in wire.Values ?? [])
+        {
+            if (channel != "messages")
+            {
+                values[channel] = value?.DeepClone();
+            }
+        }
+
+        return messagesError is not null ? (null, messagesError) : (new StateUpdateRequest(asNode, messages!, values), null);
     }
 
     /// <summary>

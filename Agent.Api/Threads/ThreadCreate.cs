@@ -16,9 +16,8 @@ internal sealed record ThreadCreate
     [JsonPropertyName("metadata")]
     public JsonObject? Metadata { get; init; }
 
-    /// <summary>Gets <c>ttl</c>: refused, threads here live until deleted or retired by retention.</summary>
+    /// <summary>Gets <c>ttl</c>: <c>{"ttl": minutes, "strategy": "delete"}</c> or minutes (<see cref="ThreadTtl"/>), or null.</summary>
     [JsonPropertyName("ttl")]
-    [WireUnsupported("ttl is not supported by this server.")]
     public JsonNode? Ttl { get; init; }
 
     /// <summary>Gets the supersteps to write as the thread's first checkpoints (<see cref="StateUpdateRequest.ReadSupersteps"/>), or null.</summary>

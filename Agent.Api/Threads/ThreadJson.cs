@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Identifiers;
 using Agent.Persistence.Threads;
 
 namespace Agent.Api.Threads;
@@ -22,8 +23,28 @@ internal static class ThreadJson
     public static JsonObject Thread(AgentThread thread, IReadOnlyList<Checkpoint> checkpoints) => ApiJsonContext.ToObject(
         new ThreadResource(
             thread.ThreadId, thread.CreatedAt, thread.UpdatedAt, checkpoints.Count > 0 ? checkpoints[^1].CreatedAt : thread.CreatedAt,
-            JsonNode.Parse(thread.Metadata), thread.Status, CheckpointFold.FoldHeadValues(checkpoints), []),
+            JsonNode.Parse(thread.Metadata), thread.Status, CheckpointFold.FoldHeadValues(checkpoints), PendingByTask(thread, checkpoints)),
         ThreadsJsonContext.Default.ThreadResource);
+
+    /// <summary>
+    /// The thread's pending interrupts by task (<c>{task_id: [{value, id}]}</c>): those its head checkpoint paused on,
+    /// while the thread is <c>interrupted</c>; a static pause lists its task with no values, as LangGraph does.
+    /// </summary>
+    private static JsonObject PendingByTask(AgentThread thread, IReadOnlyList<Checkpoint> checkpoints)
+    {
+        var pending = new JsonObject();
+        if (thread.Status != AgentThreadStatus.Interrupted || CheckpointFold.Head(checkpoints) is not { } head)
+        {
+            return pending;
+        }
+
+        foreach (var task in Tasks(head, Next(head, CheckpointFold.FoldValues(CheckpointFold.Lineage(checkpoints, head.CheckpointId)))))
+        {
+            pending[task["id"]!.GetValue<string>()] = task["interrupts"]!.DeepClone();
+        }
+
+        return pending;
+    }
 
     /// <summary>
     /// Builds <c>ThreadState</c> at a checkpoint: <c>{values, next, tasks, checkpoint, metadata, created_at,
@@ -37,13 +58,43 @@ internal static class ThreadJson
     public static JsonObject State(Guid threadId, IReadOnlyList<Checkpoint> checkpoints, Checkpoint? at)
     {
         var values = at is null ? new JsonObject { ["messages"] = new JsonArray() } : CheckpointFold.FoldValues(CheckpointFold.Lineage(checkpoints, at.CheckpointId));
-        var messages = (JsonArray)values["messages"]!;
+        var next = at is null ? [] : Next(at, values);
+        var tasks = at is null ? [] : Tasks(at, next);
+        var waiting = new JsonArray([.. tasks.SelectMany(t => t["interrupts"]!.AsArray()).Select(i => i!.DeepClone())]);
         return ApiJsonContext.ToObject(
             new ThreadStateResource(
-                values, NextNodes(messages).ToList(), [], new CheckpointReference(threadId, string.Empty, at?.CheckpointId),
+                values, next, new JsonArray([.. tasks]), new CheckpointReference(threadId, string.Empty, at?.CheckpointId),
                 at is null ? new JsonObject() : JsonNode.Parse(at.Metadata), at?.CreatedAt,
-                at?.ParentCheckpointId is { } parent ? new CheckpointReference(threadId, string.Empty, parent) : null, []),
+                at?.ParentCheckpointId is { } parent ? new CheckpointReference(threadId, string.Empty, parent) : null, waiting),
             ThreadsJsonContext.Default.ThreadStateResource);
+    }
+
+    /// <summary>
+    /// The nodes the graph runs next from a checkpoint: as the worker routed them when it committed the step
+    /// (<see cref="Checkpoint.Next"/>); for checkpoints nobody routed (state updates, older rows), inferred from the
+    /// messages as the agent graph routes (<c>agent</c> after input or tool results, <c>tools</c> after tool calls).
+    /// </summary>
+    private static List<string> Next(Checkpoint at, JsonObject values) =>
+        at.Next is { } routed ? [.. routed] : [.. NextNodes((JsonArray)values["messages"]!)];
+
+    /// <summary>
+    /// The pending tasks at a checkpoint, one per next node (LangGraph <c>PregelTask</c>: <c>{id, name, path, error,
+    /// interrupts, checkpoint, state}</c>); a node the thread paused on carries its waiting interrupts (<c>{value, id}</c>).
+    /// The task id is the UUID v5 of the checkpoint and node, so it is the same on every read.
+    /// </summary>
+    private static List<JsonObject> Tasks(Checkpoint at, IReadOnlyList<string> next)
+    {
+        var paused = PendingInterrupt.Parse(at.Interrupts);
+        return [.. next.Select(node => new JsonObject
+        {
+            ["id"] = DeterministicGuid.Create($"task:{at.CheckpointId}:{node}").ToString(),
+            ["name"] = node,
+            ["path"] = new JsonArray("__pregel_pull", node),
+            ["error"] = null,
+            ["interrupts"] = new JsonArray([.. paused.Where(p => p.Node == node && p.IsWaiting).Select(p => (JsonNode)p.ToWire())]),
+            ["checkpoint"] = null,
+            ["state"] = null,
+        })];
     }
 
     /// <summary>Builds a checkpoint reference, <c>{thread_id, checkpoint_ns, checkpoint_id}</c> (LangGraph <c>Checkpoint</c>).</summary>

@@ -11,8 +11,19 @@ internal sealed record ThreadPatch
     [JsonPropertyName("metadata")]
     public JsonObject? Metadata { get; init; }
 
-    /// <summary>Gets <c>ttl</c>: refused, threads here live until deleted or retired by retention.</summary>
+    /// <summary>Gets <c>ttl</c>: <c>{"ttl": minutes, "strategy": "delete"}</c> or minutes (<see cref="ThreadTtl"/>), or null.</summary>
     [JsonPropertyName("ttl")]
-    [WireUnsupported("ttl is not supported by this server.")]
     public JsonNode? Ttl { get; init; }
+}
+
+/// <summary>
+/// The body of <c>PATCH /threads/{thread_id}/state</c> (LangGraph <c>ThreadStatePatch</c>, the SDK's
+/// <c>threads.patchState</c>): metadata merged into the thread's latest checkpoint.
+/// </summary>
+internal sealed record ThreadStatePatch
+{
+    /// <summary>Gets the metadata merged into the latest checkpoint's (required).</summary>
+    [JsonPropertyName("metadata")]
+    [WireError("metadata is required: an object merged into the latest checkpoint's metadata.")]
+    public required JsonObject Metadata { get; init; }
 }

@@ -14,7 +14,10 @@ namespace Agent.Api.Threads;
 /// <param name="Metadata">Its metadata object.</param>
 /// <param name="Status">Its status: <c>idle</c>, <c>busy</c>, <c>interrupted</c> or <c>error</c>.</param>
 /// <param name="Values">Its current state: <c>{"messages": [...], channel: value ...}</c> (every channel of its graph that holds a value).</param>
-/// <param name="Interrupts">Pending interrupts by task: always empty (the agent graph has none).</param>
+/// <param name="Interrupts">
+/// Pending interrupts by task id, <c>{task_id: [{value, id}]}</c>, while the thread is <c>interrupted</c> (a static
+/// pause lists its task with an empty list); empty otherwise.
+/// </param>
 internal sealed record ThreadResource(
     Guid ThreadId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset StateUpdatedAt, JsonNode? Metadata, AgentThreadStatus Status,
     JsonObject Values, JsonObject Interrupts);
@@ -24,13 +27,13 @@ internal sealed record ThreadResource(
 /// <see cref="ThreadsJsonContext"/>.
 /// </summary>
 /// <param name="Values">The state at the checkpoint: <c>{"messages": [...], channel: value ...}</c>.</param>
-/// <param name="Next">The nodes the graph would run next: <c>agent</c>, <c>tools</c>, or none.</param>
-/// <param name="Tasks">The pending tasks: always empty.</param>
+/// <param name="Next">The nodes the graph runs next from the checkpoint; empty when it ends there.</param>
+/// <param name="Tasks">The pending tasks, one per next node: <c>{id, name, path, error, interrupts, checkpoint, state}</c>.</param>
 /// <param name="Checkpoint">The checkpoint (null id for an empty thread).</param>
 /// <param name="Metadata">The checkpoint's metadata object.</param>
 /// <param name="CreatedAt">When the checkpoint was written (UTC), or null.</param>
 /// <param name="ParentCheckpoint">The checkpoint before it, or null.</param>
-/// <param name="Interrupts">The pending interrupts: always empty.</param>
+/// <param name="Interrupts">The interrupts waiting at the checkpoint, <c>[{value, id}]</c> (a static pause has none).</param>
 internal sealed record ThreadStateResource(
     JsonObject Values, IReadOnlyList<string> Next, JsonArray Tasks, CheckpointReference Checkpoint, JsonNode? Metadata,
     DateTimeOffset? CreatedAt, CheckpointReference? ParentCheckpoint, JsonArray Interrupts);

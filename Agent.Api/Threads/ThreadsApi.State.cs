@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Agent.Api.Http;
+using Agent.Persistence.Assistants;
 using Agent.Persistence.Checkpoints;
+using Agent.Persistence.Graphs;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Threads;
 
@@ -56,7 +58,7 @@ internal static partial class ThreadsApi
     }
 
     private static async Task<IResult> UpdateStateAsync(
-        string thread_id, HttpRequest request, ThreadStore threads, RunLifecycle lifecycle, CancellationToken cancellationToken)
+        string thread_id, HttpRequest request, ThreadStore threads, RunLifecycle lifecycle, DeployedGraphStore graphs, CancellationToken cancellationToken)
     {
         var (thread, error) = await FindAsync(thread_id, threads, cancellationToken);
         if (error is not null)
@@ -70,7 +72,11 @@ internal static partial class ThreadsApi
             return bodyError;
         }
 
-        var (stateUpdate, updateError) = StateUpdateRequest.Read(body!);
+        // The thread's graph (stamped on it by its runs; the built-in one before any run) says which nodes and channels
+        // an update may name.
+        var graphId = JsonNode.Parse(thread!.Metadata)?["graph_id"] is JsonValue g && g.TryGetValue<string>(out var id) ? id : SystemAssistants.AgentGraphId;
+        var graph = await graphs.FindAsync(graphId, cancellationToken);
+        var (stateUpdate, updateError) = StateUpdateRequest.Read(body!, graph);
         var (checkpointId, checkpointError) = ThreadJson.ReadCheckpointId(body!["checkpoint"], "checkpoint");
         var (checkpointIdField, checkpointIdError) = ThreadJson.ReadCheckpointId(body["checkpoint_id"], "checkpoint_id");
         if ((updateError ?? checkpointError ?? checkpointIdError) is { } problem)
@@ -79,7 +85,8 @@ internal static partial class ThreadsApi
         }
 
         var forkFrom = checkpointId ?? checkpointIdField;
-        var update = await lifecycle.AddThreadStateAsync(thread!.ThreadId, forkFrom, stateUpdate!.AsNode, stateUpdate.Messages, cancellationToken);
+        var update = await lifecycle.AddThreadStateAsync(
+            thread.ThreadId, forkFrom, stateUpdate!.AsNode, stateUpdate.Messages, stateUpdate.Values, cancellationToken);
         if (update.Busy)
         {
             return ApiResults.Problem(
@@ -94,6 +101,33 @@ internal static partial class ThreadsApi
         var reference = ThreadJson.CheckpointRef(thread.ThreadId, update.Checkpoint.CheckpointId);
         // The Python SDK reads "checkpoint"; the JS SDK's type names "configurable": both are sent.
         return ApiResults.Json(new JsonObject { ["checkpoint"] = reference, ["configurable"] = reference.DeepClone() });
+    }
+
+    private static async Task<IResult> PatchStateAsync(
+        string thread_id, HttpRequest request, ThreadStore threads, CancellationToken cancellationToken)
+    {
+        var (thread, error) = await FindAsync(thread_id, threads, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var (body, bodyError) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
+        if (bodyError is not null)
+        {
+            return bodyError;
+        }
+
+        var (patch, invalid) = WireBody.Read(body!, ThreadsJsonContext.Default.ThreadStatePatch);
+        if (invalid is not null)
+        {
+            return ApiResults.Unprocessable(invalid);
+        }
+
+        var patched = await threads.MergeStateMetadataAsync(thread!.ThreadId, patch!.Metadata, cancellationToken);
+        return patched is null
+            ? ApiResults.NotFound($"Thread {thread.ThreadId} has no state to patch: it has no checkpoint yet.")
+            : Results.NoContent();
     }
 
     private static async Task<IResult> GetHistoryAsync(

@@ -35,6 +35,10 @@ internal static partial class ThreadsApi
             .WithSummary("Gets the state at a checkpoint.");
         group.MapPost("/{thread_id}/state/checkpoint", PostStateAtAsync).WithName("PostThreadStateAtCheckpoint")
             .WithSummary("Gets the state at the checkpoint in the body.");
+        group.MapPatch("/{thread_id}/state", PatchStateAsync).WithName("PatchThreadState")
+            .WithSummary("Merges metadata into the thread's latest checkpoint.");
+        group.MapGet("/{thread_id}/stream", JoinThreadStreamAsync).WithName("JoinThreadStream")
+            .WithSummary("Streams the thread's runs one after the other, from the unfinished ones on; stays open until the client closes it.");
         group.MapGet("/{thread_id}/history", GetHistoryAsync).WithName("GetThreadHistory").WithSummary("Lists states, newest first.");
         group.MapPost("/{thread_id}/history", PostHistoryAsync).WithName("PostThreadHistory").WithSummary("Lists states, newest first.");
         return group;
@@ -73,6 +77,12 @@ internal static partial class ThreadsApi
             return ApiResults.Unprocessable(superstepsError);
         }
 
+        var (ttl, ttlError) = ThreadTtl.Read(wire.Ttl);
+        if (ttlError is not null)
+        {
+            return ApiResults.Unprocessable(ttlError);
+        }
+
         if (await threads.FindAsync(threadId, cancellationToken) is { } existing)
         {
             return wire.IfExists == OnConflictBehavior.DoNothing
@@ -80,7 +90,7 @@ internal static partial class ThreadsApi
                 : AlreadyExists(threadId);
         }
 
-        var thread = await threads.CreateAsync(threadId, wire.Metadata?.ToJsonString() ?? "{}", cancellationToken);
+        var thread = await threads.CreateAsync(threadId, wire.Metadata?.ToJsonString() ?? "{}", ttl, cancellationToken);
         if (thread is null)
         {
             return AlreadyExists(threadId);
@@ -89,7 +99,7 @@ internal static partial class ThreadsApi
         // A new thread has no run, so nothing can make an update busy; each superstep is one checkpoint on the head.
         foreach (var superstep in supersteps!)
         {
-            await lifecycle.AddThreadStateAsync(threadId, null, superstep.AsNode, superstep.Messages, cancellationToken);
+            await lifecycle.AddThreadStateAsync(threadId, null, superstep.AsNode, superstep.Messages, values: null, cancellationToken);
         }
 
         return supersteps!.Count == 0
@@ -158,10 +168,16 @@ internal static partial class ThreadsApi
             return ApiResults.Unprocessable(invalid);
         }
 
-        if (patch!.Metadata is { } metadata)
+        var (ttl, ttlError) = ThreadTtl.Read(patch!.Ttl);
+        if (ttlError is not null)
         {
-            // LangGraph merges the patch into the thread's metadata.
-            thread = await threads.MergeMetadataAsync(thread!.ThreadId, metadata, cancellationToken);
+            return ApiResults.Unprocessable(ttlError);
+        }
+
+        if (patch.Metadata is not null || ttl is not null)
+        {
+            // LangGraph merges the patch into the thread's metadata; a ttl replaces the thread's.
+            thread = await threads.PatchAsync(thread!.ThreadId, patch.Metadata, ttl, cancellationToken);
             if (thread is null)
             {
                 return ApiResults.NotFound($"Thread {thread_id} not found.");

@@ -13,6 +13,7 @@ namespace Agent.Api.Threads;
 [JsonSerializable(typeof(CheckpointReference))]
 [JsonSerializable(typeof(ThreadCreate))]
 [JsonSerializable(typeof(ThreadPatch))]
+[JsonSerializable(typeof(ThreadStatePatch))]
 [JsonSerializable(typeof(ThreadFilterBody))]
 [JsonSerializable(typeof(ThreadSearchBody))]
 [JsonSerializable(typeof(StateUpdateBody))]

@@ -39,6 +39,20 @@ public sealed class Checkpoint
     /// <summary>Gets or sets the LangGraph checkpoint metadata as JSON (<c>source</c>, <c>step</c>, <c>run_id</c> ...).</summary>
     public string Metadata { get; set; } = "{}";
 
+    /// <summary>
+    /// Gets or sets the nodes the graph runs next from this checkpoint (LangGraph <c>StateSnapshot.next</c>), as the
+    /// worker routed them when it committed the step: one node, or empty when the graph ends here. Null where nobody
+    /// routed (state updates, copies, checkpoints written before this column): readers then infer it.
+    /// </summary>
+    public string[]? Next { get; set; }
+
+    /// <summary>
+    /// Gets or sets the interrupts a run paused on at this checkpoint, as a JSON array (<see cref="PendingInterrupt"/>:
+    /// <c>[{"id", "node", "when": "before"|"after"|"during", "value"?}]</c>), or null when no run paused here. Written
+    /// when the run pauses; the checkpoint's other columns never change.
+    /// </summary>
+    public string? Interrupts { get; set; }
+
     /// <summary>Gets or sets the commit time (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 }

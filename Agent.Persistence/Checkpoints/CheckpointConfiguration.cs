@@ -20,6 +20,8 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
         builder.Property(c => c.Node).HasColumnName("node").HasMaxLength(64);
         builder.Property(c => c.Delta).HasColumnName("delta").HasColumnType("jsonb");
         builder.Property(c => c.Metadata).HasColumnName("metadata").HasColumnType("jsonb");
+        builder.Property(c => c.Next).HasColumnName("next");
+        builder.Property(c => c.Interrupts).HasColumnName("interrupts").HasColumnType("jsonb");
         builder.Property(c => c.CreatedAt).HasColumnName("created_at");
 
         // The links to the thread and to the run are configured by AgentThreadConfiguration and AgentRunConfiguration

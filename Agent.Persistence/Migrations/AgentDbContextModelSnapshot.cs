@@ -201,10 +201,18 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("delta");
 
+                    b.Property<string>("Interrupts")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("interrupts");
+
                     b.Property<string>("Metadata")
                         .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("metadata");
+
+                    b.PrimitiveCollection<string[]>("Next")
+                        .HasColumnType("text[]")
+                        .HasColumnName("next");
 
                     b.Property<string>("Node")
                         .IsRequired()
@@ -868,11 +876,19 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("character varying(32)")
                         .HasColumnName("status");
 
+                    b.Property<int?>("TtlMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("ttl_minutes");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
                     b.HasKey("TenantId", "ThreadId");
+
+                    b.HasIndex("UpdatedAt")
+                        .HasDatabaseName("ix_threads_ttl_updated_at")
+                        .HasFilter("ttl_minutes IS NOT NULL");
 
                     b.ToTable("threads", "agent");
                 });

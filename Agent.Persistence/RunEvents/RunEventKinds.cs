@@ -13,4 +13,10 @@ public static class RunEventKinds
 
     /// <summary>A status change: <c>{"status", "error"?: {"error", "message"}}</c>; terminal statuses end the stream.</summary>
     public const string Status = "status";
+
+    /// <summary>
+    /// The run paused on interrupts (<c>RunLifecycle.PauseAsync</c>): <c>{"node", "interrupts": [{"value", "id"}]}</c>
+    /// (static interrupts carry no values, so their list is empty). Streamed as <c>{"__interrupt__": [...]}</c>.
+    /// </summary>
+    public const string Interrupt = "interrupt";
 }

@@ -87,6 +87,13 @@ public partial class RunLifecycle
             await InsertModelCallAsync(commit.RunId, call, now, cancellationToken);
         }
 
+        if (commit is { Interrupts: { } interrupts, PausedAt: { } pausedAt })
+        {
+            var threadOfRun = rows[0].ThreadId;
+            await context.Checkpoints.Where(c => c.ThreadId == threadOfRun && c.CheckpointId == pausedAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Interrupts, interrupts), cancellationToken);
+        }
+
         if (commit.FinalThreadStatus is { } threadStatus)
         {
             var (tenantId, threadId) = (rows[0].TenantId, rows[0].ThreadId);
@@ -133,6 +140,46 @@ public partial class RunLifecycle
                 FinalStatus = status,
                 FinalThreadStatus = status is AgentRunStatus.Success or AgentRunStatus.Interrupted ? AgentThreadStatus.Idle : AgentThreadStatus.Error,
                 Error = error?.ToJsonString(),
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends a run that paused on interrupts (LangGraph's graph interrupt), fenced on the epoch: the run ends
+    /// <c>success</c> (the reference server does not use <c>interrupted</c> for it), the thread goes
+    /// <c>interrupted</c> (unless another run of it is queued), and the interrupts are written onto the checkpoint the
+    /// run paused at. Events: <c>interrupt</c> (<c>{"node", "interrupts": [{"value", "id"}]}</c>), then the status.
+    /// </summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="epoch">The caller's epoch.</param>
+    /// <param name="pausedAt">The checkpoint the run paused at, or null when the thread has none (nothing is written then).</param>
+    /// <param name="interrupts">The interrupts, in the order raised.</param>
+    /// <param name="cancellationToken">Cancels the commit.</param>
+    /// <returns>The committed events, or null when the caller was fenced off.</returns>
+    public Task<CommittedStep?> PauseAsync(
+        Guid runId, long epoch, Guid? pausedAt, IReadOnlyList<Checkpoints.PendingInterrupt> interrupts, CancellationToken cancellationToken)
+    {
+        RunStateMachine.Require(AgentRunStatus.Running, AgentRunStatus.Success, RunStateMachine.Pause);
+        var node = interrupts.Count > 0 ? interrupts[0].Node : null;
+        var data = new JsonObject
+        {
+            ["node"] = node,
+            ["interrupts"] = new JsonArray([.. interrupts.Where(i => i.IsWaiting).Select(i => (JsonNode)i.ToWire())]),
+        };
+        return CommitStepAsync(
+            new RunStepCommit
+            {
+                RunId = runId,
+                Epoch = epoch,
+                Events =
+                [
+                    (RunEventKinds.Interrupt, data.ToJsonString()),
+                    (RunEventKinds.Status, new JsonObject { ["status"] = WireName.Of(AgentRunStatus.Success) }.ToJsonString()),
+                ],
+                FinalStatus = AgentRunStatus.Success,
+                FinalThreadStatus = AgentThreadStatus.Interrupted,
+                Interrupts = Checkpoints.PendingInterrupt.ToJson(interrupts),
+                PausedAt = pausedAt,
             },
             cancellationToken);
     }

@@ -26,17 +26,18 @@ public partial class RunLifecycle
     }
 
     /// <summary>
-    /// Adds messages to a thread's state as a new checkpoint (LangGraph <c>POST /threads/{id}/state</c>), on the
+    /// Adds messages and channel values to a thread's state as a new checkpoint (LangGraph <c>POST /threads/{id}/state</c>), on the
     /// thread's head or on an earlier checkpoint (a fork). Refused while a run of the thread is pending or running.
     /// </summary>
     /// <param name="threadId">The thread (it exists).</param>
     /// <param name="forkFrom">The checkpoint to write on, or null for the head.</param>
-    /// <param name="asNode">The node the update is written as (<c>__update__</c>, <c>__start__</c>, <c>agent</c>, <c>tools</c>).</param>
+    /// <param name="asNode">The node the update is written as (<c>__update__</c>, or a node of the thread's graph).</param>
     /// <param name="messages">The messages, in LangChain form with ids.</param>
+    /// <param name="values">The new values of the graph's other channels, or null.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
     /// <returns>The new checkpoint, or why none was written.</returns>
     public async Task<ThreadStateUpdate> AddThreadStateAsync(
-        Guid threadId, Guid? forkFrom, string asNode, JsonArray messages, CancellationToken cancellationToken)
+        Guid threadId, Guid? forkFrom, string asNode, JsonArray messages, JsonObject? values, CancellationToken cancellationToken)
     {
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
         // FOR UPDATE serialises this with run creation on the thread (run acceptance takes the same lock).
@@ -65,7 +66,7 @@ public partial class RunLifecycle
             ParentCheckpointId = parent?.CheckpointId,
             Step = step,
             Node = asNode,
-            Delta = new JsonObject { ["messages"] = messages.DeepClone() }.ToJsonString(),
+            Delta = Delta(messages, values),
             Metadata = new JsonObject
             {
                 ["source"] = "update",
@@ -110,5 +111,17 @@ public partial class RunLifecycle
         await context.Assistants.Where(a => a.AssistantId == assistantId).ExecuteDeleteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    // A state update's delta: the messages, then each other channel's new value (as a step writes them).
+    private static string Delta(JsonArray messages, JsonObject? values)
+    {
+        var delta = new JsonObject { ["messages"] = messages.DeepClone() };
+        foreach (var (channel, value) in values ?? [])
+        {
+            delta[channel] = value?.DeepClone();
+        }
+
+        return delta.ToJsonString();
     }
 }

@@ -127,4 +127,44 @@ public partial class RunLifecycle
             await context.Threads.Where(t => t.TenantId == thread.TenantId && t.ThreadId == thread.ThreadId).ExecuteDeleteAsync(cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Deletes threads whose ttl has passed (<see cref="Threads.AgentThread.TtlMinutes"/>: idle since
+    /// <c>updated_at</c> + ttl, with no run pending or running), with their runs and checkpoints, oldest first.
+    /// </summary>
+    /// <param name="max">The most threads deleted per call.</param>
+    /// <param name="cancellationToken">Cancels the deletion.</param>
+    /// <returns>How many threads were deleted.</returns>
+    public async Task<int> DeleteExpiredThreadsAsync(int max, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var expired = await context.Threads.AsNoTracking()
+            .Where(t => t.TtlMinutes != null && t.UpdatedAt.AddMinutes(t.TtlMinutes.Value) < now
+                        && !context.Runs.Any(r => r.TenantId == t.TenantId && r.ThreadId == t.ThreadId
+                                                  && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running)))
+            .OrderBy(t => t.UpdatedAt)
+            .Select(t => new { t.TenantId, t.ThreadId })
+            .Take(max).ToListAsync(cancellationToken);
+        foreach (var thread in expired)
+        {
+            // Runs first, then the thread (its checkpoints cascade): the lock order of a worker's step commit. A run
+            // accepted meanwhile keeps the thread: it is busy again.
+            await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+            var stillIdle = await context.Threads
+                .FromSql($"SELECT * FROM agent.threads WHERE tenant_id = {thread.TenantId} AND thread_id = {thread.ThreadId} FOR UPDATE")
+                .AsNoTracking().AnyAsync(cancellationToken)
+                && !await context.Runs.AnyAsync(
+                    r => r.TenantId == thread.TenantId && r.ThreadId == thread.ThreadId
+                         && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running), cancellationToken);
+            if (stillIdle)
+            {
+                await context.Runs.Where(r => r.TenantId == thread.TenantId && r.ThreadId == thread.ThreadId).ExecuteDeleteAsync(cancellationToken);
+                await context.Threads.Where(t => t.TenantId == thread.TenantId && t.ThreadId == thread.ThreadId).ExecuteDeleteAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return expired.Count;
+    }
 }

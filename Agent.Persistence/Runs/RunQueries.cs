@@ -67,6 +67,22 @@ public sealed class RunQueries(AgentDbContext db)
         return query.OrderBy(r => r.CreatedAt).ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Finds the next run a thread-level stream follows: the oldest of the thread's runs that is unfinished or was
+    /// created at or after <paramref name="since"/>, other than those already followed.
+    /// </summary>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="since">When the stream joined (UTC).</param>
+    /// <param name="followed">The runs already streamed.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The run (not tracked), or null when there is none yet.</returns>
+    public Task<AgentRun?> NextToFollowAsync(Guid threadId, DateTimeOffset since, IReadOnlyCollection<Guid> followed, CancellationToken cancellationToken) =>
+        db.Runs.AsNoTracking()
+            .Where(r => r.ThreadId == threadId && !followed.Contains(r.RunId)
+                        && (r.Status == AgentRunStatus.Pending || r.Status == AgentRunStatus.Running || r.CreatedAt >= since))
+            .OrderBy(r => r.CreatedAt).ThenBy(r => r.RunId)
+            .FirstOrDefaultAsync(cancellationToken);
+
     /// <summary>Reads how far a run has got: its status and last event sequence.</summary>
     /// <param name="runId">The run.</param>
     /// <param name="cancellationToken">Cancels the query.</param>

@@ -36,6 +36,9 @@ public static class RunStateMachine
     /// <summary>The transition of <see cref="RunLifecycle.FinishAsync"/>.</summary>
     public const string Finish = nameof(RunLifecycle.FinishAsync);
 
+    /// <summary>The transition of <see cref="RunLifecycle.PauseAsync"/>: the graph paused on an interrupt (the thread goes <c>interrupted</c>).</summary>
+    public const string Pause = nameof(RunLifecycle.PauseAsync);
+
     /// <summary>The transition of <see cref="RunLifecycle.CancelAsync"/> on a pending run.</summary>
     public const string CancelPending = nameof(RunLifecycle.CancelAsync);
 
@@ -58,6 +61,7 @@ public static class RunStateMachine
         new(AgentRunStatus.Running, AgentRunStatus.Error, Finish),
         new(AgentRunStatus.Running, AgentRunStatus.Timeout, Finish),
         new(AgentRunStatus.Running, AgentRunStatus.Interrupted, Finish),
+        new(AgentRunStatus.Running, AgentRunStatus.Success, Pause),
         new(AgentRunStatus.Running, None, RollBack),
         new(AgentRunStatus.Pending, AgentRunStatus.Interrupted, CancelPending),
         new(AgentRunStatus.Pending, None, CancelPending),

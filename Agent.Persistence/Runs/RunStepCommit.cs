@@ -59,6 +59,15 @@ public sealed record RunStepCommit
     /// <summary>Gets the thread status to set with the final status (<c>idle</c>, <c>error</c>, <c>interrupted</c>).</summary>
     public AgentThreadStatus? FinalThreadStatus { get; init; }
 
+    /// <summary>
+    /// Gets the interrupts the run pauses on (JSON array of <see cref="Checkpoints.PendingInterrupt"/>), written onto
+    /// the checkpoint <see cref="PausedAt"/> of the run's thread; null when the run does not pause.
+    /// </summary>
+    public string? Interrupts { get; init; }
+
+    /// <summary>Gets the checkpoint the run pauses at (its thread's head on the run's branch), with <see cref="Interrupts"/>.</summary>
+    public Guid? PausedAt { get; init; }
+
     /// <summary>Gets the lease extension granted by this commit. Default is 30 s.</summary>
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
 }

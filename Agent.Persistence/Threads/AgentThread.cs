@@ -24,4 +24,11 @@ public sealed class AgentThread
 
     /// <summary>Gets or sets the last update time (UTC).</summary>
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>
+    /// Gets or sets the thread's time to live in minutes (LangGraph <c>ttl</c>, strategy <c>delete</c>): the thread, its
+    /// runs and checkpoints are deleted once it has been idle that long (<see cref="UpdatedAt"/> + ttl, with no run
+    /// pending or running). Null: kept until deleted.
+    /// </summary>
+    public int? TtlMinutes { get; set; }
 }

@@ -19,6 +19,9 @@ internal sealed class AgentThreadConfiguration : IEntityTypeConfiguration<AgentT
             .HasConversion(s => WireName.Of(s), text => WireName.Parse<AgentThreadStatus>(text));
         builder.Property(t => t.CreatedAt).HasColumnName("created_at");
         builder.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+        builder.Property(t => t.TtlMinutes).HasColumnName("ttl_minutes");
+        // The TTL sweep reads only threads that have a ttl.
+        builder.HasIndex(t => t.UpdatedAt).HasFilter("ttl_minutes IS NOT NULL").HasDatabaseName("ix_threads_ttl_updated_at");
 
         // A thread's checkpoints are its state and go with it; configured here so Checkpoints need not know threads.
         builder.HasMany<Checkpoint>().WithOne().HasForeignKey(c => new { c.TenantId, c.ThreadId }).OnDelete(DeleteBehavior.Cascade);

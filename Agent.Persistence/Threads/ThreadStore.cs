@@ -30,12 +30,13 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
     /// <summary>Creates a thread.</summary>
     /// <param name="threadId">The new thread's id.</param>
     /// <param name="metadata">Its metadata object as JSON text.</param>
+    /// <param name="ttlMinutes">Its time to live in minutes (<see cref="AgentThread.TtlMinutes"/>), or null.</param>
     /// <param name="cancellationToken">Cancels the insert.</param>
     /// <returns>The thread, or null when a thread with that id exists (possibly created concurrently).</returns>
-    public async Task<AgentThread?> CreateAsync(Guid threadId, string metadata, CancellationToken cancellationToken)
+    public async Task<AgentThread?> CreateAsync(Guid threadId, string metadata, int? ttlMinutes, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        var thread = new AgentThread { ThreadId = threadId, Metadata = metadata, CreatedAt = now, UpdatedAt = now };
+        var thread = new AgentThread { ThreadId = threadId, Metadata = metadata, CreatedAt = now, UpdatedAt = now, TtlMinutes = ttlMinutes };
         db.Threads.Add(thread);
         try
         {
@@ -89,12 +90,13 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
     /// <returns>The count.</returns>
     public Task<int> CountAsync(ThreadFilter filter, CancellationToken cancellationToken) => Filter(filter).CountAsync(cancellationToken);
 
-    /// <summary>Merges keys into a thread's metadata (LangGraph's patch semantics: the patch's keys replace the thread's).</summary>
+    /// <summary>Patches a thread: merges metadata keys (the patch's replace the thread's) and sets its ttl.</summary>
     /// <param name="threadId">The thread.</param>
-    /// <param name="patch">The keys to merge.</param>
+    /// <param name="patch">The metadata keys to merge, or null.</param>
+    /// <param name="ttlMinutes">The new ttl in minutes (<see cref="AgentThread.TtlMinutes"/>), or null to keep it.</param>
     /// <param name="cancellationToken">Cancels the update.</param>
     /// <returns>The thread as updated, or null when it does not exist.</returns>
-    public async Task<AgentThread?> MergeMetadataAsync(Guid threadId, JsonObject patch, CancellationToken cancellationToken)
+    public async Task<AgentThread?> PatchAsync(Guid threadId, JsonObject? patch, int? ttlMinutes, CancellationToken cancellationToken)
     {
         var thread = await db.Threads.SingleOrDefaultAsync(t => t.ThreadId == threadId, cancellationToken);
         if (thread is null)
@@ -102,8 +104,10 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
             return null;
         }
 
+        thread.TtlMinutes = ttlMinutes ?? thread.TtlMinutes;
+
         var merged = JsonNode.Parse(thread.Metadata) as JsonObject ?? [];
-        foreach (var (key, value) in patch)
+        foreach (var (key, value) in patch ?? [])
         {
             merged[key] = value?.DeepClone();
         }
@@ -113,6 +117,34 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
         return thread;
+    }
+
+    /// <summary>
+    /// Merges keys into the metadata of a thread's latest checkpoint (LangGraph's <c>PATCH /threads/{id}/state</c>):
+    /// the patch's keys replace the checkpoint's; its other columns stay.
+    /// </summary>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="patch">The keys to merge.</param>
+    /// <param name="cancellationToken">Cancels the update.</param>
+    /// <returns>The checkpoint as updated, or null when the thread has none.</returns>
+    public async Task<Checkpoint?> MergeStateMetadataAsync(Guid threadId, JsonObject patch, CancellationToken cancellationToken)
+    {
+        var head = await db.Checkpoints.Where(c => c.ThreadId == threadId).OrderByDescending(c => c.Sequence).FirstOrDefaultAsync(cancellationToken);
+        if (head is null)
+        {
+            return null;
+        }
+
+        var merged = JsonNode.Parse(head.Metadata) as JsonObject ?? [];
+        foreach (var (key, value) in patch)
+        {
+            merged[key] = value?.DeepClone();
+        }
+
+        head.Metadata = merged.ToJsonString();
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return head;
     }
 
     /// <summary>

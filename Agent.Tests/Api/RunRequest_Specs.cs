@@ -42,7 +42,15 @@ public sealed class When_a_run_request_is_validated
     [TestCase("""{"assistant_id":"agent","stream_mode":"tokens"}""", "stream_mode 'tokens' is not supported")]
     [TestCase("""{"assistant_id":"agent","stream_mode":[1]}""", "stream_mode must be a string or a list")]
     [TestCase("""{"assistant_id":"agent","multitask_strategy":"chaos"}""", "multitask_strategy must be one of")]
-    [TestCase("""{"assistant_id":"agent","command":{"resume":1}}""", "command is not supported")]
+    [TestCase("""{"assistant_id":"agent","command":{"resume":1},"input":{"messages":[]}}""", "input and command cannot both be given")]
+    [TestCase("""{"assistant_id":"agent","command":"resume"}""", "command must be an object")]
+    [TestCase("""{"assistant_id":"agent","command":{"jump":"agent"}}""", "command.jump is not a field of command")]
+    [TestCase("""{"assistant_id":"agent","command":{"update":[1]}}""", "command.update must be an object")]
+    [TestCase("""{"assistant_id":"agent","command":{"update":{"messages":[{"role":"wizard","content":"x"}]}}}""", "command.update: ")]
+    [TestCase("""{"assistant_id":"agent","command":{"goto":5}}""", "command.goto must be a node name")]
+    [TestCase("""{"assistant_id":"agent","command":{"goto":[{"node":"a","arg":1}]}}""", "Send objects are not supported")]
+    [TestCase("""{"assistant_id":"agent","interrupt_before":"tools"}""", "interrupt_before must be \"*\" or a list")]
+    [TestCase("""{"assistant_id":"agent","interrupt_after":[""]}""", "interrupt_after must be \"*\" or a list")]
     [TestCase("""{"assistant_id":"agent","webhook":"ftp://example.com/hook"}""", "webhook must be an absolute http(s) URL")]
     [TestCase("""{"assistant_id":"agent","after_seconds":-1}""", "after_seconds must be a number")]
     [TestCase("""{"assistant_id":"agent","checkpoint_id":"x"}""", "checkpoint_id must be a checkpoint UUID")]
@@ -56,6 +64,26 @@ public sealed class When_a_run_request_is_validated
         {
             Assert.That(request, Is.Null);
             Assert.That(error, Does.Contain(reason));
+        }
+    }
+
+    [Test]
+    public void Should_keep_a_resume_command_and_breakpoints_for_the_worker_with_no_input()
+    {
+        var (request, error) = Parse("""
+            {"assistant_id":"agent","command":{"resume":{"decisions":[{"type":"approve"}]},"update":{"messages":[{"role":"user","content":"go"}]},"goto":"tools"},"interrupt_before":"*","interrupt_after":["agent"]}
+            """);
+
+        Assert.That(error, Is.Null);
+        var kwargs = request!.Kwargs;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(kwargs["input"], Is.Null, "no input: the worker continues the thread");
+            Assert.That(kwargs["command"]!["resume"]!["decisions"]![0]!["type"]!.GetValue<string>(), Is.EqualTo("approve"));
+            Assert.That(kwargs["command"]!["update"]!["messages"]![0]!["type"]!.GetValue<string>(), Is.EqualTo("human"), "the update's messages in LangChain form");
+            Assert.That(kwargs["command"]!["goto"]!.GetValue<string>(), Is.EqualTo("tools"));
+            Assert.That(kwargs["interrupt_before"]!.GetValue<string>(), Is.EqualTo("*"));
+            Assert.That(kwargs["interrupt_after"]![0]!.GetValue<string>(), Is.EqualTo("agent"));
         }
     }
 

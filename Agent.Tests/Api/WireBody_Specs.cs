@@ -47,7 +47,7 @@ public sealed class When_a_body_is_read_as_a_wire_record
         }
     }
 
-    [TestCase("""{"assistant_id":"agent","interrupt_before":["tools"]}""", "interrupt_before is not supported by this server yet.")]
+    [TestCase("""{"assistant_id":"agent","feedback_keys":["x"]}""", "feedback_keys is not supported by this server yet.")]
     [TestCase("""{"assistant_id":"agent","multitask_strategy":5}""", "multitask_strategy must be a string.")]
     [TestCase("""{"assistant_id":"agent","multitask_strategy":"Enqueue"}""", "multitask_strategy must be one of reject, enqueue, interrupt, rollback.")]
     [TestCase("""{"assistant_id":"agent","if_not_exists":"maybe"}""", "if_not_exists must be 'create' or 'reject'.")]

@@ -118,6 +118,41 @@ public sealed class When_workers_fire_a_due_cron_at_the_same_time
         }
     }
 
+    [TestCase("interrupt", AgentRunStatus.Interrupted)]
+    [TestCase("rollback", null)]
+    public async Task Should_stop_the_threads_unfinished_run_when_the_crons_strategy_says_so(string strategy, AgentRunStatus? oldStatus)
+    {
+        var tenant = "tenant-" + strategy;
+        var threadId = Guid.CreateVersion7();
+        var oldRunId = Guid.CreateVersion7();
+        var now = DateTimeOffset.UtcNow;
+        await using (var setup = database.CreateContext())
+        {
+            setup.Threads.Add(new AgentThread { TenantId = tenant, ThreadId = threadId, Status = AgentThreadStatus.Busy, CreatedAt = now, UpdatedAt = now });
+            setup.Runs.Add(new AgentRun
+            {
+                RunId = oldRunId, TenantId = tenant, ThreadId = threadId, AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
+                Status = AgentRunStatus.Pending, CreatedAt = now, UpdatedAt = now,
+            });
+            await setup.SaveChangesAsync();
+        }
+
+        var cron = await InsertDueCronAsync(tenant, threadId, strategy);
+        AgentRun? fired;
+        await using (var context = database.CreateContext())
+        {
+            fired = await Firer(context).FireAsync(cron, CancellationToken.None);
+        }
+
+        await using var check = database.CreateContext();
+        var old = await check.Runs.AsNoTracking().SingleOrDefaultAsync(r => r.RunId == oldRunId);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(fired, Is.Not.Null, "the tick ran on the busy thread");
+            Assert.That(old?.Status, Is.EqualTo(oldStatus), "interrupt ends the unfinished run, rollback deletes it");
+        }
+    }
+
     private static CronFirer Firer(AgentDbContext context, int maxConcurrentRuns = 0) =>
         new(
             new CronStore(context),
@@ -126,7 +161,7 @@ public sealed class When_workers_fire_a_due_cron_at_the_same_time
             TimeProvider.System,
             NullLogger<CronFirer>.Instance);
 
-    private async Task<Cron> InsertDueCronAsync(string tenantId = "tenant-c")
+    private async Task<Cron> InsertDueCronAsync(string tenantId = "tenant-c", Guid? threadId = null, string strategy = "enqueue")
     {
         await using var context = database.CreateContext();
         var payload = new JsonObject
@@ -140,12 +175,13 @@ public sealed class When_workers_fire_a_due_cron_at_the_same_time
             },
             ["metadata"] = new JsonObject(),
             ["recursion_limit"] = 25,
-            ["multitask_strategy"] = "enqueue",
+            ["multitask_strategy"] = strategy,
         };
         var cron = new Cron
         {
             CronId = Guid.CreateVersion7(),
             TenantId = tenantId,
+            ThreadId = threadId,
             AssistantId = SystemAssistants.IdFor(SystemAssistants.AgentGraphId),
             Schedule = "*/5 * * * *",
             Payload = payload.ToJsonString(),

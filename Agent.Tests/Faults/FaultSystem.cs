@@ -91,7 +91,9 @@ internal sealed class FaultSystem : IAsyncDisposable
         var starts = new List<Task>();
         for (var i = 0; i < missing; i++)
         {
-            starts.Add(System.AddWorkerAsync(WorkerEnvironment(System.Workers.Count + 1 + i)));
+            // AddWorkerAsync adds the process to Workers before it first awaits, so Count + 1 is this worker's number
+            // (its process name worker-N and its lease owner name match).
+            starts.Add(System.AddWorkerAsync(WorkerEnvironment(System.Workers.Count + 1)));
         }
 
         await Task.WhenAll(starts);
@@ -301,7 +303,12 @@ internal sealed class FaultSystem : IAsyncDisposable
 
     private static string Ms(TimeSpan? duration) => duration is { } d ? $"{d.TotalMilliseconds:F0} ms" : "n/a";
 
-    private static async Task<JsonNode> PostAsync(HttpClient client, string path, string json)
+    /// <summary>POSTs JSON to the API and fails the test unless it answers 2xx.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="path">The path.</param>
+    /// <param name="json">The body.</param>
+    /// <returns>The parsed answer.</returns>
+    public static async Task<JsonNode> PostAsync(HttpClient client, string path, string json)
     {
         using var content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         using var response = await client.PostAsync(new Uri(path, UriKind.Relative), content);

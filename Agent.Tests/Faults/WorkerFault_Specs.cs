@@ -116,6 +116,60 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
     }
 
     [Test]
+    public async Task Should_keep_an_interrupt_and_its_resume_value_through_a_kill_9_while_paused_and_one_while_resuming()
+    {
+        const string question = "Fault 9: kill -9 around an interrupt. How do I create a GIN index?";
+        const string config = """{"configurable": {"approve_tools": ["search_documents"]}}""";
+        using var client = faults.System.Client();
+        var threadId = await CreateThreadAsync(client);
+        var paused = await FaultSystem.PostAsync(client, $"/threads/{threadId}/runs/wait", $$$"""
+            {"assistant_id": "agent", "config": {{{config}}}, "input": {"messages": [{"role": "user", "content": "{{{question}}}"}]}}
+            """);
+        Assert.That(paused["__interrupt__"]![0]!["value"]!["action_requests"]![0]!["name"]!.GetValue<string>(), Is.EqualTo("search_documents"));
+
+        // Every worker dies while the thread waits for its reviewer.
+        foreach (var worker in faults.LiveWorkers.ToList())
+        {
+            await worker.SignalAsync("KILL");
+            await worker.WaitForExitAsync(Wait);
+        }
+
+        await faults.EnsureWorkersAsync(2);
+
+        // The resumed tool call blocks on agent.chunks, and its worker dies there: the resume value must survive it.
+        await using var locker = await faults.System.Database.DataSource.OpenConnectionAsync();
+        await using var transaction = await locker.BeginTransactionAsync();
+        await using (var lockChunks = new NpgsqlCommand("LOCK TABLE agent.chunks IN ACCESS EXCLUSIVE MODE", locker, transaction))
+        {
+            await lockChunks.ExecuteNonQueryAsync();
+        }
+
+        var resume = await FaultSystem.PostAsync(client, $"/threads/{threadId}/runs", """
+            {"assistant_id": "agent", "config": CONFIG, "command": {"resume": {"decisions": [
+              {"type": "edit", "edited_action": {"name": "search_documents", "args": {"query": "edited: GIN index creation", "k": 2}}}]}}}
+            """.Replace("CONFIG", config, StringComparison.Ordinal));
+        var runId = Guid.Parse(resume["run_id"]!.GetValue<string>());
+        await faults.PollAsync(ToolCallBlockedAsync, Wait, "the resumed search blocked on agent.chunks");
+        var owner = await faults.OwnerAsync(runId);
+        await owner.SignalAsync("KILL");
+        await transaction.RollbackAsync();
+        var run = await faults.WaitForEndAsync(runId);
+
+        await using var context = faults.System.Database.CreateContext();
+        var steps = await context.Checkpoints.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.Sequence).ToListAsync();
+        var thread = await context.Threads.AsNoTracking().SingleAsync(t => t.ThreadId == Guid.Parse(threadId));
+        var toolMessage = JsonNode.Parse(steps[0].Delta)!["messages"]![0]!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(run.Status, Is.EqualTo(AgentRunStatus.Success), run.Error);
+            Assert.That(run.Attempt, Is.EqualTo(2), "the resume ran again on another worker");
+            Assert.That(steps.Select(c => c.Node), Is.EqualTo(new[] { "tools", "agent" }), "each step committed once");
+            Assert.That(toolMessage["content"]!.GetValue<string>(), Does.Contain("\"query\":\"edited: GIN index creation\""), "the reviewer's edit was applied after the crash");
+            Assert.That(thread.Status, Is.EqualTo(AgentThreadStatus.Idle));
+        }
+    }
+
+    [Test]
     public async Task Should_fence_a_worker_paused_past_its_lease_so_it_commits_nothing_when_it_wakes()
     {
         const string question = "Fault 4: SIGSTOP past the lease. What is a partial index?";

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence;
 using Agent.Persistence.Assistants;
+using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
 using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
@@ -105,7 +106,18 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
     /// <param name="input">The run's <c>input</c> (a state update, e.g. <c>{"messages": [...]}</c>).</param>
     /// <param name="threadId">An existing thread, or null for a new one.</param>
     /// <returns>The run.</returns>
-    public async Task<AgentRun> StartRunAsync(Guid assistantId, JsonObject input, Guid? threadId = null)
+    public Task<AgentRun> StartRunAsync(Guid assistantId, JsonObject input, Guid? threadId = null) =>
+        SubmitAsync(assistantId, new JsonObject { ["input"] = input }, threadId);
+
+    /// <summary>
+    /// Inserts a pending run with the given kwargs (as the API stores them: <c>input</c>, <c>command</c>,
+    /// <c>interrupt_before</c> ...) and sends it to the run queue; an existing thread goes <c>busy</c> as the API sets it.
+    /// </summary>
+    /// <param name="assistantId">The assistant.</param>
+    /// <param name="kwargs">The run's kwargs.</param>
+    /// <param name="threadId">An existing thread, or null for a new one.</param>
+    /// <returns>The run.</returns>
+    public async Task<AgentRun> SubmitAsync(Guid assistantId, JsonObject kwargs, Guid? threadId = null)
     {
         await using var context = Database.CreateContext(AgentTenants.Default);
         var now = DateTimeOffset.UtcNow;
@@ -114,13 +126,18 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
             threadId = Guid.CreateVersion7();
             context.Threads.Add(new AgentThread { ThreadId = threadId.Value, CreatedAt = now, UpdatedAt = now, Status = AgentThreadStatus.Busy });
         }
+        else
+        {
+            var thread = await context.Threads.SingleAsync(t => t.ThreadId == threadId);
+            thread.Status = AgentThreadStatus.Busy;
+        }
 
         var run = new AgentRun
         {
             RunId = Guid.CreateVersion7(),
             ThreadId = threadId.Value,
             AssistantId = assistantId,
-            Kwargs = new JsonObject { ["input"] = input }.ToJsonString(),
+            Kwargs = kwargs.ToJsonString(),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -156,6 +173,17 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
         var rows = await context.Checkpoints.AsNoTracking().Where(c => c.RunId == runId)
             .OrderBy(c => c.Sequence).Select(c => new { c.Node, c.Delta }).ToListAsync();
         return rows.Select(r => (r.Node, JsonNode.Parse(r.Delta)!.AsObject())).ToList();
+    }
+
+    /// <summary>Reads a thread's status and its head checkpoint (null when it has none).</summary>
+    /// <param name="threadId">The thread.</param>
+    /// <returns>The status and the head.</returns>
+    public async Task<(AgentThreadStatus Status, Checkpoint? Head)> ThreadAsync(Guid threadId)
+    {
+        await using var context = Database.CreateContext();
+        var status = await context.Threads.AsNoTracking().Where(t => t.ThreadId == threadId).Select(t => t.Status).SingleAsync();
+        var head = await context.Checkpoints.AsNoTracking().Where(c => c.ThreadId == threadId).OrderByDescending(c => c.Sequence).FirstOrDefaultAsync();
+        return (status, head);
     }
 
     /// <summary>Counts a run's model call (usage) rows.</summary>

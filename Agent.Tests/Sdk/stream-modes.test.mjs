@@ -85,3 +85,25 @@ test("a failing run ends the stream with an error event", async () => {
   assert.equal(parts.at(-1).data.error, "GraphRecursionError");
   await sdk.assistants.delete(assistant.assistant_id);
 });
+
+test("events: astream_events v2 per node, model call and tool call, the answer's tokens as on_chat_model_stream", async () => {
+  await withSlowModel({ chunkDelayMs: 5 }, async () => {
+    const { parts, state } = await streamRun(["events"]);
+    const events = parts.filter((p) => p.event === "events").map((p) => p.data);
+    const kinds = events.map((e) => `${e.event}:${e.name}`);
+    const answer = state.values.messages.at(-1);
+
+    // agent (tool call), tools, agent (answer): each node opens and closes once, in order.
+    assert.deepEqual(
+      kinds.filter((k) => k.startsWith("on_chain_")),
+      ["on_chain_start:agent", "on_chain_end:agent", "on_chain_start:tools", "on_chain_end:tools", "on_chain_start:agent", "on_chain_end:agent"],
+    );
+    assert.equal(kinds.filter((k) => k === "on_chat_model_start:ChatModel").length, 2);
+    assert.equal(kinds.filter((k) => k === "on_chat_model_end:ChatModel").length, 2);
+    assert.deepEqual(kinds.filter((k) => k.startsWith("on_tool_")), ["on_tool_start:search_documents", "on_tool_end:search_documents"]);
+    const streamed = events.filter((e) => e.event === "on_chat_model_stream" && e.data.chunk.id === answer.id).map((e) => e.data.chunk.content).join("");
+    assert.equal(streamed, answer.content, "the answer's tokens add up to the answer");
+    assert.equal(events.find((e) => e.event === "on_tool_end").data.output.type, "tool");
+    assert.ok(events.every((e) => e.metadata.langgraph_node && e.run_id), "each event names its node and run");
+  });
+});

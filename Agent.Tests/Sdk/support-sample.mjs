@@ -14,7 +14,7 @@ assert.ok(graphs.has("agent") && graphs.has("support"), `assistants: ${[...graph
 const graph = await sdk.assistants.getGraph(assistants.find((a) => a.graph_id === "support").assistant_id);
 assert.deepEqual(
   graph.nodes.map((n) => n.id),
-  ["__start__", "triage", "greet", "retrieve", "tools", "agent", "__end__"],
+  ["__start__", "triage", "clarify", "greet", "retrieve", "tools", "agent", "__end__"],
   "the support graph as declared",
 );
 

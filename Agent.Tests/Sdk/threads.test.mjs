@@ -113,3 +113,27 @@ test("threads.create with supersteps writes one checkpoint per superstep, in ord
     sdk.threads.create({ supersteps: [{ updates: [{ values: { notes: "x" } }] }] }),
     (error) => error.status === 422 && /supersteps\[0\]\.updates\[0\]: values\.notes is not a channel/.test(error.message));
 });
+
+test("threads.patchState merges metadata into the latest checkpoint only", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create();
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: question("What does VACUUM do?") });
+
+  await sdk.threads.patchState(thread.thread_id, { reviewed_by: "ops", step: 99 });
+  const history = await sdk.threads.getHistory(thread.thread_id, { limit: 10 });
+
+  assert.equal(history[0].metadata.reviewed_by, "ops");
+  assert.equal(history[0].metadata.step, 99, "the patch's keys replace the checkpoint's");
+  assert.ok(history.slice(1).every((s) => s.metadata.reviewed_by === undefined), "earlier checkpoints are untouched");
+  await assert.rejects(sdk.threads.patchState(thread.thread_id, "not an object"), (error) => error.status === 422);
+});
+
+test("threads.create and threads.update take a ttl (minutes, strategy delete)", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create({ ttl: 60 });
+  const updated = await sdk.threads.update(thread.thread_id, { ttl: { ttl: 120, strategy: "delete" } });
+
+  assert.equal(updated.thread_id, thread.thread_id);
+  await assert.rejects(sdk.threads.create({ ttl: { ttl: 5, strategy: "archive" } }), (error) => error.status === 422);
+  await assert.rejects(sdk.threads.create({ ttl: 0 }), (error) => error.status === 422);
+});

@@ -308,12 +308,48 @@ public sealed class When_the_api_is_fed_bad_input
             yield return BadRequest.Post($"unsupported {field}", runs, With(RunBody(), field, "x"));
         }
 
-        foreach (var mode in new JsonNode[] { "events", "tokens", "Values", "", new JsonArray("values", "events") })
+        // Human in the loop: command and breakpoints, each field wrong in type or value.
+        foreach (var (label, field, value) in new (string, string, JsonNode?)[]
+        {
+            ("command not an object", "command", new JsonArray(1)),
+            ("command unknown key", "command.jump", "agent"),
+            ("command.update a list", "command.update", new JsonArray(1)),
+            ("command.update bad message", "command.update.messages", new JsonArray(new JsonObject { ["role"] = "wizard", ["content"] = "x" })),
+            ("command.goto a number", "command.goto", 5),
+            ("command.goto a Send", "command.goto", new JsonArray(new JsonObject { ["node"] = "agent", ["arg"] = 1 })),
+            ("command.goto too long", "command.goto", new string('n', 65)),
+            ("interrupt_after a number", "interrupt_after", 3),
+            ("interrupt_before empty name", "interrupt_before", new JsonArray("")),
+            ("interrupt_before too many", "interrupt_before", new JsonArray(Enumerable.Range(0, 65).Select(i => (JsonNode?)JsonValue.Create($"n{i}")).ToArray())),
+        })
+        {
+            var body = JsonNode.Parse(With(RunBody(), field, value))!.AsObject();
+            if (field.StartsWith("command", StringComparison.Ordinal))
+            {
+                body.Remove("input");
+            }
+
+            yield return BadRequest.Post(label, runs, body.ToJsonString());
+        }
+
+        yield return BadRequest.Post("input and command", runs, With(RunBody(), "command.resume", true));
+        foreach (var ttl in new[] { "0", "-5", "1.5", "\"60\"", "{\"ttl\":60,\"strategy\":\"archive\"}", "{\"ttl\":60,\"when\":1}", "99999999999" })
+        {
+            yield return BadRequest.Post($"thread ttl {ttl}", "/threads", $"{{\"ttl\":{ttl}}}");
+            yield return new BadRequest($"thread patch ttl {ttl}", HttpMethod.Patch, $"/threads/{threadId}", Encoding.UTF8.GetBytes($"{{\"ttl\":{ttl}}}"));
+        }
+
+        yield return new BadRequest("patch state without metadata", HttpMethod.Patch, $"/threads/{threadId}/state", Encoding.UTF8.GetBytes("{}"));
+        yield return new BadRequest("patch state metadata a list", HttpMethod.Patch, $"/threads/{threadId}/state", Encoding.UTF8.GetBytes("""{"metadata":[1]}"""));
+        yield return BadRequest.Post("assistant approve_tools unknown", "/assistants", """{"graph_id":"agent","config":{"configurable":{"approve_tools":["rm_rf"]}}}""");
+        yield return BadRequest.Post("assistant interrupt_before a number", "/assistants", """{"graph_id":"agent","config":{"configurable":{"interrupt_before":1}}}""");
+
+        foreach (var mode in new JsonNode[] { "lifecycle", "tokens", "Values", "", new JsonArray("values", "lifecycle") })
         {
             yield return BadRequest.Post($"stream_mode {mode.ToJsonString()}", runs, With(RunBody(), "stream_mode", mode));
         }
 
-        foreach (var mode in new[] { "events", "[\"values\",", "[1]" })
+        foreach (var mode in new[] { "lifecycle", "[\"values\",", "[1]" })
         {
             yield return new BadRequest($"join stream_mode {mode}", HttpMethod.Get, $"{runs}/{runId}/stream?stream_mode={Uri.EscapeDataString(mode)}", null);
         }

@@ -111,9 +111,16 @@ public sealed class AgentGraphBuilder
     /// the registered tools (<see cref="AgentNodeContext.RunToolCallsAsync"/>).
     /// </summary>
     /// <param name="name">The node name. Default is <c>tools</c>.</param>
+    /// <param name="approve">
+    /// Tools whose calls a human approves, edits or rejects before they run: the run pauses on an interrupt first
+    /// (<see cref="AgentNodeContext.RunToolCallsAsync"/>). Default: none.
+    /// </param>
     /// <returns>This builder.</returns>
-    public AgentGraphBuilder AddToolNode(string name = AgentGraph.Tools) =>
-        AddNode(name, (_, context) => context.RunToolCallsAsync());
+    public AgentGraphBuilder AddToolNode(string name = AgentGraph.Tools, IEnumerable<string>? approve = null)
+    {
+        var reviewed = approve?.ToHashSet(StringComparer.Ordinal);
+        return AddNode(name, (_, context) => context.RunToolCallsAsync(reviewed));
+    }
 
     /// <summary>
     /// Adds a node that runs a Microsoft Agent Framework <see cref="Microsoft.Agents.AI.AIAgent"/> over the state's

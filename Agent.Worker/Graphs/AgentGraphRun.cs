@@ -38,6 +38,10 @@ internal sealed class AgentGraphRun(CompiledAgentGraph graph, AgentNodeServices 
         {
             return NodeResult.Stopped(stop.Violation);
         }
+        catch (Interrupts.NodeInterruptException interrupt) when (interrupt.Interrupts.Count > 0)
+        {
+            return NodeResult.Paused(interrupt.Interrupts);
+        }
 
         var delta = new JsonArray();
         foreach (var message in update.Messages)

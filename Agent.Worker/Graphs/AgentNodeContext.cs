@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Agent.Contracts.Runs;
+using Agent.Persistence.Checkpoints;
 using Agent.Worker.Budgets;
+using Agent.Worker.Interrupts;
 using Agent.Worker.Messages;
 using Agent.Worker.Models;
 using Agent.Worker.Runs;
@@ -23,6 +25,7 @@ public sealed class AgentNodeContext
 {
     private readonly AgentNodeServices services;
     private readonly RunState state;
+    private int interruptCount;
 
     internal AgentNodeContext(
         AgentNodeServices services, RunState state, string node, IReadOnlyList<string> defaultCollections, CancellationToken cancellationToken)
@@ -155,13 +158,41 @@ public sealed class AgentNodeContext
     public const string AgentFrameworkProvider = "agent-framework";
 
     /// <summary>
+    /// Pauses the run for a human's input (LangGraph's <c>interrupt(value)</c>): the first time, the node stops here,
+    /// nothing of its step is committed, the run ends and the thread goes <c>interrupted</c> with <paramref name="value"/>
+    /// shown to the client (<c>__interrupt__</c>, <c>tasks[].interrupts</c>). A later run on the thread with
+    /// <c>command: {"resume": ...}</c> runs the node again from its start, and this call then returns the resume value.
+    /// Calls are matched by position: the n-th call of a node execution gets the n-th resume.
+    /// </summary>
+    /// <param name="value">What the client is asked (any JSON, e.g. a question or a tool call to review).</param>
+    /// <returns>The resume value the client sent for this interrupt.</returns>
+    /// <exception cref="NodeInterruptException">No resume answers it yet: let it propagate out of the node.</exception>
+    public JsonNode? Interrupt(JsonNode? value)
+    {
+        var id = state.Interrupts.Id(state.Progress.ParentCheckpointId, Node, interruptCount++);
+        if (state.Interrupts.TryResume(id, out var resume))
+        {
+            return resume;
+        }
+
+        throw new NodeInterruptException(state.Interrupts.PauseWith(new PendingInterrupt(id, Node, PendingInterrupt.During, value?.DeepClone())));
+    }
+
+    /// <summary>
     /// Runs the tool calls of the last <c>ai</c> message (LangGraph's <c>ToolNode</c>), each with its idempotency key
     /// <c>run_id:step:tool_call_id</c>, and returns one <c>tool</c> message per call. An unknown tool, arguments that
     /// do not fit the tool's JSON schema, or an exception thrown by an <c>AddAgentTool</c> function become a
     /// <c>tool</c> message with <c>status</c> <c>error</c> that the model reads; the run goes on.
     /// </summary>
+    /// <param name="approve">
+    /// Tools whose calls a human reviews first: the run pauses with the calls under review (<see cref="ToolApproval"/>,
+    /// LangChain's <c>HumanInTheLoopMiddleware</c> shape) before any tool of the message runs, and on resume each call
+    /// runs as approved, runs with edited arguments, or is answered with a rejection the model reads. The tools named by
+    /// the run's (else the assistant's) <c>config.configurable.approve_tools</c> are reviewed too. Null or empty: no review.
+    /// </param>
     /// <returns>The update adding the <c>tool</c> messages; empty when the last message has no tool calls.</returns>
-    public async Task<AgentStateUpdate> RunToolCallsAsync()
+    /// <exception cref="NodeInterruptException">Calls need review and no resume answers it yet.</exception>
+    public async Task<AgentStateUpdate> RunToolCallsAsync(IReadOnlySet<string>? approve = null)
     {
         var messages = state.Messages;
         if (messages.Count == 0 || messages[^1] is not JsonObject last || last["type"]?.GetValue<string>() != "ai")
@@ -174,18 +205,63 @@ public sealed class AgentNodeContext
             throw new AgentNodeStop(loop);
         }
 
+        // The graph's reviewed tools, and those the run's or assistant's configurable.approve_tools names.
+        IReadOnlySet<string>? reviewed = state.Settings.ApproveTools is { Count: > 0 } configured
+            ? configured.Union(approve ?? new HashSet<string>()).ToHashSet(StringComparer.Ordinal)
+            : approve;
+        var (toRun, rejected) = Review(last, reviewed);
         var (results, calls) = await services.Agent.RunToolsAsync(
-            last, RunId, Step, services.Agent.AllowedTools(state.Settings.Tools, state.Settings.McpServers), Collections,
+            toRun, RunId, Step, services.Agent.AllowedTools(state.Settings.Tools, state.Settings.McpServers), Collections,
             services.Retries.CallToolAsync, CancellationToken);
         ToolCalls = calls;
         var update = new AgentStateUpdate();
-        foreach (var result in results.ToList())
+        var answers = new Queue<JsonObject>(results.OfType<JsonObject>());
+        // One tool message per call, in the calls' order: a rejected call's answer in its place.
+        foreach (var (id, _, _) in LangChainMessages.ToolCalls(last))
         {
-            results.Remove(result);
-            update.AddMessage((JsonObject)result!);
+            var answer = rejected.TryGetValue(id, out var rejection) ? rejection : answers.TryDequeue(out var result) ? result : null;
+            if (answer is not null)
+            {
+                update.AddMessage((JsonObject)answer.DeepClone());
+            }
         }
 
         return update;
+    }
+
+    private (JsonObject ToRun, Dictionary<string, JsonObject> Rejected) Review(JsonObject last, IReadOnlySet<string>? approve)
+    {
+        var rejected = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var calls = LangChainMessages.ToolCalls(last).ToList();
+        var reviewed = approve is { Count: > 0 } ? calls.Where(c => approve.Contains(c.Name)).ToList() : [];
+        if (reviewed.Count == 0)
+        {
+            return (last, rejected);
+        }
+
+        var toolCalls = (last["tool_calls"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+        JsonNode? ArgsOf(string id) => toolCalls.FirstOrDefault(c => c["id"]?.GetValue<string>() == id)?["args"];
+        var review = Interrupt(ToolApproval.Request(reviewed.Select(c => (c.Id, c.Name, ArgsOf(c.Id)))));
+        var copy = (JsonObject)last.DeepClone();
+        var copiedCalls = (JsonArray)copy["tool_calls"]!;
+        for (var i = 0; i < reviewed.Count; i++)
+        {
+            var (id, name, _) = reviewed[i];
+            var decision = ToolApproval.Read(review, i);
+            var call = copiedCalls.OfType<JsonObject>().First(c => c["id"]?.GetValue<string>() == id);
+            if (!decision.Runs)
+            {
+                copiedCalls.Remove(call);
+                rejected[id] = LangChainMessages.ToolMessage(
+                    $"run-{RunId:N}-{Step}-r{i}", id, name, decision.Message ?? $"The user rejected the call of {name}; it did not run.", isError: true);
+            }
+            else if (decision.Args is { } edited)
+            {
+                call["args"] = edited;
+            }
+        }
+
+        return (copy, rejected);
     }
 
     /// <summary>

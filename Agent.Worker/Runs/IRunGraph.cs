@@ -42,9 +42,16 @@ internal interface IRunGraph
 /// <param name="ToolCalls">The tool calls the step made (name, arguments, result, latency), or null.</param>
 /// <param name="Stop">A budget stop: before the step when <paramref name="Delta"/> is null.</param>
 /// <param name="Values">The new values of the channels (other than <c>messages</c>) the step wrote, or null.</param>
+/// <param name="Pause">The interrupts the node raised instead of finishing (<see cref="Delta"/> is null then), or null.</param>
 internal sealed record NodeResult(
-    JsonArray? Delta, ModelStep? ModelStep = null, JsonArray? ToolCalls = null, BudgetViolation? Stop = null, JsonObject? Values = null)
+    JsonArray? Delta, ModelStep? ModelStep = null, JsonArray? ToolCalls = null, BudgetViolation? Stop = null, JsonObject? Values = null,
+    IReadOnlyList<Persistence.Checkpoints.PendingInterrupt>? Pause = null)
 {
+    /// <summary>A node that raised an interrupt (nothing to commit; the run pauses).</summary>
+    /// <param name="interrupts">The interrupts of the pause.</param>
+    /// <returns>The result.</returns>
+    public static NodeResult Paused(IReadOnlyList<Persistence.Checkpoints.PendingInterrupt> interrupts) => new(null, Pause: interrupts);
+
     /// <summary>A stop before the node ran (nothing to commit).</summary>
     /// <param name="violation">The budget rule that stopped it.</param>
     /// <returns>The result.</returns>

@@ -33,11 +33,12 @@ internal sealed partial class RunCommitter(
     /// <param name="run">The run.</param>
     /// <param name="node">The node that ran.</param>
     /// <param name="result">What the node produced (its delta is not null).</param>
+    /// <param name="next">The node the graph runs after this step (recorded as the checkpoint's <c>next</c>), or null when unknown.</param>
     /// <returns>A task that completes when the step is committed and published.</returns>
     /// <exception cref="OperationCanceledException">Another worker took the run over (<see cref="RunProgress.Fenced"/> is set).</exception>
-    public async Task CommitStepAsync(RunProgress run, string node, NodeResult result)
+    public async Task CommitStepAsync(RunProgress run, string node, NodeResult result, string? next)
     {
-        var commit = steps.Build(run, node, result.Delta!, result.ModelStep, result.ToolCalls, result.Values, options.Value.LeaseDuration);
+        var commit = steps.Build(run, node, result.Delta!, result.ModelStep, result.ToolCalls, result.Values, next, options.Value.LeaseDuration);
         var committed = await CommitAsync(run, token => lifecycle.CommitStepAsync(commit, token), CancellationToken.None);
         if (committed is null)
         {
@@ -77,6 +78,30 @@ internal sealed partial class RunCommitter(
         run.Ended = true;
         LogRunEnded(logger, run.RunId, WireName.Of(status), run.StepCount);
         await RunTelemetry.RecordEndedAsync(runs, run.RunId, status);
+        await events.PublishAsync(run, committed.Events, terminal: true);
+    }
+
+    /// <summary>
+    /// Pauses the run on interrupts (<see cref="RunLifecycle.PauseAsync"/>) at its current head checkpoint: the run ends
+    /// <c>success</c>, the thread goes <c>interrupted</c>, and the stream gets <c>__interrupt__</c>.
+    /// </summary>
+    /// <param name="run">The run.</param>
+    /// <param name="interrupts">The interrupts, in the order raised.</param>
+    /// <param name="cancellationToken">Cancels the commit.</param>
+    /// <returns>A task that completes when the pause is committed (or the run was fenced off).</returns>
+    public async Task PauseAsync(RunProgress run, IReadOnlyList<Persistence.Checkpoints.PendingInterrupt> interrupts, CancellationToken cancellationToken)
+    {
+        var committed = await CommitAsync(
+            run, token => lifecycle.PauseAsync(run.RunId, run.Epoch, run.ParentCheckpointId, interrupts, token), cancellationToken);
+        if (committed is null)
+        {
+            run.Fenced = true;
+            return;
+        }
+
+        run.Ended = true;
+        LogPaused(logger, run.RunId, interrupts[^1].Node, interrupts[^1].When);
+        await RunTelemetry.RecordEndedAsync(runs, run.RunId, AgentRunStatus.Success);
         await events.PublishAsync(run, committed.Events, terminal: true);
     }
 
@@ -207,6 +232,9 @@ internal sealed partial class RunCommitter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} ended {Status} after {StepCount} steps")]
     private static partial void LogRunEnded(ILogger logger, Guid runId, string status, int stepCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} paused on an interrupt {When} node {Node}; the thread is interrupted")]
+    private static partial void LogPaused(ILogger logger, Guid runId, string node, string when);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} stopped by {Limit}: {Reason}")]
     private static partial void LogBudgetStop(ILogger logger, Guid runId, string limit, string reason);

@@ -18,6 +18,9 @@ internal sealed record RunState(RunProgress Progress, JsonArray Messages, int Fi
 {
     /// <summary>Gets or sets the node whose step was committed last; <see cref="ReservedNodes.Start"/> before the run's first node.</summary>
     public string LastNode { get; set; } = ReservedNodes.Start;
+
+    /// <summary>Gets the run's breakpoints and resume values (<see cref="Interrupts.RunInterrupts"/>). Default: none.</summary>
+    public Interrupts.RunInterrupts Interrupts { get; init; } = global::Agent.Worker.Interrupts.RunInterrupts.None;
 }
 
 /// <summary>
@@ -32,9 +35,10 @@ internal sealed record RunState(RunProgress Progress, JsonArray Messages, int Fi
 /// default collections.
 /// </param>
 /// <param name="McpServers">The MCP servers whose tools are offered (<c>mcp_servers</c>); null means every configured one.</param>
+/// <param name="ApproveTools">The tools whose calls a human approves before they run (<c>approve_tools</c>); null means none.</param>
 internal sealed record RunSettings(
     string? Model, string? ToolSelectionModel, string? SystemPrompt, HashSet<string>? Tools, IReadOnlyList<string>? Collections = null,
-    HashSet<string>? McpServers = null)
+    HashSet<string>? McpServers = null, HashSet<string>? ApproveTools = null)
 {
     /// <summary>Reads the settings from a run's kwargs and its assistant's config.</summary>
     /// <param name="kwargs">The run's kwargs.</param>
@@ -48,7 +52,8 @@ internal sealed record RunSettings(
             Setting(kwargs, assistantConfig, "system_prompt"),
             ListSetting(kwargs, assistantConfig, "tools")?.ToHashSet(StringComparer.Ordinal),
             ListSetting(kwargs, assistantConfig, "collections"),
-            ListSetting(kwargs, assistantConfig, "mcp_servers")?.ToHashSet(StringComparer.Ordinal));
+            ListSetting(kwargs, assistantConfig, "mcp_servers")?.ToHashSet(StringComparer.Ordinal),
+            ListSetting(kwargs, assistantConfig, "approve_tools")?.ToHashSet(StringComparer.Ordinal));
 
     private static List<string>? ListSetting(JsonObject kwargs, JsonNode? assistantConfig, string key)
     {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Runs;
 using Agent.Worker.Budgets;
+using Agent.Worker.Interrupts;
 using Agent.Worker.Models;
 using Agent.Worker.Options;
 using Microsoft.Extensions.Options;
@@ -64,14 +65,43 @@ internal sealed class RunStepLoop(
             return;
         }
 
-        // The input is step 0 (node __start__): its messages, and its values of the graph's other channels.
-        var inputValues = own is null && kwargs["input"] is JsonObject input ? graph.InputValues(input, values) : null;
-        if (own is null && (kwargs["input"]?["messages"] is JsonArray { Count: > 0 } || inputValues is not null))
+        // Where the run started: the checkpoint before its own first step. Until the run has run a node of its own it
+        // may be resuming a pause recorded there (command.resume, or input null on an interrupted thread).
+        var firstOwn = checkpoints.FirstOrDefault(c => c.RunId == run.RunId);
+        var startId = firstOwn is null ? head : firstOwn.ParentCheckpointId;
+        var start = startId is null ? null : checkpoints.FirstOrDefault(c => c.CheckpointId == startId);
+        var beforeOwnNode = own is null || own.Node == ReservedNodes.Start;
+        var command = beforeOwnNode ? kwargs["command"] as JsonObject : null;
+        var paused = beforeOwnNode && start is not null ? PendingInterrupt.Parse(start.Interrupts) : [];
+        // No input (null, or no messages and no channel values): the run continues the thread instead of starting over.
+        var hasInput = kwargs["input"] is JsonObject given && given.Any(p => p.Key != "messages" || p.Value is JsonArray { Count: > 0 });
+        // A state update written as a node (POST /threads/{id}/state with as_node) is that node's write: the graph goes
+        // on after it, as LangGraph's update_state makes it.
+        var afterUpdate = start is { RunId: null } && start.Node is not (ReservedNodes.Start or UpdateNode)
+                          && JsonNode.Parse(start.Metadata)?["source"] is JsonValue source && source.TryGetValue<string>(out var kind) && kind == "update";
+        var continues = beforeOwnNode && !hasInput && (paused.Count > 0 || command is not null || afterUpdate);
+        var interrupts = RunInterrupts.Read(kwargs, assistantConfig, continues ? paused : []);
+
+        var state = new RunState(run, messages, firstOwnMessage, RunSettings.Read(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey), budget ?? RunBudget.Unlimited, values)
         {
-            var delta = kwargs["input"]?["messages"] is JsonArray inputMessages ? (JsonArray)inputMessages.DeepClone() : [];
-            await commits.CommitStepAsync(run, ReservedNodes.Start, new NodeResult(delta, Values: inputValues));
+            // A resumed run goes on after its last committed node; a continuing one after the node it paused at; a new
+            // one starts at __start__.
+            LastNode = own is not null && own.Node != ReservedNodes.Start ? own.Node
+                : continues ? start?.Node ?? ReservedNodes.Start
+                : ReservedNodes.Start,
+            Interrupts = interrupts,
+        };
+
+        // The input is step 0 (node __start__): its messages, and its values of the graph's other channels; a command's
+        // update is written the same way.
+        var input = own is null ? kwargs["input"] as JsonObject ?? command?["update"] as JsonObject : null;
+        var inputValues = input is not null ? graph.InputValues(input, values) : null;
+        if (input is not null && (input["messages"] is JsonArray { Count: > 0 } || inputValues is not null))
+        {
+            var delta = input["messages"] is JsonArray inputMessages ? (JsonArray)inputMessages.DeepClone() : [];
             CheckpointFold.Apply(messages, delta);
             ChannelValues.Apply(values, inputValues);
+            await commits.CommitStepAsync(run, ReservedNodes.Start, new NodeResult(delta, Values: inputValues), TryRoute(graph, state));
         }
 
         if ((budget is null ? RunErrors.InvalidBudget(budgetError) : messages.Count == 0 && values.Count == 0 ? RunErrors.EmptyThread() : null) is { } invalid)
@@ -80,10 +110,12 @@ internal sealed class RunStepLoop(
             return;
         }
 
-        var state = new RunState(run, messages, firstOwnMessage, RunSettings.Read(kwargs, assistantConfig, ModelRouting.ToolSelectionModelKey), budget!, values)
+        // command.goto: the node to run first (LangGraph's Command(goto=...)).
+        var next = command?["goto"] switch
         {
-            // A resumed run goes on after its last committed node; a new one starts at __start__.
-            LastNode = own?.Node ?? ReservedNodes.Start,
+            JsonValue v when v.TryGetValue<string>(out var name) => name,
+            JsonArray { Count: > 0 } list when list[0] is JsonValue v && v.TryGetValue<string>(out var name) => name,
+            _ => null,
         };
         var recursionLimit = Math.Min(row.RecursionLimit, graph.RecursionLimit ?? int.MaxValue);
         while (true)
@@ -96,7 +128,8 @@ internal sealed class RunStepLoop(
                 return;
             }
 
-            var node = graph.NextNode(state);
+            var node = next ?? graph.NextNode(state);
+            next = null;
             if (node == ReservedNodes.End)
             {
                 await commits.FinishAsync(run, AgentRunStatus.Success, error: null, token);
@@ -109,22 +142,62 @@ internal sealed class RunStepLoop(
                 return;
             }
 
+            if (state.Interrupts.PausesBefore(node))
+            {
+                await commits.PauseAsync(run, [StaticPause(run, node, PendingInterrupt.Before)], token);
+                return;
+            }
+
             var result = await graph.RunNodeAsync(node, state, token);
+            if (result.Pause is { } raised)
+            {
+                await commits.PauseAsync(run, raised, token);
+                return;
+            }
+
             if (result.Delta is null)
             {
                 await commits.StopOverBudgetAsync(state, result.Stop!, token);
                 return;
             }
 
-            await commits.CommitStepAsync(run, node, result);
+            // The state after the step routes the next node before the commit, so the checkpoint records it (next).
             CheckpointFold.Apply(messages, result.Delta);
             ChannelValues.Apply(values, result.Values);
             state.LastNode = node;
+            next = TryRoute(graph, state);
+            await commits.CommitStepAsync(run, node, result, next);
+            state.Interrupts.NodeCommitted();
             if (result.ModelStep is not null && BudgetGuard.AfterModelCall(budget!, run.Spend) is { } actual)
             {
                 await commits.StopOverBudgetAsync(state, actual, token);
                 return;
             }
+
+            if (next is not null && state.Interrupts.PausesAfter(node, next))
+            {
+                await commits.PauseAsync(run, [StaticPause(run, node, PendingInterrupt.After)], token);
+                return;
+            }
         }
     }
+
+    // The node a state update without as_node is written as.
+    private const string UpdateNode = "__update__";
+
+    // A route that throws is left to the loop's next NextNode call, which fails the run as before.
+    private static string? TryRoute(IRunGraph graph, RunState state)
+    {
+        try
+        {
+            return graph.NextNode(state);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static PendingInterrupt StaticPause(RunProgress run, string node, string when) =>
+        new(RunInterrupts.StaticId(run.ParentCheckpointId, node, when), node, when, null);
 }

@@ -23,9 +23,11 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
     /// <param name="modelStep">The step's model call, or null.</param>
     /// <param name="toolCalls">The step's tool calls, or null.</param>
     /// <param name="values">The new values of the channels the step wrote (other than <c>messages</c>), or null.</param>
+    /// <param name="next">The node the graph runs next (<c>__end__</c>: none), or null when unknown.</param>
     /// <param name="leaseDuration">How long the commit extends the lease.</param>
     /// <returns>The commit (its checkpoint has a fresh id).</returns>
-    public RunStepCommit Build(RunProgress run, string node, JsonArray delta, ModelStep? modelStep, JsonArray? toolCalls, JsonObject? values, TimeSpan leaseDuration)
+    public RunStepCommit Build(
+        RunProgress run, string node, JsonArray delta, ModelStep? modelStep, JsonArray? toolCalls, JsonObject? values, string? next, TimeSpan leaseDuration)
     {
         var checkpointId = Guid.CreateVersion7();
         var stepData = new JsonObject
@@ -93,6 +95,7 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
                 Node = node,
                 Delta = checkpointDelta.ToJsonString(),
                 Metadata = metadata.ToJsonString(),
+                Next = next is null ? null : next == ReservedNodes.End ? [] : [next],
             },
             Events = [(RunEventKinds.Step, stepData.ToJsonString())],
             StepsAdded = node == ReservedNodes.Start ? 0 : 1,

@@ -29,7 +29,7 @@ internal sealed partial class RunScheduler(
     /// <summary>The most delayed runs released per tick. Default is 100.</summary>
     public const int DelayedBatchSize = 100;
 
-    /// <summary>The most crons fired, and the most ended stateless threads deleted, per tick. Default is 50.</summary>
+    /// <summary>The most crons fired, and the most ended stateless threads and expired (ttl) threads deleted, per tick. Default is 50.</summary>
     public const int CronBatchSize = 50;
 
     /// <inheritdoc />
@@ -43,6 +43,7 @@ internal sealed partial class RunScheduler(
         await FireCronsAsync(services.GetRequiredService<CronFirer>(), cancellationToken);
         await lifecycle.DeleteEndedStatelessThreadsAsync(
             TimeSpan.FromSeconds(options.Value.StatelessThreadRetentionSeconds), CronBatchSize, cancellationToken);
+        await lifecycle.DeleteExpiredThreadsAsync(CronBatchSize, cancellationToken);
     }
 
     private async Task ReleaseDelayedAsync(RunLifecycle lifecycle, CancellationToken cancellationToken)
