@@ -106,22 +106,10 @@ internal static partial class ThreadsApi
     private static async Task<IResult> PatchStateAsync(
         string thread_id, HttpRequest request, ThreadStore threads, CancellationToken cancellationToken)
     {
-        var (thread, error) = await FindAsync(thread_id, threads, cancellationToken);
+        var (thread, patch, error) = await FindWithBodyAsync(thread_id, request, threads, ThreadsJsonContext.Default.ThreadStatePatch, cancellationToken);
         if (error is not null)
         {
             return error;
-        }
-
-        var (body, bodyError) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
-        if (bodyError is not null)
-        {
-            return bodyError;
-        }
-
-        var (patch, invalid) = WireBody.Read(body!, ThreadsJsonContext.Default.ThreadStatePatch);
-        if (invalid is not null)
-        {
-            return ApiResults.Unprocessable(invalid);
         }
 
         var patched = await threads.MergeStateMetadataAsync(thread!.ThreadId, patch!.Metadata, cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Agent.Api.Http;
 using Agent.Api.Runs;
 using Agent.Persistence.Checkpoints;
@@ -150,22 +151,10 @@ internal static partial class ThreadsApi
     private static async Task<IResult> PatchAsync(
         string thread_id, HttpRequest request, ThreadStore threads, CheckpointQueries checkpoints, CancellationToken cancellationToken)
     {
-        var (thread, error) = await FindAsync(thread_id, threads, cancellationToken);
+        var (thread, patch, error) = await FindWithBodyAsync(thread_id, request, threads, ThreadsJsonContext.Default.ThreadPatch, cancellationToken);
         if (error is not null)
         {
             return error;
-        }
-
-        var (body, bodyError) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
-        if (bodyError is not null)
-        {
-            return bodyError;
-        }
-
-        var (patch, invalid) = WireBody.Read(body!, ThreadsJsonContext.Default.ThreadPatch);
-        if (invalid is not null)
-        {
-            return ApiResults.Unprocessable(invalid);
         }
 
         var (ttl, ttlError) = ThreadTtl.Read(patch!.Ttl);
@@ -217,6 +206,27 @@ internal static partial class ThreadsApi
 
         var (copy, copied) = await threads.CopyAsync(source!, cancellationToken);
         return ApiResults.Json(ThreadJson.Thread(copy, copied));
+    }
+
+    // A thread's endpoint with a typed body: the thread (404), then the body (400), then its fields (422).
+    private static async Task<(AgentThread? Thread, T? Body, IResult? Error)> FindWithBodyAsync<T>(
+        string threadIdText, HttpRequest request, ThreadStore threads, JsonTypeInfo<T> bodyType, CancellationToken cancellationToken)
+        where T : class
+    {
+        var (thread, error) = await FindAsync(threadIdText, threads, cancellationToken);
+        if (error is not null)
+        {
+            return (null, null, error);
+        }
+
+        var (body, bodyError) = await ApiRequest.ReadObjectAsync(request, cancellationToken);
+        if (bodyError is not null)
+        {
+            return (null, null, bodyError);
+        }
+
+        var (wire, invalid) = WireBody.Read(body!, bodyType);
+        return invalid is not null ? (null, null, ApiResults.Unprocessable(invalid)) : (thread, wire, null);
     }
 
     private static async Task<(AgentThread? Thread, IResult? Error)> FindAsync(
