@@ -36,9 +36,9 @@ namespace Agent.Api.Streaming;
 /// <param name="modes">The requested stream modes.</param>
 /// <param name="runId">The run.</param>
 /// <param name="threadId">The run's thread.</param>
-/// <param name="loadPriorMessages">Loads the thread's messages from before the run.</param>
+/// <param name="loadPriorValues">Loads the thread's values from before the run (<c>{"messages": [...], channel: value ...}</c>).</param>
 internal sealed class RunEventRenderer(
-    IReadOnlyList<StreamMode> modes, Guid runId, Guid threadId, Func<CancellationToken, Task<JsonArray>> loadPriorMessages)
+    IReadOnlyList<StreamMode> modes, Guid runId, Guid threadId, Func<CancellationToken, Task<JsonObject>> loadPriorValues)
 {
     private readonly bool wantsState = modes.Any(m => m is StreamMode.Values or StreamMode.Debug or StreamMode.Checkpoints or StreamMode.Tasks or StreamMode.Events);
     private readonly bool wantsTaskInput = modes.Any(m => m is StreamMode.Debug or StreamMode.Tasks or StreamMode.Events);
@@ -46,7 +46,7 @@ internal sealed class RunEventRenderer(
     private readonly Dictionary<string, StreamedMessage> streamed = new(StringComparer.Ordinal);
     private StreamedMessage? resume;
     private long resumeAfterSequence;
-    private JsonArray? state;
+    private JsonObject? state;
 
     /// <summary>
     /// Continues a stream whose client already has part of the message of the first model step after stored event
@@ -205,9 +205,14 @@ internal sealed class RunEventRenderer(
         JsonObject? taskInput = null;
         if (wantsState)
         {
-            state ??= await loadPriorMessages(cancellationToken);
-            taskInput = wantsTaskInput ? new JsonObject { ["messages"] = state.DeepClone() } : null;
-            CheckpointFold.Apply(state, messages);
+            state ??= await loadPriorValues(cancellationToken);
+            taskInput = wantsTaskInput ? (JsonObject)state.DeepClone() : null;
+            CheckpointFold.Apply((JsonArray)state["messages"]!, messages);
+            foreach (var (channel, value) in payload["values"] as JsonObject ?? [])
+            {
+                // A step stores each written channel's new (already reduced) value.
+                state[channel] = value?.DeepClone();
+            }
         }
 
         var step = payload["step"];
@@ -219,10 +224,10 @@ internal sealed class RunEventRenderer(
             switch (mode)
             {
                 case StreamMode.Updates when !isInput:
-                    Add("updates", new JsonObject { [node] = new JsonObject { ["messages"] = messages.DeepClone() } });
+                    Add("updates", new JsonObject { [node] = Update(messages, payload["values"] as JsonObject) });
                     break;
                 case StreamMode.Values:
-                    Add("values", new JsonObject { ["messages"] = state!.DeepClone() });
+                    Add("values", state!.DeepClone());
                     break;
                 case StreamMode.MessagesTuple when !isInput:
                     foreach (var message in messages.OfType<JsonObject>())
@@ -415,19 +420,34 @@ internal sealed class RunEventRenderer(
         ["interrupts"] = new JsonArray(),
     };
 
+    // A node's update as LangGraph streams it: the messages it added and the channels it wrote.
+    private static JsonObject Update(JsonArray messages, JsonObject? values)
+    {
+        var update = new JsonObject { ["messages"] = messages.DeepClone() };
+        foreach (var (channel, value) in values ?? [])
+        {
+            update[channel] = value?.DeepClone();
+        }
+
+        return update;
+    }
+
     private static string TaskId(JsonObject step, string node) =>
         DeterministicGuid.Create($"task:{step["checkpoint_id"]}:{node}").ToString();
 
     private JsonObject CheckpointPayload(JsonObject step, string node)
     {
-        var last = state?.Count > 0 ? state[^1] as JsonObject : null;
-        var next = last is null || last["type"]?.GetValue<string>() != "ai" ? "agent"
+        // The worker records the next node with each step; older events fall back to the agent graph's routing.
+        var messages = state?["messages"] as JsonArray;
+        var last = messages?.Count > 0 ? messages[^1] as JsonObject : null;
+        var fallback = last is null || last["type"]?.GetValue<string>() != "ai" ? "agent"
             : last["tool_calls"] is JsonArray { Count: > 0 } ? "tools" : null;
+        var next = step["next"] as JsonArray ?? (fallback is null ? [] : new JsonArray(fallback));
         return new JsonObject
         {
             ["config"] = Config(step["checkpoint_id"]),
             ["parent_config"] = step["parent_checkpoint_id"] is JsonValue parent ? Config(parent) : null,
-            ["values"] = new JsonObject { ["messages"] = state?.DeepClone() ?? new JsonArray() },
+            ["values"] = state?.DeepClone() ?? new JsonObject { ["messages"] = new JsonArray() },
             ["metadata"] = new JsonObject
             {
                 ["source"] = node == "__start__" ? "input" : "loop",
@@ -435,7 +455,7 @@ internal sealed class RunEventRenderer(
                 ["run_id"] = runId.ToString(),
                 ["thread_id"] = threadId.ToString(),
             },
-            ["next"] = next is null ? new JsonArray() : new JsonArray(next),
+            ["next"] = next.DeepClone(),
             ["tasks"] = new JsonArray(),
         };
     }

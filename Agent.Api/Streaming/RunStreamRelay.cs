@@ -77,7 +77,7 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
         RequireSameTenant(runs, run);
         using var subscription = broker.Subscribe(run.RunId);
         var writer = new SseWriter(response.Body);
-        var renderer = new RunEventRenderer(modes, run.RunId, run.ThreadId, ct => LoadPriorMessagesAsync(run, ct));
+        var renderer = new RunEventRenderer(modes, run.RunId, run.ThreadId, ct => LoadPriorValuesAsync(run, ct));
         if (position.Characters > 0 || position.ToolCalls > 0)
         {
             renderer.ResumeAfter(position.Sequence, position.Characters, position.ToolCalls);
@@ -220,14 +220,14 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
 
     // The state before the run: the branch its first step was written on (the thread's head when it started, or the
     // checkpoint it was asked to run from).
-    private async Task<JsonArray> LoadPriorMessagesAsync(AgentRun run, CancellationToken cancellationToken)
+    private async Task<JsonObject> LoadPriorValuesAsync(AgentRun run, CancellationToken cancellationToken)
     {
         var all = await checkpoints.LoadAsync(run.ThreadId, cancellationToken);
         var firstOwn = all.FirstOrDefault(c => c.RunId == run.RunId);
         var parent = firstOwn is not null
             ? firstOwn.ParentCheckpointId
             : CheckpointFold.Head(all.Where(c => c.RunId != run.RunId).ToList())?.CheckpointId;
-        return CheckpointFold.Fold(CheckpointFold.Lineage(all, parent));
+        return CheckpointFold.FoldValues(CheckpointFold.Lineage(all, parent));
     }
 
     private static bool IsTerminal(string data) =>

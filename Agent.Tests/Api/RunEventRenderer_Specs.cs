@@ -26,19 +26,21 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     public async Task Should_fold_values_on_top_of_the_threads_earlier_messages()
     {
         var prior = new JsonArray(new JsonObject { ["type"] = "human", ["content"] = "earlier", ["id"] = "p1" });
-        var renderer = new RunEventRenderer([StreamMode.Values], RunId, ThreadId, _ => Task.FromResult(prior));
+        var renderer = new RunEventRenderer([StreamMode.Values], RunId, ThreadId, _ => Task.FromResult(new JsonObject { ["messages"] = prior, ["topic"] = "vacuum" }));
 
         await renderer.RenderAsync(1, RunEventKinds.Step, Step(0, "__start__", "question"), DateTimeOffset.UnixEpoch, CancellationToken.None);
         var second = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "answer"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
-        var values = JsonNode.Parse(second.Events.Single().Data)!["messages"]!.AsArray();
+        var state = JsonNode.Parse(second.Events.Single().Data)!;
+        var values = state["messages"]!.AsArray();
         Assert.That(values.Select(m => m!["content"]!.GetValue<string>()), Is.EqualTo(new[] { "earlier", "question", "answer" }));
+        Assert.That(state["topic"]?.GetValue<string>(), Is.EqualTo("vacuum"), "the graph's other channels are part of the values");
     }
 
     [Test]
     public async Task Should_emit_updates_per_node_and_skip_the_input()
     {
-        var renderer = new RunEventRenderer([StreamMode.Updates], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+        var renderer = new RunEventRenderer([StreamMode.Updates], RunId, ThreadId, _ => Task.FromResult(new JsonObject { ["messages"] = new JsonArray() }));
 
         var input = await renderer.RenderAsync(1, RunEventKinds.Step, Step(0, "__start__", "q"), DateTimeOffset.UnixEpoch, CancellationToken.None);
         var agent = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "a"), DateTimeOffset.UnixEpoch, CancellationToken.None);
@@ -54,7 +56,7 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     [Test]
     public async Task Should_emit_message_tuples_with_metadata_and_custom_usage()
     {
-        var renderer = new RunEventRenderer([StreamMode.MessagesTuple, StreamMode.Custom], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+        var renderer = new RunEventRenderer([StreamMode.MessagesTuple, StreamMode.Custom], RunId, ThreadId, _ => Task.FromResult(new JsonObject { ["messages"] = new JsonArray() }));
 
         var events = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "a"), DateTimeOffset.UnixEpoch, CancellationToken.None);
 
@@ -72,7 +74,7 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     [Test]
     public async Task Should_turn_a_failed_status_into_an_error_event_and_a_success_into_nothing()
     {
-        var renderer = new RunEventRenderer([StreamMode.Values], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+        var renderer = new RunEventRenderer([StreamMode.Values], RunId, ThreadId, _ => Task.FromResult(new JsonObject { ["messages"] = new JsonArray() }));
 
         var failed = await renderer.RenderAsync(
             9,
@@ -103,7 +105,7 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     [Test]
     public async Task Should_stream_tokens_as_chunks_and_send_only_what_a_lost_delta_left_out_when_the_step_commits()
     {
-        var renderer = new RunEventRenderer([StreamMode.MessagesTuple], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+        var renderer = new RunEventRenderer([StreamMode.MessagesTuple], RunId, ThreadId, _ => Task.FromResult(new JsonObject { ["messages"] = new JsonArray() }));
 
         var first = renderer.RenderToken(Token(0, "Use "));
         var gap = renderer.RenderToken(Token(9, "INDEX"));
@@ -122,7 +124,7 @@ public sealed class When_run_events_are_rendered_for_stream_modes
     [Test]
     public async Task Should_send_only_the_rest_of_a_message_to_a_client_that_resumes_inside_it()
     {
-        var renderer = new RunEventRenderer([StreamMode.MessagesTuple], RunId, ThreadId, _ => Task.FromResult(new JsonArray()));
+        var renderer = new RunEventRenderer([StreamMode.MessagesTuple], RunId, ThreadId, _ => Task.FromResult(new JsonObject { ["messages"] = new JsonArray() }));
         renderer.ResumeAfter(sequence: 1, characters: 4, toolCalls: 0);
 
         var commit = await renderer.RenderAsync(2, RunEventKinds.Step, Step(1, "agent", "Use CREATE INDEX"), DateTimeOffset.UnixEpoch, CancellationToken.None);

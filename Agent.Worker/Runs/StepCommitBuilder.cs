@@ -38,6 +38,12 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
             ["parent_checkpoint_id"] = run.ParentCheckpointId?.ToString(),
             ["messages"] = delta.DeepClone(),
         };
+        if (next is not null)
+        {
+            // The node the graph runs next (none at the end): the checkpoints stream mode's "next".
+            stepData["next"] = next == ReservedNodes.End ? new JsonArray() : new JsonArray(next);
+        }
+
         decimal? priced = null;
         if (modelStep is not null)
         {
