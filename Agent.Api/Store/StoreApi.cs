@@ -18,9 +18,6 @@ namespace Agent.Api.Store;
 /// </remarks>
 internal static class StoreApi
 {
-    /// <summary>The largest <c>ttl</c>, in minutes: 100 years.</summary>
-    public const double MaxTtlMinutes = 100 * 525_960;
-
     /// <summary>The longest search <c>query</c>, in characters: 1,000.</summary>
     public const int MaxQueryLength = 1000;
 
@@ -50,9 +47,7 @@ internal static class StoreApi
                       ?? StoreNamespace.CheckKey(body.Key)
                       ?? (body.Value is null ? "value is required: a JSON object." : null)
                       ?? StoreIndexText.Check(body.Index)
-                      ?? (body.Ttl is { } ttl && ttl is not (> 0 and <= MaxTtlMinutes)
-                          ? $"ttl must be a number of minutes greater than 0 and at most {MaxTtlMinutes:0}, or null for no expiry."
-                          : null);
+                      ?? StoreTtl.Check(body.Ttl);
         if (invalid is not null)
         {
             return ApiResults.Unprocessable(invalid);

@@ -5,6 +5,7 @@ using Agent.Persistence.Threads;
 using Agent.Tests.Fakes;
 using Agent.Tests.Graphs;
 using Agent.Worker.Graphs;
+using Agent.Worker.Tools;
 using Microsoft.Extensions.AI;
 
 namespace Agent.Tests.Interrupts;
@@ -31,7 +32,27 @@ public sealed class When_a_graph_pauses_for_a_human
         worker = await GraphWorkerHost.StartAsync(model, services =>
         {
             services.AddAgentTool(AIFunctionFactory.Create((int amount) => { lock (transfers) { transfers.Add($"transfer {amount}"); } return $"sent {amount}"; }, "transfer"));
+            services.AddAgentTool(AIFunctionFactory.Create(
+                (string item) => $"ordered {item} in {AgentToolContext.Current!.Interrupt(new JsonObject { ["question"] = $"Which size of {item}?" })!.GetValue<string>()}",
+                "order"));
             services.AddAgentGraph(GraphId, Declare);
+            services.AddAgentGraph("asking", graph =>
+            {
+                // A node asks for the order tool (as a model would), and the tool itself asks the human.
+                graph.AddNode("plan", (_, context) => Task.FromResult(AgentStateUpdate.WithMessages(new JsonObject
+                {
+                    ["type"] = "ai",
+                    ["content"] = string.Empty,
+                    ["tool_calls"] = new JsonArray(new JsonObject
+                    {
+                        ["name"] = "order", ["args"] = new JsonObject { ["item"] = "tea" }, ["id"] = $"order-{context.RunId:N}", ["type"] = "tool_call",
+                    }),
+                })));
+                graph.AddToolNode();
+                graph.AddEdge(AgentGraph.Start, "plan");
+                graph.AddEdge("plan", AgentGraph.Tools);
+                graph.AddEdge(AgentGraph.Tools, AgentGraph.End);
+            });
             services.AddAgentGraph("approval", graph =>
             {
                 graph.AddNode("agent", async (_, context) => AgentStateUpdate.WithMessages(await context.CallModelAsync()));
@@ -196,6 +217,29 @@ public sealed class When_a_graph_pauses_for_a_human
             Assert.That(pending.Single(p => !p.IsWaiting).Resume!.GetValue<string>(), Is.EqualTo("red"), "the first answer is kept for the node's next run");
             Assert.That(ended.Status, Is.EqualTo(AgentRunStatus.Success), ended.Error);
             Assert.That(steps[0].Delta["colour"]!.GetValue<string>(), Is.EqualTo("red gloss"));
+        }
+    }
+
+    [Test]
+    public async Task Should_let_a_tool_ask_the_human_and_return_the_answer_as_its_result()
+    {
+        var assistant = await worker.CreateAssistantAsync("asking");
+
+        var first = await worker.StartRunAsync(assistant, Input("order tea"));
+        await worker.WaitForEndAsync(first.RunId);
+        var (status, head) = await worker.ThreadAsync(first.ThreadId);
+        var asked = PendingInterrupt.Parse(head!.Interrupts).Single();
+        var resumed = await worker.SubmitAsync(assistant, new JsonObject { ["command"] = new JsonObject { ["resume"] = "a large cup" } }, first.ThreadId);
+        var ended = await worker.WaitForEndAsync(resumed.RunId);
+        var steps = await worker.CheckpointsAsync(resumed.RunId);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(status, Is.EqualTo(AgentThreadStatus.Interrupted));
+            Assert.That(asked.Node, Is.EqualTo(AgentGraph.Tools));
+            Assert.That(asked.Value!["question"]!.GetValue<string>(), Is.EqualTo("Which size of tea?"));
+            Assert.That(ended.Status, Is.EqualTo(AgentRunStatus.Success), ended.Error);
+            Assert.That(steps.Single().Delta["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("ordered tea in a large cup"));
         }
     }
 

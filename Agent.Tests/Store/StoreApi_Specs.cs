@@ -148,7 +148,7 @@ public sealed class When_a_client_uses_the_store
     }
 
     [Test]
-    public async Task Should_hide_an_expired_item_and_refresh_the_ttl_on_read()
+    public async Task Should_hide_an_expired_item_and_refresh_the_ttl_on_read_and_search()
     {
         await PutAsync(a, [root], "short", new JsonObject { ["v"] = 1 }, ttl: 1);
         await PutAsync(a, [root], "plain", new JsonObject { ["v"] = 2 });
@@ -158,6 +158,10 @@ public sealed class When_a_client_uses_the_store
         var afterRead = await ExpiryAsync(context, "short");
         await GetAsync(a, root, "short", "refresh_ttl=false");
         var afterPlainRead = await ExpiryAsync(context, "short");
+        await SearchAsync(a, new JsonObject { ["namespace_prefix"] = new JsonArray(root), ["refresh_ttl"] = false });
+        var afterPlainSearch = await ExpiryAsync(context, "short");
+        await SearchAsync(a, new JsonObject { ["namespace_prefix"] = new JsonArray(root) });
+        var afterSearch = await ExpiryAsync(context, "short");
 
         // Expire it now (a minute is the least a client can ask in whole minutes; the sweeper spec covers the wait).
         await context.StoreItems.Where(i => i.Namespace == new[] { root } && i.Key == "short")
@@ -170,6 +174,8 @@ public sealed class When_a_client_uses_the_store
             Assert.That(before, Is.Not.Null);
             Assert.That(afterRead, Is.GreaterThan(before!.Value), "a read refreshes the ttl");
             Assert.That(afterPlainRead, Is.EqualTo(afterRead), "refresh_ttl=false leaves it");
+            Assert.That(afterPlainSearch, Is.EqualTo(afterRead), "a search with refresh_ttl false leaves it");
+            Assert.That(afterSearch, Is.GreaterThan(afterRead!.Value), "a search hit refreshes the ttl");
             Assert.That(await ExpiryAsync(context, "plain"), Is.Null, "no ttl, no expiry");
             Assert.That(expired, Is.EqualTo(HttpStatusCode.NotFound), "an expired item is gone before the sweeper deletes it");
             Assert.That(Keys(search), Is.EqualTo(new[] { "plain" }));

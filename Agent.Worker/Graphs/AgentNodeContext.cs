@@ -212,7 +212,7 @@ public sealed class AgentNodeContext
         var (toRun, rejected) = Review(last, reviewed);
         var (results, calls) = await services.Agent.RunToolsAsync(
             toRun, RunId, Step, services.Agent.AllowedTools(state.Settings.Tools, state.Settings.McpServers), Collections,
-            services.Retries.CallToolAsync, CancellationToken);
+            services.Retries.CallToolAsync, CancellationToken, Interrupt);
         ToolCalls = calls;
         var update = new AgentStateUpdate();
         var answers = new Queue<JsonObject>(results.OfType<JsonObject>());

@@ -153,6 +153,7 @@ internal sealed class RetrievalAgent(
     /// <param name="collections">The document collections the run may read (<see cref="ToolInvocation.Collections"/>), or null for all.</param>
     /// <param name="guard">Runs one tool call (given a token), or null to call the tool directly.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <param name="interrupt">The tool node's interrupt, for tools that ask a human (<see cref="AgentToolContext.Interrupt"/>), or null.</param>
     /// <returns>One <c>tool</c> message per call, in call order, and each call's latency in ms.</returns>
     public async Task<(JsonArray Messages, JsonArray Calls)> RunToolsAsync(
         JsonObject aiMessage,
@@ -161,7 +162,8 @@ internal sealed class RetrievalAgent(
         IReadOnlyCollection<string>? allowedTools,
         IReadOnlyList<string>? collections,
         Func<Func<CancellationToken, Task<string>>, CancellationToken, Task<string>>? guard,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<JsonNode?, JsonNode?>? interrupt = null)
     {
         var results = new JsonArray();
         var calls = new JsonArray();
@@ -190,7 +192,7 @@ internal sealed class RetrievalAgent(
                         throw new ToolArgumentException(invalid);
                     }
 
-                    var invocation = new ToolInvocation(runId, step, id) { Collections = collections };
+                    var invocation = new ToolInvocation(runId, step, id) { Collections = collections, Interrupt = interrupt };
                     content = guard is null
                         ? await tool.InvokeAsync(json, invocation, cancellationToken)
                         : await guard(token => tool.InvokeAsync(json, invocation, token), cancellationToken);

@@ -31,9 +31,9 @@ internal sealed class AgentStore(IServiceScopeFactory scopes) : IAgentStore
             throw new ArgumentException(invalid, nameof(itemNamespace));
         }
 
-        if (ttlMinutes is <= 0)
+        if (StoreTtl.Check(ttlMinutes) is { } badTtl)
         {
-            throw new ArgumentOutOfRangeException(nameof(ttlMinutes), ttlMinutes, "A time to live must be greater than 0 minutes.");
+            throw new ArgumentOutOfRangeException(nameof(ttlMinutes), ttlMinutes, badTtl);
         }
 
         var tenant = Tenant();

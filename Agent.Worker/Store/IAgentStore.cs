@@ -29,7 +29,7 @@ public interface IAgentStore
     /// <param name="itemNamespace">The namespace; its root may not be <c>langgraph</c>.</param>
     /// <param name="key">The key.</param>
     /// <param name="value">The value, a JSON object.</param>
-    /// <param name="ttlMinutes">Time to live in minutes (greater than 0), or null (default) for none.</param>
+    /// <param name="ttlMinutes">Time to live in minutes (greater than 0, at most 100 years), or null (default) for none; out of range throws <see cref="ArgumentOutOfRangeException"/>.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the item is stored.</returns>
     Task PutAsync(IReadOnlyList<string> itemNamespace, string key, JsonObject value, double? ttlMinutes = null, CancellationToken cancellationToken = default);

@@ -35,7 +35,11 @@ internal sealed class AIFunctionAgentTool(AIFunction function, IServiceProvider 
     /// <exception cref="ToolFailedException">The function threw (not cancelled, not a transient failure).</exception>
     public async Task<string> InvokeAsync(JsonElement arguments, ToolInvocation invocation, CancellationToken cancellationToken)
     {
-        var context = new AgentToolContext(invocation.RunId, invocation.Step, invocation.ToolCallId) { Collections = invocation.Collections };
+        var context = new AgentToolContext(invocation.RunId, invocation.Step, invocation.ToolCallId)
+        {
+            Collections = invocation.Collections,
+            InterruptHandler = invocation.Interrupt,
+        };
         var values = arguments.ValueKind == JsonValueKind.Object
             ? arguments.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal)
             : new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -61,7 +65,8 @@ internal sealed class AIFunctionAgentTool(AIFunction function, IServiceProvider 
                 _ => JsonSerializer.Serialize(result, function.JsonSerializerOptions),
             };
         }
-        catch (Exception ex) when (ex is not OperationCanceledException and not ToolArgumentException && !TransientFailures.IsTransient(ex))
+        catch (Exception ex) when (ex is not OperationCanceledException and not ToolArgumentException and not Interrupts.NodeInterruptException
+                                   && !TransientFailures.IsTransient(ex))
         {
             throw new ToolFailedException($"the tool '{Name}' failed: {ex.GetType().Name}: {ex.Message}", ex);
         }

@@ -35,4 +35,20 @@ public sealed record AgentToolContext(Guid RunId, int Step, string ToolCallId)
 
     /// <summary>Gets the idempotency key <c>run_id:step:tool_call_id</c>, stable across retries and crashes.</summary>
     public string IdempotencyKey => $"{RunId}:{Step}:{ToolCallId}";
+
+    /// <summary>Gets the tool node's interrupt; null outside a run's tool node.</summary>
+    internal Func<System.Text.Json.Nodes.JsonNode?, System.Text.Json.Nodes.JsonNode?>? InterruptHandler { get; init; }
+
+    /// <summary>
+    /// Pauses the run for a human's input from inside the tool (LangGraph's <c>interrupt(value)</c> in a tool): the
+    /// first time, the tool node stops here and nothing of its step is committed; the run that resumes the thread
+    /// (<c>command.resume</c>) runs the tool node again (its earlier calls too, with the same idempotency keys), and this
+    /// call returns the resume value.
+    /// </summary>
+    /// <param name="value">What the client is asked (any JSON).</param>
+    /// <returns>The resume value.</returns>
+    /// <exception cref="Interrupts.NodeInterruptException">No resume answers it yet: let it propagate out of the tool.</exception>
+    /// <exception cref="InvalidOperationException">Called outside a run's tool node (the eval, a test).</exception>
+    public System.Text.Json.Nodes.JsonNode? Interrupt(System.Text.Json.Nodes.JsonNode? value) =>
+        (InterruptHandler ?? throw new InvalidOperationException("Interrupt is only available to a tool called by a run's tool node."))(value);
 }

@@ -14,6 +14,12 @@ internal sealed record ToolInvocation(Guid RunId, int Step, string ToolCallId)
     /// </summary>
     public IReadOnlyList<string>? Collections { get; init; }
 
+    /// <summary>
+    /// Gets the tool node's interrupt (<see cref="Graphs.AgentNodeContext.Interrupt"/>), for
+    /// <see cref="AgentToolContext.Interrupt"/>; null outside a run's tool node.
+    /// </summary>
+    public Func<System.Text.Json.Nodes.JsonNode?, System.Text.Json.Nodes.JsonNode?>? Interrupt { get; init; }
+
     /// <summary>Gets the idempotency key <c>run_id:step:tool_call_id</c>, stable across retries and crashes.</summary>
     public string IdempotencyKey => $"{RunId}:{Step}:{ToolCallId}";
 }
