@@ -15,7 +15,10 @@ internal static class LangGraphSdkScripts
     /// <summary>Gets the folder of the scripts.</summary>
     public static string SuiteDirectory { get; } = Path.Combine(TestEnvironment.RepositoryRoot, "Agent.Tests", "Sdk");
 
-    /// <summary>Fails the test unless node and npm are installed, and runs <c>npm ci</c> when the SDK is missing.</summary>
+    /// <summary>
+    /// Fails the test unless node and npm are installed, and runs <c>npm ci</c> when the SDK or esbuild (which bundles
+    /// react-page) is missing.
+    /// </summary>
     /// <returns>A task completing when the SDK is installed.</returns>
     public static async Task EnsureInstalledAsync()
     {
@@ -24,7 +27,8 @@ internal static class LangGraphSdkScripts
             Assert.Fail("node and npm are needed for the SDK suite: install Debian's nodejs and npm (deploy/local/test.sh does).");
         }
 
-        if (!Directory.Exists(Path.Combine(SuiteDirectory, "node_modules", "@langchain", "langgraph-sdk")))
+        if (!Directory.Exists(Path.Combine(SuiteDirectory, "node_modules", "@langchain", "langgraph-sdk"))
+            || !Directory.Exists(Path.Combine(SuiteDirectory, "node_modules", "esbuild")))
         {
             var (exit, output) = await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], new Dictionary<string, string?>(), TimeSpan.FromMinutes(5));
             Assert.That(exit, Is.Zero, "npm ci failed:\n" + output);

@@ -86,6 +86,20 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
     /// <returns>The page, showing the run list.</returns>
     public async Task<IPage> SignInAsync(Uri api, string apiKey)
     {
+        var page = await OpenAsync(new Uri(api, "/ui"));
+        await page.FillAsync("#api-key", apiKey);
+        await page.ClickAsync("#login button[type=submit]");
+        await page.WaitForSelectorAsync("#runs-list");
+        return page;
+    }
+
+    /// <summary>
+    /// Opens an address in a new page whose console errors, uncaught errors and failed requests go to the test's output.
+    /// </summary>
+    /// <param name="address">The page's address.</param>
+    /// <returns>The page, loaded.</returns>
+    public async Task<IPage> OpenAsync(Uri address)
+    {
         var page = await Context.NewPageAsync();
         page.Console += (_, message) =>
         {
@@ -95,10 +109,8 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
             }
         };
         page.PageError += (_, error) => TestContext.Out.WriteLine($"page error: {error}");
-        await page.GotoAsync(new Uri(api, "/ui").ToString());
-        await page.FillAsync("#api-key", apiKey);
-        await page.ClickAsync("#login button[type=submit]");
-        await page.WaitForSelectorAsync("#runs-list");
+        page.RequestFailed += (_, request) => TestContext.Out.WriteLine($"request failed: {request.Method} {request.Url}: {request.Failure}");
+        await page.GotoAsync(address.ToString());
         return page;
     }
 

@@ -40,6 +40,17 @@ ensure_node() {
 }
 ensure_node
 
+# The SDK suite's packages (Agent.Tests/Sdk/package-lock.json: the SDK, and React and esbuild for react-page, the
+# useStream page the browser spec bundles and drives). npm ci again whenever the lockfile is newer than the install.
+ensure_sdk_packages() {
+  local dir="$AGENT_ROOT/Agent.Tests/Sdk"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "installing the SDK suite's npm packages (npm ci in Agent.Tests/Sdk)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed in Agent.Tests/Sdk"
+  fi
+}
+ensure_sdk_packages
+
 # The alert rules' unit test (Agent.Tests/Telemetry/AlertRules_Specs) runs promtool, which Debian ships in the
 # "prometheus" package (about a minute to install on a loaded machine; once). AGENT_TEST_REQUIRE_PROMTOOL makes that spec fail instead of skipping.
 ensure_promtool() {
@@ -59,7 +70,7 @@ ensure_promtool
 log "validating the Kubernetes manifests (deploy/k8s/validate.sh)"
 bash "$AGENT_ROOT/deploy/k8s/validate.sh" || die "Kubernetes manifests invalid"
 
-# The web console's browser specs (Agent.Tests/WebConsole) drive Debian's chromium through Playwright (its own browser
+# The web console's browser specs (Agent.Tests/WebConsole) and the useStream page's (Agent.Tests/Sdk/ReactUseStream_Specs) drive Debian's chromium through Playwright (its own browser
 # download cannot work here). About 100 MB from Debian's mirror on a clean machine; nothing when it is there.
 ensure_chromium() {
   if ! command -v chromium >/dev/null 2>&1; then
