@@ -719,6 +719,11 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("output_tokens");
 
+                    b.Property<string>("Queue")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("queue");
+
                     b.Property<int>("RecursionLimit")
                         .HasColumnType("integer")
                         .HasColumnName("recursion_limit");

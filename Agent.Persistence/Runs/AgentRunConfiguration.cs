@@ -44,6 +44,7 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
         builder.Property(r => r.DispatchedAt).HasColumnName("dispatched_at");
         builder.Property(r => r.IdempotencyKey).HasColumnName("idempotency_key").HasMaxLength(AgentRun.IdempotencyKeyMaxLength);
         builder.Property(r => r.StartAfter).HasColumnName("start_after");
+        builder.Property(r => r.Queue).HasColumnName("queue").HasMaxLength(Agent.Contracts.Runs.RunQueueName.MaxLength);
         builder.Property(r => r.CreatedAt).HasColumnName("created_at");
         builder.Property(r => r.UpdatedAt).HasColumnName("updated_at");
         builder.Property(r => r.StartedAt).HasColumnName("started_at");

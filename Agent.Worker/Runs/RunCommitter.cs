@@ -197,7 +197,7 @@ internal sealed partial class RunCommitter(
 
         if (released)
         {
-            await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, DeterministicGuid.Create($"{run.RunId}:handoff:{run.Epoch}"), CancellationToken.None);
+            await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, run.Queue, DeterministicGuid.Create($"{run.RunId}:handoff:{run.Epoch}"), CancellationToken.None);
             LogHandedBack(logger, run.RunId, run.NextStep);
         }
     }
@@ -210,7 +210,7 @@ internal sealed partial class RunCommitter(
     {
         if (await lifecycle.FindNextPendingRunAsync(run.TenantId, run.ThreadId, cancellationToken) is { } next)
         {
-            await dispatcher.TryDispatchAsync(next, run.ThreadId, messageId: null, cancellationToken);
+            await dispatcher.TryDispatchAsync(next.RunId, run.ThreadId, next.Queue, messageId: null, cancellationToken);
         }
     }
 
