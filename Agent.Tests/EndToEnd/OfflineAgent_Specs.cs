@@ -79,8 +79,8 @@ public sealed class When_a_question_is_asked_over_http_of_the_offline_agent
         var events = await context.RunEvents.AsNoTracking().Where(e => e.RunId == runId).OrderBy(e => e.Sequence).ToListAsync();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(checkpoints.Select(c => c.Step), Is.EqualTo(new[] { 0, 1, 2, 3 }));
-            Assert.That(checkpoints.Select(c => c.Node), Is.EqualTo(new[] { "__start__", "agent", "tools", "agent" }));
+            Assert.That(checkpoints.Select(c => c.Step), Is.EqualTo(new[] { -1, 0, 1, 2, 3 }));
+            Assert.That(checkpoints.Select(c => c.Node), Is.EqualTo(new[] { "__input__", "__start__", "agent", "tools", "agent" }));
             Assert.That(checkpoints.Skip(1).Select(c => c.ParentCheckpointId), Is.EqualTo(checkpoints.SkipLast(1).Select(c => (Guid?)c.CheckpointId)));
             Assert.That(events.Select(e => e.Sequence), Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
             Assert.That(events.Select(e => e.Kind), Is.EqualTo(new[] { "step", "step", "step", "step", "status" }));
