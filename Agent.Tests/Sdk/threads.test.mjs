@@ -132,6 +132,34 @@ test("threads.update merges metadata; copy keeps the state; delete removes the t
   await assert.rejects(sdk.threads.get(thread.thread_id), (error) => error.status === 404);
 });
 
+test("threads.copy keeps the checkpoints' ids, names the copy in their metadata, and the copy goes on by itself", async () => {
+  const sdk = client();
+  const thread = await sdk.threads.create();
+  await sdk.runs.wait(thread.thread_id, GRAPH, { input: question("What does VACUUM do?") });
+  const state = await sdk.threads.getState(thread.thread_id);
+  const history = await sdk.threads.getHistory(thread.thread_id, { limit: 100 });
+
+  const copy = await sdk.threads.copy(thread.thread_id);
+  const copiedState = await sdk.threads.getState(copy.thread_id);
+  const copiedHistory = await sdk.threads.getHistory(copy.thread_id, { limit: 100 });
+  // LangGraph's own suite (api.test.mts, "threads copy"): equal but for the thread id.
+  const onCopy = (s) => ({
+    ...s,
+    metadata: { ...s.metadata, thread_id: copy.thread_id },
+    checkpoint: { ...s.checkpoint, thread_id: copy.thread_id },
+    parent_checkpoint: s.parent_checkpoint ? { ...s.parent_checkpoint, thread_id: copy.thread_id } : null,
+  });
+  assert.deepEqual(copiedState, onCopy(state));
+  assert.deepEqual(copiedHistory, history.map(onCopy));
+
+  await sdk.runs.wait(copy.thread_id, GRAPH, { input: question("How do I create a GIN index?") });
+  const forked = await sdk.runs.wait(copy.thread_id, GRAPH, { input: question("What is a GIN index?"), checkpointId: history[0].checkpoint.checkpoint_id });
+  assert.equal((await sdk.threads.getState(copy.thread_id)).values.messages.length, 8);
+  assert.deepEqual(forked.messages.filter((m) => m.type === "human").map((m) => m.content), ["What does VACUUM do?", "What is a GIN index?"]);
+  assert.deepEqual(await sdk.threads.getState(thread.thread_id), state, "the original is untouched");
+  assert.equal((await sdk.threads.getHistory(thread.thread_id, { limit: 100 })).length, history.length);
+});
+
 test("threads.create with supersteps writes one checkpoint per superstep, in order", async () => {
   const sdk = client();
   const thread = await sdk.threads.create({
