@@ -425,12 +425,14 @@ internal sealed class RunEventRenderer(
         ["triggers"] = new JsonArray("branch:to:" + node),
     };
 
+    // The result maps each channel the node wrote to its write, as LangGraph 1.x writes it (pregel/debug.py,
+    // map_task_result_writes; the JS server's test suite expects the same object), not the older list of pairs.
     private static JsonObject TaskResult(JsonObject step, string node, JsonArray messages) => new()
     {
         ["id"] = TaskId(step, node),
         ["name"] = node,
         ["error"] = null,
-        ["result"] = new JsonArray(new JsonArray("messages", messages.DeepClone())),
+        ["result"] = Update(messages, step["values"] as JsonObject),
         ["interrupts"] = new JsonArray(),
     };
 

@@ -75,7 +75,11 @@ test("debug, tasks and checkpoints", async () => {
     assert.equal(checkpoints[i].parent_config.configurable.checkpoint_id, checkpoints[i - 1].config.configurable.checkpoint_id);
   }
   assert.deepEqual(debug.filter((d) => d.type === "checkpoint").map((d) => d.payload.metadata.source), ["input", "loop", "loop", "loop", "loop"]);
-  assert.deepEqual(tasks.filter((t) => "result" in t).map((t) => t.name), ["agent", "tools", "agent"]);
+  const results = tasks.filter((t) => "result" in t);
+  assert.deepEqual(results.map((t) => t.name), ["agent", "tools", "agent"]);
+  // LangGraph 1.x: the result maps each written channel to its write.
+  assert.deepEqual(results.map((t) => Object.keys(t.result)), [["messages"], ["messages"], ["messages"]]);
+  assert.deepEqual(results.map((t) => t.result.messages.map((m) => m.type)), [["ai"], ["tool"], ["ai"]]);
 });
 
 test("several modes at once, each event in its own mode", async () => {
