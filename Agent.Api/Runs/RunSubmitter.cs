@@ -91,13 +91,13 @@ internal sealed partial class RunSubmitter(
             case RunAcceptanceOutcome.IdempotencyKeyConflict:
                 return (null, IdempotencyKeyConflict());
             case RunAcceptanceOutcome.AssistantNotFound:
-                return (null, ApiResults.NotFound($"Assistant '{ApiRequest.Truncate(request.AssistantId)}' not found."));
+                return (null, LangGraphErrors.ThreadOrAssistantNotFound);
             case RunAcceptanceOutcome.InvalidBudget:
                 return (null, ApiResults.Unprocessable(accepted.Detail!));
             case RunAcceptanceOutcome.TooManyRuns:
                 return (null, ApiResults.TooManyRequests(accepted.Detail!, ConcurrentRunsRetryAfterSeconds));
             case RunAcceptanceOutcome.ThreadNotFound:
-                return (null, ApiResults.NotFound($"Thread {threadId} not found."));
+                return (null, LangGraphErrors.ThreadOrAssistantNotFound);
             case RunAcceptanceOutcome.CheckpointNotFound:
                 return (null, ApiResults.NotFound($"Checkpoint {request.CheckpointId} not found on thread {threadId}."));
             case RunAcceptanceOutcome.ThreadBusy:

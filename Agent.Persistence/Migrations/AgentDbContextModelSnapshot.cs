@@ -188,6 +188,15 @@ namespace Agent.Persistence.Migrations
 
             modelBuilder.Entity("Agent.Persistence.Checkpoints.Checkpoint", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("ThreadId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("thread_id");
+
                     b.Property<Guid>("CheckpointId")
                         .HasColumnType("uuid")
                         .HasColumnName("checkpoint_id");
@@ -239,17 +248,7 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("step");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("tenant_id");
-
-                    b.Property<Guid>("ThreadId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("thread_id");
-
-                    b.HasKey("CheckpointId");
+                    b.HasKey("TenantId", "ThreadId", "CheckpointId");
 
                     b.HasIndex("RunId", "Step")
                         .IsUnique()

@@ -11,8 +11,8 @@ namespace Agent.Persistence.Runs;
 public partial class RunLifecycle
 {
     /// <summary>
-    /// Commits a step in one transaction, fenced on the epoch: the run's counters and event sequence, the checkpoint,
-    /// the events and the model call.
+    /// Commits a step in one transaction, fenced on the epoch: the run's counters and event sequence, the checkpoint
+    /// (after the run's input checkpoint, for its first step), the events and the model call.
     /// </summary>
     /// <param name="commit">What to write.</param>
     /// <param name="cancellationToken">Cancels the commit (nothing is written then).</param>
@@ -71,7 +71,7 @@ public partial class RunLifecycle
         var events = commit.Events
             .Select((e, i) => new RunEvent { RunId = commit.RunId, Sequence = first + i, Kind = e.Kind, Data = e.Data, CreatedAt = now })
             .ToList();
-        if (commit.Checkpoint is { } checkpoint)
+        foreach (var checkpoint in new[] { commit.InputCheckpoint, commit.Checkpoint }.OfType<Checkpoints.Checkpoint>())
         {
             // A retried commit reuses the entity: the identity value an earlier, rolled-back attempt read back must
             // not be sent (sequence is GENERATED ALWAYS).
@@ -89,8 +89,8 @@ public partial class RunLifecycle
 
         if (commit is { Interrupts: { } interrupts, PausedAt: { } pausedAt })
         {
-            var threadOfRun = rows[0].ThreadId;
-            await context.Checkpoints.Where(c => c.ThreadId == threadOfRun && c.CheckpointId == pausedAt)
+            var (tenantOfRun, threadOfRun) = (rows[0].TenantId, rows[0].ThreadId);
+            await context.Checkpoints.Where(c => c.TenantId == tenantOfRun && c.ThreadId == threadOfRun && c.CheckpointId == pausedAt)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Interrupts, interrupts), cancellationToken);
         }
 

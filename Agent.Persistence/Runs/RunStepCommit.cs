@@ -19,6 +19,14 @@ public sealed record RunStepCommit
     /// <summary>Gets the checkpoint to insert, or null.</summary>
     public Checkpoint? Checkpoint { get; init; }
 
+    /// <summary>
+    /// Gets the run's input checkpoint, inserted just before <see cref="Checkpoint"/> (which is its child), or null.
+    /// LangGraph writes it before applying a run's input: <c>source: "input"</c>, <c>step: -1</c>,
+    /// <c>next: ["__start__"]</c>, the thread's values before the input. It travels with the run's first step so it
+    /// costs no commit of its own, and its id sorts before the step's (EF Core orders the inserts of one table by key).
+    /// </summary>
+    public Checkpoint? InputCheckpoint { get; init; }
+
     /// <summary>Gets the events to append, in order: pairs of kind and JSON data.</summary>
     public required IReadOnlyList<(string Kind, string Data)> Events { get; init; }
 

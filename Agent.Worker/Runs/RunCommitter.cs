@@ -34,11 +34,13 @@ internal sealed partial class RunCommitter(
     /// <param name="node">The node that ran.</param>
     /// <param name="result">What the node produced (its delta is not null).</param>
     /// <param name="next">The node the graph runs after this step (recorded as the checkpoint's <c>next</c>), or null when unknown.</param>
+    /// <param name="afterInput">Whether the step applies the run's new input (its input checkpoint is written first, <see cref="StepCommitBuilder"/>).</param>
     /// <returns>A task that completes when the step is committed and published.</returns>
     /// <exception cref="OperationCanceledException">Another worker took the run over (<see cref="RunProgress.Fenced"/> is set).</exception>
-    public async Task CommitStepAsync(RunProgress run, string node, NodeResult result, string? next)
+    public async Task CommitStepAsync(RunProgress run, string node, NodeResult result, string? next, bool afterInput = false)
     {
-        var commit = steps.Build(run, node, result.Delta!, result.ModelStep, result.ToolCalls, result.Values, next, options.Value.LeaseDuration);
+        var commit = steps.Build(
+            run, node, result.Delta!, result.ModelStep, result.ToolCalls, result.Values, next, options.Value.LeaseDuration, afterInput);
         var committed = await CommitAsync(run, token => lifecycle.CommitStepAsync(commit, token), CancellationToken.None);
         if (committed is null)
         {
