@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Threads;
-using Agent.Persistence.Usage;
 using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,102 +10,35 @@ namespace Agent.Persistence.Runs;
 public partial class RunLifecycle
 {
     /// <summary>
-    /// Commits a step in one transaction, fenced on the epoch: the run's counters and event sequence, the checkpoint,
-    /// the events and the model call.
+    /// Commits a step in one statement, one round trip to PostgreSQL (<see cref="StepCommitStatement"/>), fenced on the
+    /// epoch: the run's counters and event sequence, the checkpoint, the events, the model call, and for an end the
+    /// thread's status and any pause's interrupts. All of it is written, or none of it (one statement is atomic).
     /// </summary>
     /// <param name="commit">What to write.</param>
     /// <param name="cancellationToken">Cancels the commit (nothing is written then).</param>
     /// <returns>The committed events and any pending cancel request, or null when the caller was fenced off.</returns>
+    /// <exception cref="Npgsql.PostgresException">A constraint refused the commit, e.g. the step was committed before
+    /// (<c>ux_checkpoints_run_id_step</c>); nothing was written.</exception>
     public virtual async Task<CommittedStep?> CommitStepAsync(RunStepCommit commit, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await CommitStepCoreAsync(commit, cancellationToken);
-        }
-        catch
-        {
-            // A failed commit (e.g. PostgreSQL restarting) must not leave its rows tracked: a retry would add them twice.
-            context.ChangeTracker.Clear();
-            throw;
-        }
-    }
-
-    private async Task<CommittedStep?> CommitStepCoreAsync(RunStepCommit commit, CancellationToken cancellationToken)
-    {
         var now = timeProvider.GetUtcNow();
-        var expires = now + commit.LeaseDuration;
-        var final = commit.FinalStatus is { } finalStatus ? WireName.Of(finalStatus) : null;
-        var ended = final is null ? (DateTimeOffset?)null : now;
-        var retryAt = final is null ? commit.RetryAt : null;
-        // A step keeps the run (and extends the lease); an end or a retry wait gives it up.
-        var keepsLease = final is null && retryAt is null;
-        var eventCount = commit.Events.Count;
-
-        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
-        var rows = await context.Database.SqlQuery<FencedRow>($"""
-            UPDATE agent.runs
-               SET step_count = step_count + {commit.StepsAdded},
-                   input_tokens = input_tokens + {commit.InputTokens},
-                   output_tokens = output_tokens + {commit.OutputTokens},
-                   cost_usd = cost_usd + {commit.CostUsd},
-                   last_event_sequence = last_event_sequence + {eventCount},
-                   lease_expires_at = CASE WHEN {keepsLease} THEN {expires} ELSE NULL END,
-                   lease_owner = CASE WHEN {keepsLease} THEN lease_owner ELSE NULL END,
-                   status = COALESCE({final}::text, CASE WHEN {retryAt}::timestamptz IS NULL THEN status ELSE 'pending' END),
-                   next_attempt_at = {retryAt}::timestamptz,
-                   retry_count = retry_count + CASE WHEN {retryAt}::timestamptz IS NULL THEN 0 ELSE 1 END,
-                   error = CASE WHEN {keepsLease} THEN error ELSE {commit.Error}::jsonb END,
-                   ended_at = COALESCE({ended}, ended_at),
-                   updated_at = {now}
-             WHERE run_id = {commit.RunId} AND lease_epoch = {commit.Epoch} AND status = 'running'
-            RETURNING last_event_sequence AS "LastSequence", tenant_id AS "TenantId", thread_id AS "ThreadId",
-                      cancel_action AS "CancelAction"
-            """).ToListAsync(cancellationToken);
+        var (sql, parameters) = StepCommitStatement.Build(commit, now);
+        // Raw SQL through the context: no change tracking, no transaction object, no second statement.
+        var rows = await context.Database.SqlQueryRaw<FencedRow>(sql, parameters).ToListAsync(cancellationToken);
         if (rows.Count == 0)
         {
             return null;
         }
 
-        var first = rows[0].LastSequence - eventCount + 1;
+        if (commit.Checkpoint is { } checkpoint)
+        {
+            checkpoint.CreatedAt = now;
+        }
+
+        var first = rows[0].LastSequence - commit.Events.Count + 1;
         var events = commit.Events
             .Select((e, i) => new RunEvent { RunId = commit.RunId, Sequence = first + i, Kind = e.Kind, Data = e.Data, CreatedAt = now })
             .ToList();
-        if (commit.Checkpoint is { } checkpoint)
-        {
-            // A retried commit reuses the entity: the identity value an earlier, rolled-back attempt read back must
-            // not be sent (sequence is GENERATED ALWAYS).
-            checkpoint.Sequence = default;
-            checkpoint.CreatedAt = now;
-            context.Checkpoints.Add(checkpoint);
-        }
-
-        context.RunEvents.AddRange(events);
-        await context.SaveChangesAsync(cancellationToken);
-        if (commit.ModelCall is { } call)
-        {
-            await InsertModelCallAsync(commit.RunId, call, now, cancellationToken);
-        }
-
-        if (commit is { Interrupts: { } interrupts, PausedAt: { } pausedAt })
-        {
-            var threadOfRun = rows[0].ThreadId;
-            await context.Checkpoints.Where(c => c.ThreadId == threadOfRun && c.CheckpointId == pausedAt)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Interrupts, interrupts), cancellationToken);
-        }
-
-        if (commit.FinalThreadStatus is { } threadStatus)
-        {
-            var (tenantId, threadId) = (rows[0].TenantId, rows[0].ThreadId);
-            // A queued run of the same thread keeps it busy.
-            var busy = await context.Runs.AnyAsync(
-                r => r.TenantId == tenantId && r.ThreadId == threadId && r.Status == AgentRunStatus.Pending, cancellationToken);
-            await context.Threads.Where(t => t.TenantId == tenantId && t.ThreadId == threadId).ExecuteUpdateAsync(
-                s => s.SetProperty(t => t.Status, busy ? AgentThreadStatus.Busy : threadStatus).SetProperty(t => t.UpdatedAt, now),
-                cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        context.ChangeTracker.Clear();
         return new CommittedStep(events, rows[0].CancelAction);
     }
 
@@ -243,21 +175,5 @@ public partial class RunLifecycle
         return new CommittedStep(events, run.CancelAction);
     }
 
-    /// <summary>
-    /// Records a model call. Thread and assistant are copied from the run row in the same statement (so usage groups by
-    /// them without joins, and the caller cannot get them wrong).
-    /// </summary>
-    private Task<int> InsertModelCallAsync(Guid runId, ModelCall call, DateTimeOffset now, CancellationToken cancellationToken) =>
-        context.Database.ExecuteSqlAsync($"""
-            INSERT INTO agent.model_calls (model_call_id, run_id, step, thread_id, assistant_id, tenant_id, provider, model,
-                                           input_tokens, output_tokens, cached_input_tokens, latency_ms, finish_reason,
-                                           cost_usd, created_at)
-            SELECT {Guid.CreateVersion7(now)}, r.run_id, {call.Step}, r.thread_id, r.assistant_id, r.tenant_id, {call.Provider},
-                   {call.Model}, {call.InputTokens}, {call.OutputTokens}, {call.CachedInputTokens}::bigint,
-                   {call.LatencyMs}, {call.FinishReason}::text, {call.CostUsd}::numeric, {now}
-              FROM agent.runs r
-             WHERE r.run_id = {runId}
-            """, cancellationToken);
-
-    private sealed record FencedRow(long LastSequence, string TenantId, Guid ThreadId, string? CancelAction);
+    private sealed record FencedRow(long LastSequence, string? CancelAction);
 }

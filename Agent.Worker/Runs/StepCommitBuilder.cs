@@ -24,10 +24,9 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
     /// <param name="toolCalls">The step's tool calls, or null.</param>
     /// <param name="values">The new values of the channels the step wrote (other than <c>messages</c>), or null.</param>
     /// <param name="next">The node the graph runs next (<c>__end__</c>: none), or null when unknown.</param>
-    /// <param name="leaseDuration">How long the commit extends the lease.</param>
     /// <returns>The commit (its checkpoint has a fresh id).</returns>
     public RunStepCommit Build(
-        RunProgress run, string node, JsonArray delta, ModelStep? modelStep, JsonArray? toolCalls, JsonObject? values, string? next, TimeSpan leaseDuration)
+        RunProgress run, string node, JsonArray delta, ModelStep? modelStep, JsonArray? toolCalls, JsonObject? values, string? next)
     {
         var checkpointId = Guid.CreateVersion7();
         var stepData = new JsonObject
@@ -120,7 +119,6 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
                 FinishReason = modelStep.FinishReason,
                 CostUsd = priced,
             },
-            LeaseDuration = leaseDuration,
         };
     }
 }
