@@ -114,6 +114,11 @@ public sealed class When_a_step_is_committed
         const int steps = 5;
         // A database of its own: its statistics hold this test's updates of agent.runs and nothing else.
         await using var own = await TestDatabase.CreateAsync();
+        await using (var migrating = own.CreateContext())
+        {
+            await new AgentDatabaseMigrator(migrating, TimeProvider.System).MigrateAsync(CancellationToken.None);
+        }
+
         var run = await InsertRunAsync(own);
         await using var context = own.CreateContext();
         var store = new RunLifecycle(context, TimeProvider.System);
