@@ -19,7 +19,7 @@ internal sealed class AgentRunConfiguration : IEntityTypeConfiguration<AgentRun>
     {
         builder.ToTable("runs");
         // Room on each page for a running run's new row versions: a step's update changes no indexed column
-        // (StepCommitStatement), and it is HOT (no index entries, PostgreSQL docs "Heap-Only Tuples") only when the new
+        // (RunLifecycle.CommitStepAsync), and it is HOT (no index entries, PostgreSQL docs "Heap-Only Tuples") only when the new
         // version fits on the same page. Applies to pages filled after the migration.
         builder.HasStorageParameter("fillfactor", FillFactor);
         builder.HasKey(r => r.RunId);

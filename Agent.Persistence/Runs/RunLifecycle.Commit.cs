@@ -10,10 +10,27 @@ namespace Agent.Persistence.Runs;
 public partial class RunLifecycle
 {
     /// <summary>
-    /// Commits a step in one statement, one round trip to PostgreSQL (<see cref="StepCommitStatement"/>), fenced on the
-    /// epoch: the run's counters and event sequence, the checkpoint, the events, the model call, and for an end the
-    /// thread's status and any pause's interrupts. All of it is written, or none of it (one statement is atomic).
+    /// Commits a step in one statement, one round trip to PostgreSQL, fenced on the epoch: the run's counters and event
+    /// sequence, the checkpoint, the events, the model call, and for an end the thread's status and any pause's
+    /// interrupts. All of it is written, or none of it (one statement in autocommit is atomic).
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The fenced <c>UPDATE agent.runs ... RETURNING</c> comes first, and every other write is a data-modifying CTE that
+    /// reads its row (<c>FROM run</c>), so nothing is written when the fence refuses; a CTE the commit does not need
+    /// is switched off by its own condition. Raw SQL through the context: no change tracking, no transaction object.
+    /// </para>
+    /// <para>
+    /// A step that keeps the run leaves <c>lease_expires_at</c>, <c>status</c> and every other indexed column of
+    /// <c>agent.runs</c> as they are, so the update is HOT-eligible (no index entries; PostgreSQL docs, "Heap-Only
+    /// Tuples"; the table's fillfactor leaves the room). The lease is renewed by the worker's heartbeat (every third
+    /// of its length), not by step commits.
+    /// </para>
+    /// <para>
+    /// All sub-statements see one snapshot (PostgreSQL docs 7.8.4, "Data-Modifying Statements in WITH"): the thread
+    /// CTE's look for another queued run of the thread sees this run as it was (<c>running</c>), which is what it needs.
+    /// </para>
+    /// </remarks>
     /// <param name="commit">What to write.</param>
     /// <param name="cancellationToken">Cancels the commit (nothing is written then).</param>
     /// <returns>The committed events and any pending cancel request, or null when the caller was fenced off.</returns>
@@ -22,15 +39,91 @@ public partial class RunLifecycle
     public virtual async Task<CommittedStep?> CommitStepAsync(RunStepCommit commit, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        var (sql, parameters) = StepCommitStatement.Build(commit, now);
-        // Raw SQL through the context: no change tracking, no transaction object, no second statement.
-        var rows = await context.Database.SqlQueryRaw<FencedRow>(sql, parameters).ToListAsync(cancellationToken);
+        var final = commit.FinalStatus is { } finalStatus ? WireName.Of(finalStatus) : null;
+        var ended = final is null ? (DateTimeOffset?)null : now;
+        var retryAt = final is null ? commit.RetryAt : null;
+        // A step keeps the run (its lease is the heartbeat's to renew); an end or a retry wait gives it up.
+        var keepsLease = final is null && retryAt is null;
+        var eventCount = (long)commit.Events.Count;
+        var kinds = commit.Events.Select(e => e.Kind).ToArray();
+        var data = commit.Events.Select(e => e.Data).ToArray();
+        var checkpoint = commit.Checkpoint;
+        var call = commit.ModelCall;
+        var threadStatus = commit.FinalThreadStatus is { } thread ? WireName.Of(thread) : null;
+        var busy = WireName.Of(AgentThreadStatus.Busy);
+        var rows = await context.Database.SqlQuery<FencedRow>($"""
+            WITH run AS (
+                UPDATE agent.runs
+                   SET step_count = step_count + {commit.StepsAdded},
+                       input_tokens = input_tokens + {commit.InputTokens},
+                       output_tokens = output_tokens + {commit.OutputTokens},
+                       cost_usd = cost_usd + {commit.CostUsd},
+                       last_event_sequence = last_event_sequence + {eventCount},
+                       lease_expires_at = CASE WHEN {keepsLease} THEN lease_expires_at END,
+                       lease_owner = CASE WHEN {keepsLease} THEN lease_owner END,
+                       status = COALESCE({final}::text, CASE WHEN {retryAt}::timestamptz IS NULL THEN status ELSE 'pending' END),
+                       next_attempt_at = {retryAt}::timestamptz,
+                       retry_count = retry_count + CASE WHEN {retryAt}::timestamptz IS NULL THEN 0 ELSE 1 END,
+                       error = CASE WHEN {keepsLease} THEN error ELSE {commit.Error}::jsonb END,
+                       ended_at = COALESCE({ended}::timestamptz, ended_at),
+                       updated_at = {now}
+                 WHERE run_id = {commit.RunId} AND lease_epoch = {commit.Epoch} AND status = 'running'
+                RETURNING run_id, tenant_id, thread_id, assistant_id, last_event_sequence, cancel_action
+            ),
+            events AS (
+                INSERT INTO agent.run_events (run_id, sequence, kind, data, created_at)
+                SELECT run.run_id, run.last_event_sequence - {eventCount} + e.n, e.kind, e.data::jsonb, {now}
+                  FROM run, unnest({kinds}::text[], {data}::text[]) WITH ORDINALITY AS e(kind, data, n)
+            ),
+            checkpoint AS (
+                INSERT INTO agent.checkpoints (checkpoint_id, tenant_id, thread_id, run_id, parent_checkpoint_id, step, node,
+                                               delta, metadata, next, interrupts, created_at)
+                SELECT {checkpoint?.CheckpointId}::uuid, {checkpoint?.TenantId}::text, {checkpoint?.ThreadId}::uuid,
+                       {checkpoint?.RunId}::uuid, {checkpoint?.ParentCheckpointId}::uuid, {checkpoint?.Step}::integer,
+                       {checkpoint?.Node}::text, {checkpoint?.Delta}::jsonb, {checkpoint?.Metadata}::jsonb,
+                       {checkpoint?.Next}::text[], {checkpoint?.Interrupts}::jsonb, {now}
+                  FROM run
+                 WHERE {checkpoint is not null}
+            ),
+            model_call AS (
+                -- Thread and assistant are copied from the run row (usage groups by them without joins, and the
+                -- caller cannot get them wrong).
+                INSERT INTO agent.model_calls (model_call_id, run_id, step, thread_id, assistant_id, tenant_id, provider, model,
+                                               input_tokens, output_tokens, cached_input_tokens, latency_ms, finish_reason,
+                                               cost_usd, created_at)
+                SELECT {Guid.CreateVersion7(now)}, run.run_id, {call?.Step}::integer, run.thread_id, run.assistant_id,
+                       run.tenant_id, {call?.Provider}::text, {call?.Model}::text, {call?.InputTokens}::bigint,
+                       {call?.OutputTokens}::bigint, {call?.CachedInputTokens}::bigint, {call?.LatencyMs}::double precision,
+                       {call?.FinishReason}::text, {call?.CostUsd}::numeric, {now}
+                  FROM run
+                 WHERE {call is not null}
+            ),
+            paused AS (
+                UPDATE agent.checkpoints c
+                   SET interrupts = {commit.Interrupts}::jsonb
+                  FROM run
+                 WHERE {commit.Interrupts}::jsonb IS NOT NULL AND c.thread_id = run.thread_id
+                   AND c.checkpoint_id = {commit.PausedAt}::uuid
+            ),
+            thread AS (
+                -- A queued run of the same thread keeps it busy.
+                UPDATE agent.threads t
+                   SET status = CASE WHEN EXISTS (SELECT 1 FROM agent.runs o
+                                                   WHERE o.tenant_id = t.tenant_id AND o.thread_id = t.thread_id
+                                                     AND o.status = 'pending')
+                                     THEN {busy} ELSE {threadStatus}::text END,
+                       updated_at = {now}
+                  FROM run
+                 WHERE {threadStatus}::text IS NOT NULL AND t.tenant_id = run.tenant_id AND t.thread_id = run.thread_id
+            )
+            SELECT last_event_sequence AS "LastSequence", cancel_action AS "CancelAction" FROM run
+            """).ToListAsync(cancellationToken);
         if (rows.Count == 0)
         {
             return null;
         }
 
-        if (commit.Checkpoint is { } checkpoint)
+        if (checkpoint is not null)
         {
             checkpoint.CreatedAt = now;
         }
