@@ -784,6 +784,8 @@ namespace Agent.Persistence.Migrations
                         .HasDatabaseName("ix_runs_tenant_id_thread_id_created_at");
 
                     b.ToTable("runs", "agent");
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
                 });
 
             modelBuilder.Entity("Agent.Persistence.Store.StoreItem", b =>

@@ -5,8 +5,9 @@ using Agent.Persistence.Usage;
 namespace Agent.Persistence.Runs;
 
 /// <summary>
-/// What one step writes, all in one fenced transaction: its checkpoint (optional for status-only commits), its
-/// events, its model call (if any) and the run's counters.
+/// What one step writes, all in one fenced statement (<see cref="RunLifecycle.CommitStepAsync"/>): its checkpoint
+/// (optional for status-only commits), its events, its model call (if any) and the run's counters. A commit never
+/// extends the run's lease: the worker's heartbeat renews it, so the step's update of the run row is HOT-eligible.
 /// </summary>
 public sealed record RunStepCommit
 {
@@ -75,7 +76,4 @@ public sealed record RunStepCommit
 
     /// <summary>Gets the checkpoint the run pauses at (its thread's head on the run's branch), with <see cref="Interrupts"/>.</summary>
     public Guid? PausedAt { get; init; }
-
-    /// <summary>Gets the lease extension granted by this commit. Default is 30 s.</summary>
-    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
 }

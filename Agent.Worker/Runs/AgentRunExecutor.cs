@@ -80,7 +80,15 @@ internal sealed partial class AgentRunExecutor(
         using (runningRuns.Register(message.RunId, cancellation.Source))
         await using (LeaseHeartbeat.Start(scopes, message.RunId, claim.Epoch, settings, timeProvider, cancellation.LoseLease, logger))
         {
-            await RunStepsAsync(run, cancellation, stoppingToken);
+            try
+            {
+                await RunStepsAsync(run, cancellation, stoppingToken);
+            }
+            finally
+            {
+                // Step events still being published (in the background) go out before the message is acknowledged.
+                await commits.PublishedAsync();
+            }
         }
 
         if (run.HandBack)

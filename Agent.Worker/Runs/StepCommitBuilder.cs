@@ -32,12 +32,11 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
     /// <param name="toolCalls">The step's tool calls, or null.</param>
     /// <param name="values">The new values of the channels the step wrote (other than <c>messages</c>), or null.</param>
     /// <param name="next">The node the graph runs next (<c>__end__</c>: none), or null when unknown.</param>
-    /// <param name="leaseDuration">How long the commit extends the lease.</param>
     /// <param name="afterInput">Whether the step applies the run's new input, so the run's input checkpoint comes first.</param>
     /// <returns>The commit (its checkpoints have fresh ids).</returns>
     public RunStepCommit Build(
         RunProgress run, string node, JsonArray delta, ModelStep? modelStep, JsonArray? toolCalls, JsonObject? values, string? next,
-        TimeSpan leaseDuration, bool afterInput = false)
+        bool afterInput = false)
     {
         var checkpointId = Guid.CreateVersion7();
         var input = afterInput ? InputCheckpoint(run, ref checkpointId) : null;
@@ -137,7 +136,6 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
                 FinishReason = modelStep.FinishReason,
                 CostUsd = priced,
             },
-            LeaseDuration = leaseDuration,
         };
     }
 
