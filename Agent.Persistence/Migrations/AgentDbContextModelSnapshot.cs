@@ -201,6 +201,14 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("checkpoint_id");
 
+                    b.Property<string>("CheckpointNs")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasDefaultValue("")
+                        .HasColumnName("checkpoint_ns");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -250,7 +258,7 @@ namespace Agent.Persistence.Migrations
 
                     b.HasKey("TenantId", "ThreadId", "CheckpointId");
 
-                    b.HasIndex("RunId", "Step")
+                    b.HasIndex("RunId", "CheckpointNs", "Step")
                         .IsUnique()
                         .HasDatabaseName("ux_checkpoints_run_id_step");
 
@@ -514,6 +522,13 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("mcp_servers")
                         .HasDefaultValueSql("'[]'::jsonb");
+
+                    b.Property<string>("Subgraphs")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("subgraphs")
+                        .HasDefaultValueSql("'{}'::jsonb");
 
                     b.Property<string>("Tools")
                         .IsRequired()
