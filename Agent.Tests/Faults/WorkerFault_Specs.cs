@@ -62,7 +62,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         FaultSystem.Report("kill -9 mid model call", await recovery);
         var run = await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 1);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 1); // the killed call never answered
         Assert.That(run.Attempt, Is.EqualTo(2));
     }
 
@@ -88,7 +88,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         FaultSystem.Report("kill -9 mid tool call", await recovery);
         await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 1);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0); // the tool call repeats, the committed model step does not
         Assert.That(faults.RequestsFor(question), Has.Count.EqualTo(2), "the committed model step is not called again; only the tool call repeats");
     }
 
@@ -109,7 +109,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         FaultSystem.Report("kill -9 after a checkpoint commit", await recovery);
         await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 1);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0); // nothing: the kill came right after a commit
         Assert.That(
             faults.RequestsFor(question).Count(r => r.LastMessage?.Role == "user"), Is.EqualTo(1),
             "the committed first model call is never repeated");
@@ -195,7 +195,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         }
 
         await paused.WaitForOutputAsync("fenced off", Wait);
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 1);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 1); // the fenced worker's call, made again by the new owner
         Assert.That(paused.HasExited, Is.False, "a fenced worker stops the run, not itself");
     }
 
@@ -217,7 +217,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         FaultSystem.Report("SIGTERM (hand-over without lease expiry)", await recovery);
         await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 0);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0); // the step finished within the grace period
         using (Assert.EnterMultipleScope())
         {
             Assert.That(stopping.ExitCode, Is.Zero, "a graceful exit");
@@ -265,7 +265,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
 
         foreach (var (question, runId) in runs)
         {
-            await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 0, failedRequests: plan[question]);
+            await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0, failedRequests: plan[question]);
         }
 
         await using var context = faults.System.Database.CreateContext();
@@ -316,7 +316,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
 
         var run = await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 0);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0);
         Assert.That(run.DispatchedAt, Is.Not.Null, "the sweeper sent it");
     }
 
