@@ -149,4 +149,24 @@ internal static class Goals
     /// <returns>The row.</returns>
     public static GoalRow LoadSubmitP99(double ms) =>
         new(13, "load: submit (thread + run) p99", "≤ 1 s", $"{Distribution.Format(ms)} ms", ms <= 1000);
+
+    /// <summary>Soak: accepted runs that finished with success.</summary>
+    /// <param name="succeeded">Runs that ended <c>success</c>.</param>
+    /// <param name="accepted">Runs the API accepted.</param>
+    /// <returns>The row.</returns>
+    public static GoalRow SoakFinished(int succeeded, int accepted) =>
+        new(14, "soak: accepted runs that finished (success)", "all", $"{succeeded} of {accepted}", succeeded == accepted);
+
+    /// <summary>Soak: steps committed twice through kills and restarts.</summary>
+    /// <param name="twice">Steps committed twice.</param>
+    /// <returns>The row.</returns>
+    public static GoalRow SoakStepsCommittedTwice(int twice) =>
+        new(15, "soak: steps committed twice", "0", twice.ToString(CultureInfo.InvariantCulture), twice == 0);
+
+    /// <summary>Soak: streaming clients that missed an event (reconnecting with Last-Event-ID).</summary>
+    /// <param name="missed">Clients whose events differ from a full replay.</param>
+    /// <param name="clients">Streaming clients.</param>
+    /// <returns>The row.</returns>
+    public static GoalRow SoakMissedEvents(int missed, int clients) =>
+        new(16, "soak: SSE clients that missed an event", "0", $"{missed} of {clients}", missed == 0);
 }

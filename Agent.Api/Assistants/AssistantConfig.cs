@@ -104,12 +104,21 @@ internal static class AssistantConfig
         }
 
         return CollectionsError(configurable)
+            ?? QueueError(configurable)
             ?? ValidateNames(configurable, "tools", "tool", toolset.Tools)
             ?? ValidateNames(configurable, "mcp_servers", "MCP server", toolset.McpServers)
             ?? ValidateNames(configurable, "approve_tools", "tool", toolset.Tools)
             ?? Breakpoints.Read(configurable["interrupt_before"], "config.configurable.interrupt_before").Error
             ?? Breakpoints.Read(configurable["interrupt_after"], "config.configurable.interrupt_after").Error;
     }
+
+    // configurable.queue: a well-formed queue name; whether the API accepts it is checked when a run is submitted.
+    private static string? QueueError(JsonObject configurable) =>
+        configurable[Agent.Contracts.Runs.RunQueueName.ConfigKey] is not { } node
+            ? null
+            : node is JsonValue value && value.TryGetValue<string>(out var name) && Agent.Contracts.Runs.RunQueueName.Check(name) is null
+                ? null
+                : $"config.configurable.queue must be a run queue's name ({Agent.Contracts.Runs.RunQueueName.Check("")}).";
 
     // A list of names, each one the graph's worker published.
     private static string? ValidateNames(JsonObject configurable, string key, string what, IReadOnlyList<string> known)

@@ -71,7 +71,7 @@ internal static partial class AssistantsApi
         var assistantId = Guid.CreateVersion7();
         if (wire.AssistantId is { } idText)
         {
-            var (id, idError) = ApiRequest.ParseId(idText, "assistant_id");
+            var (id, idError) = LangGraphErrors.ParsePathId(idText, "assistant");
             if (idError is not null)
             {
                 return idError;
@@ -88,7 +88,7 @@ internal static partial class AssistantsApi
 
         if (await assistants.FindAsync(assistantId, cancellationToken) is { } existing)
         {
-            return wire.IfExists == OnConflictBehavior.DoNothing ? ApiResults.Json(AssistantJson.From(existing)) : AlreadyExists(assistantId);
+            return wire.IfExists == OnConflictBehavior.DoNothing ? ApiResults.Json(AssistantJson.From(existing)) : LangGraphErrors.Conflict;
         }
 
         var now = timeProvider.GetUtcNow();
@@ -110,7 +110,7 @@ internal static partial class AssistantsApi
         // see: it still cannot take the id) is a conflict.
         return await assistants.CreateAsync(assistant, cancellationToken)
             ? ApiResults.Json(AssistantJson.From(assistant))
-            : AlreadyExists(assistantId);
+            : LangGraphErrors.Conflict;
     }
 
     private static async Task<IResult> GetAsync(string assistant_id, AssistantStore assistants, CancellationToken cancellationToken)
@@ -206,19 +206,16 @@ internal static partial class AssistantsApi
         var id = SystemAssistants.IdOf(assistantIdText);
         if (id == Guid.Empty)
         {
-            return (null, ApiResults.NotFound($"Assistant '{ApiRequest.Truncate(assistantIdText)}' not found."));
+            return (null, LangGraphErrors.NotFound);
         }
 
         var assistant = await assistants.FindAsync(id, cancellationToken);
-        return assistant is null ? (null, ApiResults.NotFound($"Assistant {id} not found.")) : (assistant, null);
+        return assistant is null ? (null, LangGraphErrors.NotFound) : (assistant, null);
     }
 
     // 422: the body names a graph no worker has deployed (the built-in ones and those in agent.graphs are known).
     private static IResult GraphNotFound(string graphId, IReadOnlyList<string> known) =>
         ApiResults.Unprocessable($"Graph '{ApiRequest.Truncate(graphId)}' not found; graphs: {string.Join(", ", known)}.");
-
-    private static IResult AlreadyExists(Guid assistantId) =>
-        ApiResults.Problem(StatusCodes.Status409Conflict, $"Assistant {assistantId} already exists.");
 
     private static IResult ReadOnly(Assistant assistant) => ApiResults.Problem(
         StatusCodes.Status409Conflict,

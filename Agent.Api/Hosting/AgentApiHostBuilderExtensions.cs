@@ -46,6 +46,7 @@ internal static class AgentApiHostBuilderExtensions
         builder.Services.AddAgentTelemetry(builder.Configuration, "agent-api", rabbitMq);
         builder.Services.AddSingleton<RunEventBroker>();
         builder.Services.AddScoped<RunSubmitter>();
+        builder.Services.AddSingleton(AcceptedRunQueues.From(builder.Configuration));
         builder.Services.AddScoped<RunCanceller>();
         builder.Services.AddRunDispatcher(builder.Configuration[AgentRunQueues.RunsSettingKey] ?? AgentRunQueues.Runs);
         builder.Services.AddScoped<RunWaiter>();

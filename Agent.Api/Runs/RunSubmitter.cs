@@ -11,12 +11,12 @@ namespace Agent.Api.Runs;
 /// <summary>
 /// Submits runs for the API: checks the webhook, has <see cref="RunLifecycle.AcceptAsync"/> accept the run (the
 /// assistant, the budget, the tenant's limit, the thread and its multitask strategy), maps its refusals to HTTP
-/// problems, then sends <see cref="StartAgentRun"/> through <see cref="RunDispatcher"/>. The row is committed first,
+/// problems (a run naming a queue the API does not accept is a 422, see <see cref="AcceptedRunQueues"/>), then sends <see cref="StartAgentRun"/> through <see cref="RunDispatcher"/>. The row is committed first,
 /// so a failed send never loses an accepted run.
 /// </summary>
 internal sealed partial class RunSubmitter(
     RunLifecycle lifecycle, RunDispatcher dispatcher, ICallerTenant caller, IConfiguration configuration, IOptions<ApiLimits> limits,
-    ILogger<RunSubmitter> logger)
+    AcceptedRunQueues queues, ILogger<RunSubmitter> logger)
 {
     /// <summary>
     /// The <c>Retry-After</c> of a submission refused by the concurrent-runs limit, in seconds: a guess at when a run
@@ -53,6 +53,12 @@ internal sealed partial class RunSubmitter(
             return threadId is { } id && earlier.ThreadId != id ? (null, IdempotencyKeyConflict()) : (earlier, null);
         }
 
+        if (request.Kwargs["config"]?["configurable"] is System.Text.Json.Nodes.JsonObject configurable
+            && RunQueueName.ConfigError(configurable, queues.Names) is { } queueError)
+        {
+            return (null, ApiResults.Unprocessable(queueError));
+        }
+
         if (await CheckWebhookAsync(request, cancellationToken) is { } refused)
         {
             return (null, refused);
@@ -85,13 +91,13 @@ internal sealed partial class RunSubmitter(
             case RunAcceptanceOutcome.IdempotencyKeyConflict:
                 return (null, IdempotencyKeyConflict());
             case RunAcceptanceOutcome.AssistantNotFound:
-                return (null, ApiResults.NotFound($"Assistant '{ApiRequest.Truncate(request.AssistantId)}' not found."));
+                return (null, LangGraphErrors.ThreadOrAssistantNotFound);
             case RunAcceptanceOutcome.InvalidBudget:
                 return (null, ApiResults.Unprocessable(accepted.Detail!));
             case RunAcceptanceOutcome.TooManyRuns:
                 return (null, ApiResults.TooManyRequests(accepted.Detail!, ConcurrentRunsRetryAfterSeconds));
             case RunAcceptanceOutcome.ThreadNotFound:
-                return (null, ApiResults.NotFound($"Thread {threadId} not found."));
+                return (null, LangGraphErrors.ThreadOrAssistantNotFound);
             case RunAcceptanceOutcome.CheckpointNotFound:
                 return (null, ApiResults.NotFound($"Checkpoint {request.CheckpointId} not found on thread {threadId}."));
             case RunAcceptanceOutcome.ThreadBusy:
@@ -112,7 +118,7 @@ internal sealed partial class RunSubmitter(
         }
 
         // The run is committed: if the send fails the client still gets it, and the sweeper sends it.
-        if (await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, messageId: null, cancellationToken))
+        if (await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, run.Queue, messageId: null, cancellationToken))
         {
             LogAccepted(logger, run.RunId, run.ThreadId);
         }

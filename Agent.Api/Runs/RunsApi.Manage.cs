@@ -12,7 +12,7 @@ internal static partial class RunsApi
     private static async Task<IResult> ListAsync(
         string thread_id, HttpRequest request, ThreadStore threads, RunQueries runs, CancellationToken cancellationToken)
     {
-        var (threadId, error) = ApiRequest.ParseId(thread_id, "thread_id");
+        var (threadId, error) = LangGraphErrors.ParsePathId(thread_id, "thread");
         if (error is not null)
         {
             return error;
@@ -27,7 +27,7 @@ internal static partial class RunsApi
 
         if (!await threads.ExistsAsync(threadId, cancellationToken))
         {
-            return ApiResults.NotFound($"Thread {threadId} not found.");
+            return LangGraphErrors.NotFound;
         }
 
         var status = request.Query["status"].ToString() is { Length: > 0 } s ? s : null;
@@ -120,7 +120,7 @@ internal static partial class RunsApi
         Guid? threadId = null;
         if (threadIdText is not null)
         {
-            var (id, threadError) = ApiRequest.ParseId(threadIdText, "thread_id");
+            var (id, threadError) = LangGraphErrors.ParsePathId(threadIdText, "thread");
             if (threadError is not null)
             {
                 return (null, threadError);
@@ -129,7 +129,7 @@ internal static partial class RunsApi
             threadId = id;
         }
 
-        var (runId, runError) = ApiRequest.ParseId(runIdText, "run_id");
+        var (runId, runError) = LangGraphErrors.ParsePathId(runIdText, "run");
         if (runError is not null)
         {
             return (null, runError);
@@ -137,7 +137,7 @@ internal static partial class RunsApi
 
         var run = await runs.FindAsync(runId, threadId, cancellationToken);
         return run is null
-            ? (null, ApiResults.NotFound(threadId is null ? $"Run {runId} not found." : $"Run {runId} not found on thread {threadId}."))
+            ? (null, LangGraphErrors.NotFound)
             : (run, null);
     }
 

@@ -59,7 +59,7 @@ internal static partial class RunsApi
         Guid? threadId = null;
         if (threadIdText is not null)
         {
-            var (id, idError) = ApiRequest.ParseId(threadIdText, "thread_id");
+            var (id, idError) = LangGraphErrors.ParsePathId(threadIdText, "thread");
             if (idError is not null)
             {
                 return (null, null, idError);

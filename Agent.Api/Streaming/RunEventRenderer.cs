@@ -203,10 +203,14 @@ internal sealed class RunEventRenderer(
         var messages = payload["messages"] as JsonArray ?? [];
         // A task's input is the state the node read: the thread's values before this step's writes (LangGraph).
         JsonObject? taskInput = null;
+        // A run's first step after new input names the run's input checkpoint (the values before the input).
+        var inputCheckpoint = payload["input_checkpoint"] as JsonObject;
+        JsonObject? beforeInput = null;
         if (wantsState)
         {
             state ??= await loadPriorValues(cancellationToken);
             taskInput = wantsTaskInput ? (JsonObject)state.DeepClone() : null;
+            beforeInput = inputCheckpoint is null ? null : (JsonObject)state.DeepClone();
             CheckpointFold.Apply((JsonArray)state["messages"]!, messages);
             foreach (var (channel, value) in payload["values"] as JsonObject ?? [])
             {
@@ -256,6 +260,11 @@ internal sealed class RunEventRenderer(
                     Add("custom", usage);
                     break;
                 case StreamMode.Debug:
+                    if (inputCheckpoint is not null)
+                    {
+                        Add("debug", Debug("checkpoint", inputCheckpoint["step"], createdAt, InputCheckpointPayload(inputCheckpoint, beforeInput)));
+                    }
+
                     if (!isInput)
                     {
                         Add("debug", Debug("task", step, createdAt, TaskPayload(payload, node, taskInput)));
@@ -269,6 +278,11 @@ internal sealed class RunEventRenderer(
                     Add("tasks", TaskResult(payload, node, messages));
                     break;
                 case StreamMode.Checkpoints:
+                    if (inputCheckpoint is not null)
+                    {
+                        Add("checkpoints", InputCheckpointPayload(inputCheckpoint, beforeInput));
+                    }
+
                     Add("checkpoints", CheckpointPayload(payload, node));
                     break;
                 case StreamMode.Events when !isInput:
@@ -411,12 +425,14 @@ internal sealed class RunEventRenderer(
         ["triggers"] = new JsonArray("branch:to:" + node),
     };
 
+    // The result maps each channel the node wrote to its write, as LangGraph 1.x writes it (pregel/debug.py,
+    // map_task_result_writes; the JS server's test suite expects the same object), not the older list of pairs.
     private static JsonObject TaskResult(JsonObject step, string node, JsonArray messages) => new()
     {
         ["id"] = TaskId(step, node),
         ["name"] = node,
         ["error"] = null,
-        ["result"] = new JsonArray(new JsonArray("messages", messages.DeepClone())),
+        ["result"] = Update(messages, step["values"] as JsonObject),
         ["interrupts"] = new JsonArray(),
     };
 
@@ -443,22 +459,28 @@ internal sealed class RunEventRenderer(
         var fallback = last is null || last["type"]?.GetValue<string>() != "ai" ? "agent"
             : last["tool_calls"] is JsonArray { Count: > 0 } ? "tools" : null;
         var next = step["next"] as JsonArray ?? (fallback is null ? [] : new JsonArray(fallback));
-        return new JsonObject
-        {
-            ["config"] = Config(step["checkpoint_id"]),
-            ["parent_config"] = step["parent_checkpoint_id"] is JsonValue parent ? Config(parent) : null,
-            ["values"] = state?.DeepClone() ?? new JsonObject { ["messages"] = new JsonArray() },
-            ["metadata"] = new JsonObject
-            {
-                ["source"] = node == "__start__" ? "input" : "loop",
-                ["step"] = step["step"]?.DeepClone(),
-                ["run_id"] = runId.ToString(),
-                ["thread_id"] = threadId.ToString(),
-            },
-            ["next"] = next.DeepClone(),
-            ["tasks"] = new JsonArray(),
-        };
+        return Checkpoint(step, state, "loop", next);
     }
+
+    // The run's input checkpoint (LangGraph's source "input"): the values before the input; __start__ runs next.
+    private JsonObject InputCheckpointPayload(JsonObject inputCheckpoint, JsonObject? values) =>
+        Checkpoint(inputCheckpoint, values, "input", new JsonArray("__start__"));
+
+    private JsonObject Checkpoint(JsonObject checkpoint, JsonObject? values, string source, JsonArray next) => new()
+    {
+        ["config"] = Config(checkpoint["checkpoint_id"]),
+        ["parent_config"] = checkpoint["parent_checkpoint_id"] is JsonValue parent ? Config(parent) : null,
+        ["values"] = values?.DeepClone() ?? new JsonObject { ["messages"] = new JsonArray() },
+        ["metadata"] = new JsonObject
+        {
+            ["source"] = source,
+            ["step"] = checkpoint["step"]?.DeepClone(),
+            ["run_id"] = runId.ToString(),
+            ["thread_id"] = threadId.ToString(),
+        },
+        ["next"] = next.DeepClone(),
+        ["tasks"] = new JsonArray(),
+    };
 
     private JsonObject Config(JsonNode? checkpointId) => new()
     {

@@ -63,7 +63,7 @@ internal static partial class ThreadsApi
         var threadId = Guid.CreateVersion7();
         if (wire!.ThreadId is { } idText)
         {
-            var (id, idError) = ApiRequest.ParseId(idText, "thread_id");
+            var (id, idError) = LangGraphErrors.ParsePathId(idText, "thread");
             if (idError is not null)
             {
                 return idError;
@@ -88,13 +88,13 @@ internal static partial class ThreadsApi
         {
             return wire.IfExists == OnConflictBehavior.DoNothing
                 ? ApiResults.Json(ThreadJson.Thread(existing, await checkpoints.LoadAsync(threadId, cancellationToken)))
-                : AlreadyExists(threadId);
+                : LangGraphErrors.Conflict;
         }
 
         var thread = await threads.CreateAsync(threadId, wire.Metadata?.ToJsonString() ?? "{}", ttl, cancellationToken);
         if (thread is null)
         {
-            return AlreadyExists(threadId);
+            return LangGraphErrors.Conflict;
         }
 
         // A new thread has no run, so nothing can make an update busy; each superstep is one checkpoint on the head.
@@ -107,8 +107,6 @@ internal static partial class ThreadsApi
             ? ApiResults.Json(ThreadJson.Thread(thread, []))
             : ApiResults.Json(ThreadJson.Thread((await threads.FindAsync(threadId, cancellationToken))!, await checkpoints.LoadAsync(threadId, cancellationToken)));
     }
-
-    private static IResult AlreadyExists(Guid threadId) => ApiResults.Problem(StatusCodes.Status409Conflict, $"Thread {threadId} already exists.");
 
     private static async Task<IResult> SearchAsync(
         HttpRequest request, ThreadStore threads, CheckpointQueries checkpoints, CancellationToken cancellationToken)
@@ -169,7 +167,7 @@ internal static partial class ThreadsApi
             thread = await threads.PatchAsync(thread!.ThreadId, patch.Metadata, ttl, cancellationToken);
             if (thread is null)
             {
-                return ApiResults.NotFound($"Thread {thread_id} not found.");
+                return LangGraphErrors.NotFound;
             }
         }
 
@@ -232,13 +230,13 @@ internal static partial class ThreadsApi
     private static async Task<(AgentThread? Thread, IResult? Error)> FindAsync(
         string threadIdText, ThreadStore threads, CancellationToken cancellationToken)
     {
-        var (threadId, error) = ApiRequest.ParseId(threadIdText, "thread_id");
+        var (threadId, error) = LangGraphErrors.ParsePathId(threadIdText, "thread");
         if (error is not null)
         {
             return (null, error);
         }
 
         var thread = await threads.FindAsync(threadId, cancellationToken);
-        return thread is null ? (null, ApiResults.NotFound($"Thread {threadId} not found.")) : (thread, null);
+        return thread is null ? (null, LangGraphErrors.NotFound) : (thread, null);
     }
 }

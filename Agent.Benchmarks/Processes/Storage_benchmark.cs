@@ -55,7 +55,7 @@ public sealed class Storage_benchmark
         using (Assert.EnterMultipleScope())
         {
             Assert.That(statuses, Is.All.EqualTo(AgentRunStatus.Success));
-            Assert.That(perThread.Select(t => t.Checkpoints), Is.EqualTo(lengths.Select(l => l * 4)), "4 checkpoints per run: input, agent, tools, agent");
+            Assert.That(perThread.Select(t => t.Checkpoints), Is.EqualTo(lengths.Select(l => l * 5)), "5 checkpoints per run: input checkpoint, input, agent, tools, agent");
         }
 
         Report(lengths, perThread, longest, sizeBefore, sizeAfter);

@@ -72,7 +72,7 @@ public sealed class Commit_benchmark
         using (Assert.EnterMultipleScope())
         {
             Assert.That(probe.Runs.Select(r => r.FinalStatus), Is.All.EqualTo(AgentRunStatus.Success));
-            Assert.That(checkpoints, Is.EqualTo(runs * ((2 * ToolRounds) + 2)), "12 checkpoints per run: the input and 11 steps");
+            Assert.That(checkpoints, Is.EqualTo(runs * ((2 * ToolRounds) + 3)), "13 checkpoints per run: the input checkpoint (step -1), __start__ and 11 steps");
         }
 
         Report(runs, checkpoints, walBytes, walStats, before, after, eventsByKind, Of(stepCommits.Select(s => (double)s.RoundTrips)));

@@ -15,6 +15,12 @@ public sealed record StartAgentRun
     /// <summary>Gets the identifier of the thread the run belongs to.</summary>
     public required Guid ThreadId { get; init; }
 
+    /// <summary>
+    /// Gets the run queue the message was sent to (<see cref="RunQueueName"/>), or null for the default one; a worker
+    /// that hands the run back sends it to the same queue.
+    /// </summary>
+    public string? Queue { get; init; }
+
     /// <summary>Gets the UTC instant at which the run was requested or republished.</summary>
     public required DateTimeOffset RequestedAt { get; init; }
 }

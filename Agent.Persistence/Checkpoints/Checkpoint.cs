@@ -6,7 +6,10 @@ namespace Agent.Persistence.Checkpoints;
 /// </summary>
 public sealed class Checkpoint
 {
-    /// <summary>Gets or sets the checkpoint id (LangGraph <c>checkpoint_id</c>).</summary>
+    /// <summary>
+    /// Gets or sets the checkpoint id (LangGraph <c>checkpoint_id</c>), unique within its thread: a thread's copy keeps
+    /// the ids of the checkpoints it copies.
+    /// </summary>
     public Guid CheckpointId { get; set; }
 
     /// <summary>Gets or sets the database-assigned position in the thread; the fold order of the thread's state.</summary>
@@ -27,10 +30,16 @@ public sealed class Checkpoint
     /// <summary>Gets or sets the previous checkpoint of the thread, or null for the first one.</summary>
     public Guid? ParentCheckpointId { get; set; }
 
-    /// <summary>Gets or sets the step index within the run: 0 is the input, then 1, 2 ... (unique per run).</summary>
+    /// <summary>
+    /// Gets or sets the step index within the run (unique per run): -1 is the run's input checkpoint (the values before
+    /// its input), 0 the input applied, then 1, 2 ...
+    /// </summary>
     public int Step { get; set; }
 
-    /// <summary>Gets or sets the node that ran: <c>__start__</c> (input), <c>agent</c> (model call) or <c>tools</c>.</summary>
+    /// <summary>
+    /// Gets or sets the node that ran: <c>__input__</c> (the input checkpoint, nothing ran), <c>__start__</c> (input
+    /// applied), or a node of the graph (<c>agent</c>, <c>tools</c> ...).
+    /// </summary>
     public required string Node { get; set; }
 
     /// <summary>Gets or sets the step's delta as JSON (<c>{"messages": [...]}</c>, LangChain message form).</summary>

@@ -9,7 +9,9 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
     public void Configure(EntityTypeBuilder<Checkpoint> builder)
     {
         builder.ToTable("checkpoints");
-        builder.HasKey(c => c.CheckpointId);
+        // A checkpoint id is unique within its thread, not across threads: a thread copy keeps its checkpoints' ids, as
+        // LangGraph's does, so every lookup by id names the thread (and the tenant, whose threads these are) too.
+        builder.HasKey(c => new { c.TenantId, c.ThreadId, c.CheckpointId });
         builder.Property(c => c.CheckpointId).HasColumnName("checkpoint_id").ValueGeneratedNever();
         builder.Property(c => c.Sequence).HasColumnName("sequence").UseIdentityAlwaysColumn();
         builder.Property(c => c.TenantId).HasColumnName("tenant_id").HasMaxLength(AgentTenants.MaxLength);

@@ -188,6 +188,15 @@ namespace Agent.Persistence.Migrations
 
             modelBuilder.Entity("Agent.Persistence.Checkpoints.Checkpoint", b =>
                 {
+                    b.Property<string>("TenantId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("ThreadId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("thread_id");
+
                     b.Property<Guid>("CheckpointId")
                         .HasColumnType("uuid")
                         .HasColumnName("checkpoint_id");
@@ -239,17 +248,7 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("step");
 
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("tenant_id");
-
-                    b.Property<Guid>("ThreadId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("thread_id");
-
-                    b.HasKey("CheckpointId");
+                    b.HasKey("TenantId", "ThreadId", "CheckpointId");
 
                     b.HasIndex("RunId", "Step")
                         .IsUnique()
@@ -719,6 +718,11 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("output_tokens");
 
+                    b.Property<string>("Queue")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("queue");
+
                     b.Property<int>("RecursionLimit")
                         .HasColumnType("integer")
                         .HasColumnName("recursion_limit");
@@ -780,6 +784,8 @@ namespace Agent.Persistence.Migrations
                         .HasDatabaseName("ix_runs_tenant_id_thread_id_created_at");
 
                     b.ToTable("runs", "agent");
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
                 });
 
             modelBuilder.Entity("Agent.Persistence.Store.StoreItem", b =>

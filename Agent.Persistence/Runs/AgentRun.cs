@@ -104,6 +104,13 @@ public sealed class AgentRun
     /// </summary>
     public DateTimeOffset? StartAfter { get; set; }
 
+    /// <summary>
+    /// Gets or sets the run queue it is sent to (<c>config.configurable.queue</c> of the run, else of its assistant;
+    /// see <see cref="Agent.Contracts.Runs.RunQueueName"/>), or null for the default queue. Every send of the run
+    /// (accept, sweep, hand-back, release) goes to this queue.
+    /// </summary>
+    public string? Queue { get; set; }
+
     /// <summary>Gets or sets the creation time (UTC).</summary>
     public DateTimeOffset CreatedAt { get; set; }
 

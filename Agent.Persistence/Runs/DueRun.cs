@@ -15,7 +15,8 @@ namespace Agent.Persistence.Runs;
 /// </param>
 /// <param name="Epoch">The run's lease epoch when swept.</param>
 /// <param name="RetryCount">The run's retry count when swept.</param>
-public sealed record DueRun(Guid RunId, Guid ThreadId, string Reason, long Epoch, int RetryCount)
+/// <param name="Queue">The run's queue (<see cref="AgentRun.Queue"/>), or null for the default one.</param>
+public sealed record DueRun(Guid RunId, Guid ThreadId, string Reason, long Epoch, int RetryCount, string? Queue)
 {
     /// <summary>
     /// Gets a deterministic message id for the dispatch: the same run in the same state (reason, epoch, retry count)

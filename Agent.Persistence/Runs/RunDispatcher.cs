@@ -12,7 +12,10 @@ namespace Agent.Persistence.Runs;
 /// delays a run (the sweeper sends it again) but never loses it.
 /// </summary>
 /// <param name="bus">The bus.</param>
-/// <param name="runQueue">The run queue's name (<c>Messaging:RunQueue</c>, default <c>agent-runs</c>).</param>
+/// <param name="runQueue">
+/// The run queue's name (<c>Messaging:RunQueue</c>, default <c>agent-runs</c>); a run with a named queue goes to
+/// <see cref="RunQueueName.Address"/>.
+/// </param>
 /// <param name="timeProvider">The clock.</param>
 /// <param name="logger">The logger.</param>
 public sealed partial class RunDispatcher(IBus bus, string runQueue, TimeProvider timeProvider, ILogger<RunDispatcher> logger)
@@ -26,16 +29,17 @@ public sealed partial class RunDispatcher(IBus bus, string runQueue, TimeProvide
     /// </summary>
     /// <param name="runId">The run.</param>
     /// <param name="threadId">Its thread.</param>
+    /// <param name="queue">Its queue (<see cref="AgentRun.Queue"/>), or null for the default one.</param>
     /// <param name="messageId">A deterministic message id (a repeat of one dispatch), or null for a fresh one.</param>
     /// <param name="cancellationToken">Cancels the send; only this cancellation is thrown.</param>
     /// <returns><see langword="true"/> when the broker took the message.</returns>
-    public async Task<bool> TryDispatchAsync(Guid runId, Guid threadId, Guid? messageId, CancellationToken cancellationToken)
+    public async Task<bool> TryDispatchAsync(Guid runId, Guid threadId, string? queue, Guid? messageId, CancellationToken cancellationToken)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(SendTimeout);
-            await SendAsync(runId, threadId, messageId, timeout.Token);
+            await SendAsync(runId, threadId, queue, messageId, timeout.Token);
             return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
@@ -53,7 +57,7 @@ public sealed partial class RunDispatcher(IBus bus, string runQueue, TimeProvide
     {
         foreach (var run in runs)
         {
-            await SendAsync(run.RunId, run.ThreadId, run.MessageId, cancellationToken);
+            await SendAsync(run.RunId, run.ThreadId, run.Queue, run.MessageId, cancellationToken);
         }
     }
 
@@ -80,10 +84,10 @@ public sealed partial class RunDispatcher(IBus bus, string runQueue, TimeProvide
         }
     }
 
-    private async Task SendAsync(Guid runId, Guid threadId, Guid? messageId, CancellationToken cancellationToken)
+    private async Task SendAsync(Guid runId, Guid threadId, string? queue, Guid? messageId, CancellationToken cancellationToken)
     {
-        var endpoint = await bus.GetSendEndpoint(new Uri("queue:" + runQueue));
-        var message = new StartAgentRun { RunId = runId, ThreadId = threadId, RequestedAt = timeProvider.GetUtcNow() };
+        var endpoint = await bus.GetSendEndpoint(new Uri("queue:" + RunQueueName.Address(runQueue, queue)));
+        var message = new StartAgentRun { RunId = runId, ThreadId = threadId, Queue = queue, RequestedAt = timeProvider.GetUtcNow() };
         if (messageId is { } id)
         {
             await endpoint.Send(message, context => context.MessageId = id, cancellationToken);

@@ -1,3 +1,4 @@
+using Agent.Contracts.Runs;
 using System.Text.Json.Nodes;
 using Agent.Persistence.Threads;
 using Microsoft.EntityFrameworkCore;
@@ -226,6 +227,7 @@ public partial class RunLifecycle
             DeleteThreadOnCompletion = request.DeleteThreadOnCompletion,
             IdempotencyKey = request.IdempotencyKey,
             StartAfter = request.StartDelay is { } delay ? now + delay : null,
+            Queue = RunQueueName.Resolve(kwargs["config"], assistantConfig),
             CreatedAt = now,
             UpdatedAt = now,
         };

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Threads;
-using Agent.Persistence.Usage;
 using Agent.Persistence.Wire;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,102 +10,141 @@ namespace Agent.Persistence.Runs;
 public partial class RunLifecycle
 {
     /// <summary>
-    /// Commits a step in one transaction, fenced on the epoch: the run's counters and event sequence, the checkpoint,
-    /// the events and the model call.
+    /// Commits a step in one statement, one round trip to PostgreSQL, fenced on the epoch: the run's counters and event
+    /// sequence, the checkpoint (after the run's input checkpoint, for its first step), the events, the model call, and
+    /// for an end the thread's status and any pause's interrupts. All of it is written, or none of it (one statement
+    /// in autocommit is atomic).
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The fenced <c>UPDATE agent.runs ... RETURNING</c> comes first, and every other write is a data-modifying CTE that
+    /// reads its row (<c>FROM run</c>), so nothing is written when the fence refuses; a CTE the commit does not need
+    /// is switched off by its own condition. Raw SQL through the context: no change tracking, no transaction object.
+    /// </para>
+    /// <para>
+    /// A step that keeps the run leaves <c>lease_expires_at</c>, <c>status</c> and every other indexed column of
+    /// <c>agent.runs</c> as they are, so the update is HOT-eligible (no index entries; PostgreSQL docs, "Heap-Only
+    /// Tuples"; the table's fillfactor leaves the room). The lease is renewed by the worker's heartbeat (every third
+    /// of its length), not by step commits.
+    /// </para>
+    /// <para>
+    /// All sub-statements see one snapshot (PostgreSQL docs 7.8.4, "Data-Modifying Statements in WITH"): the thread
+    /// CTE's look for another queued run of the thread sees this run as it was (<c>running</c>), which is what it needs.
+    /// </para>
+    /// </remarks>
     /// <param name="commit">What to write.</param>
     /// <param name="cancellationToken">Cancels the commit (nothing is written then).</param>
     /// <returns>The committed events and any pending cancel request, or null when the caller was fenced off.</returns>
+    /// <exception cref="Npgsql.PostgresException">A constraint refused the commit, e.g. the step was committed before
+    /// (<c>ux_checkpoints_run_id_step</c>); nothing was written.</exception>
     public virtual async Task<CommittedStep?> CommitStepAsync(RunStepCommit commit, CancellationToken cancellationToken)
     {
-        try
-        {
-            return await CommitStepCoreAsync(commit, cancellationToken);
-        }
-        catch
-        {
-            // A failed commit (e.g. PostgreSQL restarting) must not leave its rows tracked: a retry would add them twice.
-            context.ChangeTracker.Clear();
-            throw;
-        }
-    }
-
-    private async Task<CommittedStep?> CommitStepCoreAsync(RunStepCommit commit, CancellationToken cancellationToken)
-    {
         var now = timeProvider.GetUtcNow();
-        var expires = now + commit.LeaseDuration;
         var final = commit.FinalStatus is { } finalStatus ? WireName.Of(finalStatus) : null;
         var ended = final is null ? (DateTimeOffset?)null : now;
         var retryAt = final is null ? commit.RetryAt : null;
-        // A step keeps the run (and extends the lease); an end or a retry wait gives it up.
+        // A step keeps the run (its lease is the heartbeat's to renew); an end or a retry wait gives it up.
         var keepsLease = final is null && retryAt is null;
-        var eventCount = commit.Events.Count;
-
-        await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
+        var eventCount = (long)commit.Events.Count;
+        var kinds = commit.Events.Select(e => e.Kind).ToArray();
+        var data = commit.Events.Select(e => e.Data).ToArray();
+        var checkpoint = commit.Checkpoint;
+        var input = commit.InputCheckpoint;
+        var call = commit.ModelCall;
+        var threadStatus = commit.FinalThreadStatus is { } thread ? WireName.Of(thread) : null;
+        var busy = WireName.Of(AgentThreadStatus.Busy);
         var rows = await context.Database.SqlQuery<FencedRow>($"""
-            UPDATE agent.runs
-               SET step_count = step_count + {commit.StepsAdded},
-                   input_tokens = input_tokens + {commit.InputTokens},
-                   output_tokens = output_tokens + {commit.OutputTokens},
-                   cost_usd = cost_usd + {commit.CostUsd},
-                   last_event_sequence = last_event_sequence + {eventCount},
-                   lease_expires_at = CASE WHEN {keepsLease} THEN {expires} ELSE NULL END,
-                   lease_owner = CASE WHEN {keepsLease} THEN lease_owner ELSE NULL END,
-                   status = COALESCE({final}::text, CASE WHEN {retryAt}::timestamptz IS NULL THEN status ELSE 'pending' END),
-                   next_attempt_at = {retryAt}::timestamptz,
-                   retry_count = retry_count + CASE WHEN {retryAt}::timestamptz IS NULL THEN 0 ELSE 1 END,
-                   error = CASE WHEN {keepsLease} THEN error ELSE {commit.Error}::jsonb END,
-                   ended_at = COALESCE({ended}, ended_at),
-                   updated_at = {now}
-             WHERE run_id = {commit.RunId} AND lease_epoch = {commit.Epoch} AND status = 'running'
-            RETURNING last_event_sequence AS "LastSequence", tenant_id AS "TenantId", thread_id AS "ThreadId",
-                      cancel_action AS "CancelAction"
+            WITH run AS (
+                UPDATE agent.runs
+                   SET step_count = step_count + {commit.StepsAdded},
+                       input_tokens = input_tokens + {commit.InputTokens},
+                       output_tokens = output_tokens + {commit.OutputTokens},
+                       cost_usd = cost_usd + {commit.CostUsd},
+                       last_event_sequence = last_event_sequence + {eventCount},
+                       lease_expires_at = CASE WHEN {keepsLease} THEN lease_expires_at END,
+                       lease_owner = CASE WHEN {keepsLease} THEN lease_owner END,
+                       status = COALESCE({final}::text, CASE WHEN {retryAt}::timestamptz IS NULL THEN status ELSE 'pending' END),
+                       next_attempt_at = {retryAt}::timestamptz,
+                       retry_count = retry_count + CASE WHEN {retryAt}::timestamptz IS NULL THEN 0 ELSE 1 END,
+                       error = CASE WHEN {keepsLease} THEN error ELSE {commit.Error}::jsonb END,
+                       ended_at = COALESCE({ended}::timestamptz, ended_at),
+                       updated_at = {now}
+                 WHERE run_id = {commit.RunId} AND lease_epoch = {commit.Epoch} AND status = 'running'
+                RETURNING run_id, tenant_id, thread_id, assistant_id, last_event_sequence, cancel_action
+            ),
+            events AS (
+                INSERT INTO agent.run_events (run_id, sequence, kind, data, created_at)
+                SELECT run.run_id, run.last_event_sequence - {eventCount} + e.n, e.kind, e.data::jsonb, {now}
+                  FROM run, unnest({kinds}::text[], {data}::text[]) WITH ORDINALITY AS e(kind, data, n)
+            ),
+            checkpoint AS (
+                -- The input checkpoint (a run's first step only) and the step's, in that order: the rows are inserted
+                -- as the ORDER BY yields them, so their sequence numbers (the fold order) follow.
+                INSERT INTO agent.checkpoints (checkpoint_id, tenant_id, thread_id, run_id, parent_checkpoint_id, step, node,
+                                               delta, metadata, next, interrupts, created_at)
+                SELECT c.checkpoint_id, c.tenant_id, c.thread_id, c.run_id, c.parent_checkpoint_id, c.step, c.node,
+                       c.delta, c.metadata, c.next, c.interrupts, {now}
+                  FROM run, (VALUES
+                        (1, {input?.CheckpointId}::uuid, {input?.TenantId}::text, {input?.ThreadId}::uuid,
+                         {input?.RunId}::uuid, {input?.ParentCheckpointId}::uuid, {input?.Step}::integer,
+                         {input?.Node}::text, {input?.Delta}::jsonb, {input?.Metadata}::jsonb,
+                         {input?.Next}::text[], {input?.Interrupts}::jsonb),
+                        (2, {checkpoint?.CheckpointId}::uuid, {checkpoint?.TenantId}::text, {checkpoint?.ThreadId}::uuid,
+                         {checkpoint?.RunId}::uuid, {checkpoint?.ParentCheckpointId}::uuid, {checkpoint?.Step}::integer,
+                         {checkpoint?.Node}::text, {checkpoint?.Delta}::jsonb, {checkpoint?.Metadata}::jsonb,
+                         {checkpoint?.Next}::text[], {checkpoint?.Interrupts}::jsonb))
+                       AS c(n, checkpoint_id, tenant_id, thread_id, run_id, parent_checkpoint_id, step, node, delta, metadata,
+                            next, interrupts)
+                 WHERE c.checkpoint_id IS NOT NULL
+                 ORDER BY c.n
+            ),
+            model_call AS (
+                -- Thread and assistant are copied from the run row (usage groups by them without joins, and the
+                -- caller cannot get them wrong).
+                INSERT INTO agent.model_calls (model_call_id, run_id, step, thread_id, assistant_id, tenant_id, provider, model,
+                                               input_tokens, output_tokens, cached_input_tokens, latency_ms, finish_reason,
+                                               cost_usd, created_at)
+                SELECT {Guid.CreateVersion7(now)}, run.run_id, {call?.Step}::integer, run.thread_id, run.assistant_id,
+                       run.tenant_id, {call?.Provider}::text, {call?.Model}::text, {call?.InputTokens}::bigint,
+                       {call?.OutputTokens}::bigint, {call?.CachedInputTokens}::bigint, {call?.LatencyMs}::double precision,
+                       {call?.FinishReason}::text, {call?.CostUsd}::numeric, {now}
+                  FROM run
+                 WHERE {call is not null}
+            ),
+            paused AS (
+                UPDATE agent.checkpoints c
+                   SET interrupts = {commit.Interrupts}::jsonb
+                  FROM run
+                 WHERE {commit.Interrupts}::jsonb IS NOT NULL AND c.tenant_id = run.tenant_id AND c.thread_id = run.thread_id
+                   AND c.checkpoint_id = {commit.PausedAt}::uuid
+            ),
+            thread AS (
+                -- A queued run of the same thread keeps it busy.
+                UPDATE agent.threads t
+                   SET status = CASE WHEN EXISTS (SELECT 1 FROM agent.runs o
+                                                   WHERE o.tenant_id = t.tenant_id AND o.thread_id = t.thread_id
+                                                     AND o.status = 'pending')
+                                     THEN {busy} ELSE {threadStatus}::text END,
+                       updated_at = {now}
+                  FROM run
+                 WHERE {threadStatus}::text IS NOT NULL AND t.tenant_id = run.tenant_id AND t.thread_id = run.thread_id
+            )
+            SELECT last_event_sequence AS "LastSequence", cancel_action AS "CancelAction" FROM run
             """).ToListAsync(cancellationToken);
         if (rows.Count == 0)
         {
             return null;
         }
 
-        var first = rows[0].LastSequence - eventCount + 1;
+        foreach (var written in new[] { input, checkpoint }.OfType<Checkpoints.Checkpoint>())
+        {
+            written.CreatedAt = now;
+        }
+
+        var first = rows[0].LastSequence - commit.Events.Count + 1;
         var events = commit.Events
             .Select((e, i) => new RunEvent { RunId = commit.RunId, Sequence = first + i, Kind = e.Kind, Data = e.Data, CreatedAt = now })
             .ToList();
-        if (commit.Checkpoint is { } checkpoint)
-        {
-            // A retried commit reuses the entity: the identity value an earlier, rolled-back attempt read back must
-            // not be sent (sequence is GENERATED ALWAYS).
-            checkpoint.Sequence = default;
-            checkpoint.CreatedAt = now;
-            context.Checkpoints.Add(checkpoint);
-        }
-
-        context.RunEvents.AddRange(events);
-        await context.SaveChangesAsync(cancellationToken);
-        if (commit.ModelCall is { } call)
-        {
-            await InsertModelCallAsync(commit.RunId, call, now, cancellationToken);
-        }
-
-        if (commit is { Interrupts: { } interrupts, PausedAt: { } pausedAt })
-        {
-            var threadOfRun = rows[0].ThreadId;
-            await context.Checkpoints.Where(c => c.ThreadId == threadOfRun && c.CheckpointId == pausedAt)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Interrupts, interrupts), cancellationToken);
-        }
-
-        if (commit.FinalThreadStatus is { } threadStatus)
-        {
-            var (tenantId, threadId) = (rows[0].TenantId, rows[0].ThreadId);
-            // A queued run of the same thread keeps it busy.
-            var busy = await context.Runs.AnyAsync(
-                r => r.TenantId == tenantId && r.ThreadId == threadId && r.Status == AgentRunStatus.Pending, cancellationToken);
-            await context.Threads.Where(t => t.TenantId == tenantId && t.ThreadId == threadId).ExecuteUpdateAsync(
-                s => s.SetProperty(t => t.Status, busy ? AgentThreadStatus.Busy : threadStatus).SetProperty(t => t.UpdatedAt, now),
-                cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        context.ChangeTracker.Clear();
         return new CommittedStep(events, rows[0].CancelAction);
     }
 
@@ -243,21 +281,5 @@ public partial class RunLifecycle
         return new CommittedStep(events, run.CancelAction);
     }
 
-    /// <summary>
-    /// Records a model call. Thread and assistant are copied from the run row in the same statement (so usage groups by
-    /// them without joins, and the caller cannot get them wrong).
-    /// </summary>
-    private Task<int> InsertModelCallAsync(Guid runId, ModelCall call, DateTimeOffset now, CancellationToken cancellationToken) =>
-        context.Database.ExecuteSqlAsync($"""
-            INSERT INTO agent.model_calls (model_call_id, run_id, step, thread_id, assistant_id, tenant_id, provider, model,
-                                           input_tokens, output_tokens, cached_input_tokens, latency_ms, finish_reason,
-                                           cost_usd, created_at)
-            SELECT {Guid.CreateVersion7(now)}, r.run_id, {call.Step}, r.thread_id, r.assistant_id, r.tenant_id, {call.Provider},
-                   {call.Model}, {call.InputTokens}, {call.OutputTokens}, {call.CachedInputTokens}::bigint,
-                   {call.LatencyMs}, {call.FinishReason}::text, {call.CostUsd}::numeric, {now}
-              FROM agent.runs r
-             WHERE r.run_id = {runId}
-            """, cancellationToken);
-
-    private sealed record FencedRow(long LastSequence, string TenantId, Guid ThreadId, string? CancelAction);
+    private sealed record FencedRow(long LastSequence, string? CancelAction);
 }

@@ -60,7 +60,7 @@ public partial class RunLifecycle
                        FOR UPDATE SKIP LOCKED) d
              WHERE r.run_id = d.run_id
             RETURNING r.run_id AS "RunId", r.thread_id AS "ThreadId", d.reason AS "Reason",
-                      r.lease_epoch AS "Epoch", r.retry_count AS "RetryCount"
+                      r.lease_epoch AS "Epoch", r.retry_count AS "RetryCount", r.queue AS "Queue"
             """).ToListAsync(cancellationToken);
         if (due.Count > 0)
         {
@@ -75,12 +75,13 @@ public partial class RunLifecycle
     /// <param name="tenantId">The thread's tenant.</param>
     /// <param name="threadId">The thread.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The run id, or null when none is pending.</returns>
-    public async Task<Guid?> FindNextPendingRunAsync(string tenantId, Guid threadId, CancellationToken cancellationToken)
+    /// <returns>The run's id and queue (<see cref="AgentRun.Queue"/>), or null when none is pending.</returns>
+    public async Task<(Guid RunId, string? Queue)?> FindNextPendingRunAsync(string tenantId, Guid threadId, CancellationToken cancellationToken)
     {
-        return await context.Runs.AsNoTracking()
+        var next = await context.Runs.AsNoTracking()
             .Where(r => r.TenantId == tenantId && r.ThreadId == threadId && r.Status == AgentRunStatus.Pending)
-            .OrderBy(r => r.CreatedAt).Select(r => (Guid?)r.RunId).FirstOrDefaultAsync(cancellationToken);
+            .OrderBy(r => r.CreatedAt).Select(r => new { r.RunId, r.Queue }).FirstOrDefaultAsync(cancellationToken);
+        return next is null ? null : (next.RunId, next.Queue);
     }
 
     /// <summary>
@@ -100,7 +101,7 @@ public partial class RunLifecycle
                                  WHERE d.status = 'pending' AND d.start_after <= {now}
                                  ORDER BY d.start_after LIMIT {max} FOR UPDATE SKIP LOCKED)
             RETURNING r.run_id AS "RunId", r.thread_id AS "ThreadId", 'delayed' AS "Reason",
-                      r.lease_epoch AS "Epoch", r.retry_count AS "RetryCount"
+                      r.lease_epoch AS "Epoch", r.retry_count AS "RetryCount", r.queue AS "Queue"
             """).ToListAsync(cancellationToken);
     }
 

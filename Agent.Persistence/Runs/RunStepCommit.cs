@@ -5,8 +5,9 @@ using Agent.Persistence.Usage;
 namespace Agent.Persistence.Runs;
 
 /// <summary>
-/// What one step writes, all in one fenced transaction: its checkpoint (optional for status-only commits), its
-/// events, its model call (if any) and the run's counters.
+/// What one step writes, all in one fenced statement (<see cref="RunLifecycle.CommitStepAsync"/>): its checkpoint
+/// (optional for status-only commits), its events, its model call (if any) and the run's counters. A commit never
+/// extends the run's lease: the worker's heartbeat renews it, so the step's update of the run row is HOT-eligible.
 /// </summary>
 public sealed record RunStepCommit
 {
@@ -18,6 +19,14 @@ public sealed record RunStepCommit
 
     /// <summary>Gets the checkpoint to insert, or null.</summary>
     public Checkpoint? Checkpoint { get; init; }
+
+    /// <summary>
+    /// Gets the run's input checkpoint, inserted just before <see cref="Checkpoint"/> (which is its child), or null.
+    /// LangGraph writes it before applying a run's input: <c>source: "input"</c>, <c>step: -1</c>,
+    /// <c>next: ["__start__"]</c>, the thread's values before the input. It travels with the run's first step so it
+    /// costs no commit of its own, and its id sorts before the step's (EF Core orders the inserts of one table by key).
+    /// </summary>
+    public Checkpoint? InputCheckpoint { get; init; }
 
     /// <summary>Gets the events to append, in order: pairs of kind and JSON data.</summary>
     public required IReadOnlyList<(string Kind, string Data)> Events { get; init; }
@@ -67,7 +76,4 @@ public sealed record RunStepCommit
 
     /// <summary>Gets the checkpoint the run pauses at (its thread's head on the run's branch), with <see cref="Interrupts"/>.</summary>
     public Guid? PausedAt { get; init; }
-
-    /// <summary>Gets the lease extension granted by this commit. Default is 30 s.</summary>
-    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -148,7 +148,9 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
     }
 
     /// <summary>
-    /// Copies a thread with its checkpoints under new ids (parent links remapped); its runs stay with the original.
+    /// Copies a thread with its checkpoints, as LangGraph's <c>POST /threads/{id}/copy</c> does: the checkpoints keep
+    /// their ids, parents, next nodes and interrupts, and their metadata's <c>thread_id</c> names the copy; the runs stay
+    /// with the original (the copies' run links are cleared; <c>metadata.run_id</c> still names the run that wrote them).
     /// </summary>
     /// <param name="source">The thread to copy.</param>
     /// <param name="cancellationToken">Cancels the copy.</param>
@@ -162,21 +164,24 @@ public sealed class ThreadStore(AgentDbContext db, CheckpointQueries checkpoints
         db.Threads.Add(copy);
         await db.SaveChangesAsync(cancellationToken);
 
-        // One insert at a time keeps the sequence order, which is the fold order.
-        var ids = original.ToDictionary(c => c.CheckpointId, _ => Guid.CreateVersion7());
+        // One insert at a time keeps the sequence order, which is the fold order (EF Core orders one save's inserts by key).
         var copied = new List<Checkpoint>(original.Count);
         foreach (var checkpoint in original)
         {
+            var metadata = JsonNode.Parse(checkpoint.Metadata) as JsonObject ?? [];
+            metadata["thread_id"] = copy.ThreadId.ToString();
             var clone = new Checkpoint
             {
-                CheckpointId = ids[checkpoint.CheckpointId],
+                CheckpointId = checkpoint.CheckpointId,
                 ThreadId = copy.ThreadId,
                 RunId = null,
-                ParentCheckpointId = checkpoint.ParentCheckpointId is { } parent && ids.TryGetValue(parent, out var p) ? p : null,
+                ParentCheckpointId = checkpoint.ParentCheckpointId,
                 Step = checkpoint.Step,
                 Node = checkpoint.Node,
                 Delta = checkpoint.Delta,
-                Metadata = checkpoint.Metadata,
+                Metadata = metadata.ToJsonString(),
+                Next = checkpoint.Next,
+                Interrupts = checkpoint.Interrupts,
                 CreatedAt = checkpoint.CreatedAt,
             };
             db.Checkpoints.Add(clone);

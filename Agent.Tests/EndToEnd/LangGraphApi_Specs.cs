@@ -164,7 +164,8 @@ public sealed class When_the_LangGraph_API_is_used_over_http
         await PostJsonAsync(client, $"/threads/{threadId}/runs/wait", RunBody(GinQuestion));
 
         var history = (await PostJsonAsync(client, $"/threads/{threadId}/history", """{"limit":10}""")).AsArray();
-        var input = history[^1]!["checkpoint"]!["checkpoint_id"]!.GetValue<string>();
+        // history[^1] is the run's input checkpoint (the values before the input); history[^2] has the input applied.
+        var start = history[^2]!["checkpoint"]!["checkpoint_id"]!.GetValue<string>();
         var newest = history[0]!["checkpoint"]!["checkpoint_id"]!.GetValue<string>();
         var older = (await PostJsonAsync(client, $"/threads/{threadId}/history", new JsonObject
         {
@@ -172,15 +173,16 @@ public sealed class When_the_LangGraph_API_is_used_over_http
         }.ToJsonString())).AsArray();
         var update = await PostJsonAsync(client, $"/threads/{threadId}/state", """{"values":{"messages":[{"role":"user","content":"a note"}]}}""");
         var afterUpdate = await GetJsonAsync(client, $"/threads/{threadId}/state");
-        // Regenerate: run again from the input checkpoint, without new input; the answer replaces the old branch.
-        var forked = await PostJsonAsync(client, $"/threads/{threadId}/runs/wait", $$"""{"assistant_id":"agent","checkpoint_id":"{{input}}"}""");
+        // Regenerate: run again from the checkpoint with the input applied, without new input; the answer replaces the
+        // old branch.
+        var forked = await PostJsonAsync(client, $"/threads/{threadId}/runs/wait", $$"""{"assistant_id":"agent","checkpoint_id":"{{start}}"}""");
         var finalHistory = (await GetJsonAsync(client, $"/threads/{threadId}/history?limit=100")).AsArray();
         var finalState = await GetJsonAsync(client, $"/threads/{threadId}/state");
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(history, Has.Count.EqualTo(4));
-            Assert.That(history.Select(s => s!["values"]!["messages"]!.AsArray().Count), Is.EqualTo(new[] { 4, 3, 2, 1 }), "newest first");
+            Assert.That(history, Has.Count.EqualTo(5));
+            Assert.That(history.Select(s => s!["values"]!["messages"]!.AsArray().Count), Is.EqualTo(new[] { 4, 3, 2, 1, 0 }), "newest first");
             for (var i = 0; i < history.Count - 1; i++)
             {
                 Assert.That(history[i]!["parent_checkpoint"]!["checkpoint_id"]!.GetValue<string>(),
@@ -189,13 +191,13 @@ public sealed class When_the_LangGraph_API_is_used_over_http
 
             Assert.That(history[0]!["next"]!.AsArray(), Is.Empty);
             Assert.That(history[1]!["next"]!.AsArray().Single()!.GetValue<string>(), Is.EqualTo("agent"));
-            Assert.That(older, Has.Count.EqualTo(3));
+            Assert.That(older, Has.Count.EqualTo(4));
             Assert.That(afterUpdate["checkpoint"]!["checkpoint_id"]!.GetValue<string>(),
                 Is.EqualTo(update["checkpoint"]!["checkpoint_id"]!.GetValue<string>()));
             Assert.That(afterUpdate["values"]!["messages"]!.AsArray()[^1]!["content"]!.GetValue<string>(), Is.EqualTo("a note"));
             Assert.That(forked["messages"]!.AsArray().Select(m => m!["type"]!.GetValue<string>()), Is.EqualTo(new[] { "human", "ai", "tool", "ai" }),
                 "the new branch starts at the input: neither the old answer nor the note is in it");
-            Assert.That(finalHistory, Has.Count.EqualTo(8), "history keeps every branch");
+            Assert.That(finalHistory, Has.Count.EqualTo(9), "history keeps every branch: the run's five, the note, the fork's three");
             Assert.That(finalState["values"]!.ToJsonString(), Is.EqualTo(forked.ToJsonString()));
         }
     }
@@ -217,10 +219,10 @@ public sealed class When_the_LangGraph_API_is_used_over_http
         static IEnumerable<string> Ids(JsonArray states) => states.Select(s => s!["checkpoint"]!["checkpoint_id"]!.GetValue<string>());
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(all, Has.Count.EqualTo(8));
-            Assert.That(Ids(first), Is.EqualTo(Ids(all).Skip(4)), "the first run's input and three steps, newest first");
+            Assert.That(all, Has.Count.EqualTo(10));
+            Assert.That(Ids(first), Is.EqualTo(Ids(all).Skip(5)), "the first run's input checkpoint, input and three steps, newest first");
             Assert.That(first.Select(s => s!["metadata"]!["run_id"]!.GetValue<string>()).Distinct().Count(), Is.EqualTo(1));
-            Assert.That(Ids(second), Is.EqualTo(Ids(all).Take(3)), "the second run's steps; its input checkpoint's source is input");
+            Assert.That(Ids(second), Is.EqualTo(Ids(all).Take(4)), "the second run's steps from __start__ on; its input checkpoint's source is input");
             Assert.That(all[0]!["metadata"]!["ticket"]!.GetValue<string>(), Is.EqualTo("T-2"), "history shows the merged metadata");
             Assert.That(all[0]!["metadata"]!["source"]!.GetValue<string>(), Is.EqualTo("loop"));
             Assert.That(none, Is.Empty);
@@ -326,7 +328,7 @@ public sealed class When_the_LangGraph_API_is_used_over_http
             Assert.That(frames.Any(f => f.Event == "messages/partial"), Is.True);
             Assert.That(complete.Select(m => m["id"]!.GetValue<string>()), Does.Contain(answerId));
             Assert.That(debugTypes, Is.EquivalentTo(new[] { "checkpoint", "task", "task_result" }));
-            Assert.That(frames.Count(f => f.Event == "checkpoints"), Is.EqualTo(4));
+            Assert.That(frames.Count(f => f.Event == "checkpoints"), Is.EqualTo(5), "the input checkpoint, then one per step");
             Assert.That(frames.Count(f => f.Event == "tasks"), Is.EqualTo(6));
         }
     }

@@ -79,8 +79,8 @@ public sealed class When_a_question_is_asked_over_http_of_the_offline_agent
         var events = await context.RunEvents.AsNoTracking().Where(e => e.RunId == runId).OrderBy(e => e.Sequence).ToListAsync();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(checkpoints.Select(c => c.Step), Is.EqualTo(new[] { 0, 1, 2, 3 }));
-            Assert.That(checkpoints.Select(c => c.Node), Is.EqualTo(new[] { "__start__", "agent", "tools", "agent" }));
+            Assert.That(checkpoints.Select(c => c.Step), Is.EqualTo(new[] { -1, 0, 1, 2, 3 }));
+            Assert.That(checkpoints.Select(c => c.Node), Is.EqualTo(new[] { "__input__", "__start__", "agent", "tools", "agent" }));
             Assert.That(checkpoints.Skip(1).Select(c => c.ParentCheckpointId), Is.EqualTo(checkpoints.SkipLast(1).Select(c => (Guid?)c.CheckpointId)));
             Assert.That(events.Select(e => e.Sequence), Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
             Assert.That(events.Select(e => e.Kind), Is.EqualTo(new[] { "step", "step", "step", "step", "status" }));
@@ -175,10 +175,10 @@ public sealed class When_a_question_is_asked_over_http_of_the_offline_agent
 
     [TestCase("/threads/{thread}/runs", "{\"assistant_id\": \"agent\", ", HttpStatusCode.BadRequest, "not valid JSON")]
     [TestCase("/threads/{thread}/runs", "[1,2]", HttpStatusCode.UnprocessableEntity, "must be a JSON object")]
-    [TestCase("/threads/{thread}/runs", "{\"assistant_id\": \"no-such-graph\"}", HttpStatusCode.NotFound, "Assistant 'no-such-graph' not found")]
+    [TestCase("/threads/{thread}/runs", "{\"assistant_id\": \"no-such-graph\"}", HttpStatusCode.NotFound, "Thread or assistant not found.")]
     [TestCase("/threads/{thread}/runs", "{\"assistant_id\": \"agent\", \"input\": {\"messages\": \"hi\"}}", HttpStatusCode.UnprocessableEntity, "input.messages must be a list")]
-    [TestCase("/threads/00000000-0000-0000-0000-000000000001/runs", "{\"assistant_id\": \"agent\"}", HttpStatusCode.NotFound, "not found")]
-    [TestCase("/threads/not-a-uuid/runs", "{\"assistant_id\": \"agent\"}", HttpStatusCode.UnprocessableEntity, "thread_id must be a UUID")]
+    [TestCase("/threads/00000000-0000-0000-0000-000000000001/runs", "{\"assistant_id\": \"agent\"}", HttpStatusCode.NotFound, "Thread or assistant not found.")]
+    [TestCase("/threads/not-a-uuid/runs", "{\"assistant_id\": \"agent\"}", HttpStatusCode.UnprocessableEntity, "Invalid thread ID: must be a UUID")]
     [TestCase("/threads/{thread}/runs/stream", "{\"assistant_id\": \"agent\", \"stream_mode\": \"telepathy\"}", HttpStatusCode.UnprocessableEntity, "not supported")]
     [TestCase("/threads", "{\"thread_id\": 42}", HttpStatusCode.UnprocessableEntity, "thread_id must be a UUID")]
     public async Task Should_answer_a_bad_request_with_a_4xx_and_a_detail(string path, string body, HttpStatusCode expected, string detail)

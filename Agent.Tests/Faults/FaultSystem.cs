@@ -262,7 +262,7 @@ internal sealed class FaultSystem : IAsyncDisposable
         using (Assert.EnterMultipleScope())
         {
             Assert.That(run.Status, Is.EqualTo(status), "terminal status");
-            Assert.That(steps.Select(s => s.Step).Order(), Is.EqualTo(Enumerable.Range(0, steps.Count)), "every step index exactly once");
+            Assert.That(steps.Select(s => s.Step).Order(), Is.EqualTo(Enumerable.Range(-1, steps.Count)), "every step index exactly once (-1: the input checkpoint)");
             Assert.That(sequences, Is.EqualTo(Enumerable.Range(1, (int)run.LastEventSequence).Select(i => (long)i)), "contiguous events");
             Assert.That(repeats, Is.InRange(0, crashes), "a model call is repeated at most once per crash");
             Assert.That(unfinished, Is.Zero, "no run left pending or running");

@@ -61,8 +61,8 @@ public sealed class When_a_graph_node_wraps_a_Microsoft_Agent_Framework_agent
         using (Assert.EnterMultipleScope())
         {
             Assert.That(ended.Status, Is.EqualTo(AgentRunStatus.Success), ended.Error);
-            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { AgentGraph.Start, "billing" }));
-            var answer = steps[1].Delta["messages"]!.AsArray().Single()!;
+            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { "__input__", AgentGraph.Start, "billing" }));
+            var answer = steps[2].Delta["messages"]!.AsArray().Single()!;
             Assert.That(answer["type"]!.GetValue<string>(), Is.EqualTo("ai"));
             Assert.That(answer["content"]!.GetValue<string>(), Is.EqualTo("Acme owes 42.5 EUR."));
             Assert.That(answer["id"]!.GetValue<string>(), Is.EqualTo($"run-{run.RunId:N}-1"));

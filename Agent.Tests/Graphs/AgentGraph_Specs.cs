@@ -11,6 +11,8 @@ namespace Agent.Tests.Graphs;
 public sealed class When_a_deployer_declares_a_graph_with_a_conditional_edge_and_channels
 {
     private const string GraphId = "triage";
+    // The run's input checkpoint, written before __start__ as LangGraph's source "input".
+    private const string InputCheckpoint = "__input__";
     private GraphWorkerHost worker = null!;
     private ScriptedChatClient model = null!;
 
@@ -40,10 +42,10 @@ public sealed class When_a_deployer_declares_a_graph_with_a_conditional_edge_and
         using (Assert.EnterMultipleScope())
         {
             Assert.That(ended.Status, Is.EqualTo(AgentRunStatus.Success), ended.Error);
-            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { AgentGraph.Start, "classify", "calculator" }));
-            Assert.That(steps[1].Delta["route"]?.GetValue<string>(), Is.EqualTo("math"));
-            Assert.That(steps[2].Delta["visits"]?.GetValue<int>(), Is.EqualTo(1));
-            Assert.That(steps[2].Delta["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("calculated (visit 1)"));
+            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { InputCheckpoint, AgentGraph.Start, "classify", "calculator" }));
+            Assert.That(steps[2].Delta["route"]?.GetValue<string>(), Is.EqualTo("math"));
+            Assert.That(steps[3].Delta["visits"]?.GetValue<int>(), Is.EqualTo(1));
+            Assert.That(steps[3].Delta["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("calculated (visit 1)"));
             Assert.That(model.Calls, Is.Empty, "the math branch makes no model call");
         }
 
@@ -55,7 +57,7 @@ public sealed class When_a_deployer_declares_a_graph_with_a_conditional_edge_and
         using (Assert.EnterMultipleScope())
         {
             Assert.That(secondEnded.Status, Is.EqualTo(AgentRunStatus.Success), secondEnded.Error);
-            Assert.That(secondSteps.Select(s => s.Node), Is.EqualTo(new[] { AgentGraph.Start, "calculator" }));
+            Assert.That(secondSteps.Select(s => s.Node), Is.EqualTo(new[] { InputCheckpoint, AgentGraph.Start, "calculator" }));
             Assert.That(secondSteps[^1].Delta["visits"]?.GetValue<int>(), Is.EqualTo(2));
         }
     }
@@ -72,9 +74,9 @@ public sealed class When_a_deployer_declares_a_graph_with_a_conditional_edge_and
         using (Assert.EnterMultipleScope())
         {
             Assert.That(ended.Status, Is.EqualTo(AgentRunStatus.Success), ended.Error);
-            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { AgentGraph.Start, "classify", "chat" }));
-            Assert.That(steps[1].Delta["route"]?.GetValue<string>(), Is.EqualTo("chat"));
-            Assert.That(steps[2].Delta["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("Hello to you too."));
+            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { InputCheckpoint, AgentGraph.Start, "classify", "chat" }));
+            Assert.That(steps[2].Delta["route"]?.GetValue<string>(), Is.EqualTo("chat"));
+            Assert.That(steps[3].Delta["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("Hello to you too."));
             Assert.That(model.Calls, Has.Count.EqualTo(1));
             Assert.That(model.Calls[0].Messages[0].Role, Is.EqualTo(ChatRole.System));
             Assert.That(model.Calls[0].Messages[0].Text, Is.EqualTo("Be friendly."));

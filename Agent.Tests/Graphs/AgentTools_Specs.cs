@@ -73,7 +73,7 @@ public sealed class When_a_model_calls_AIFunction_tools_that_fail
         using (Assert.EnterMultipleScope())
         {
             Assert.That(ended.Status, Is.EqualTo(AgentRunStatus.Success), ended.Error);
-            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { AgentGraph.Start, "model", AgentGraph.Tools, "model" }));
+            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { "__input__", AgentGraph.Start, "model", AgentGraph.Tools, "model" }));
             Assert.That(toolMessages["call_throw"]["status"]!.GetValue<string>(), Is.EqualTo("error"));
             Assert.That(toolMessages["call_throw"]["content"]!.GetValue<string>(), Does.StartWith("Error:").And.Contain("the fuse blew"));
             Assert.That(toolMessages["call_bad"]["status"]!.GetValue<string>(), Is.EqualTo("error"));

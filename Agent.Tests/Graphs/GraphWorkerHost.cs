@@ -143,7 +143,7 @@ internal sealed class GraphWorkerHost : IAsyncDisposable
         };
         context.Runs.Add(run);
         await context.SaveChangesAsync();
-        await host.Services.GetRequiredService<RunDispatcher>().TryDispatchAsync(run.RunId, run.ThreadId, Guid.NewGuid(), CancellationToken.None);
+        await host.Services.GetRequiredService<RunDispatcher>().TryDispatchAsync(run.RunId, run.ThreadId, run.Queue, Guid.NewGuid(), CancellationToken.None);
         return run;
     }
 

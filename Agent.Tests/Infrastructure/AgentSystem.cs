@@ -54,6 +54,9 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// <summary>Gets the API processes' base addresses.</summary>
     public List<Uri> Apis { get; } = [];
 
+    /// <summary>Gets the API processes, in <see cref="Apis"/> order.</summary>
+    public List<ServiceProcess> ApiProcesses { get; } = [];
+
     /// <summary>Gets the worker processes.</summary>
     public List<ServiceProcess> Workers { get; } = [];
 
@@ -200,7 +203,9 @@ internal sealed class AgentSystem : IAsyncDisposable
     private Uri StartApi(IReadOnlyDictionary<string, string?>? apiEnvironment)
     {
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
-        processes.Add(ServiceProcess.Start($"api-{Apis.Count + 1}", "Agent.Api", ["--urls", url.ToString()], ProcessEnvironment(apiEnvironment)));
+        var api = ServiceProcess.Start($"api-{Apis.Count + 1}", "Agent.Api", ["--urls", url.ToString()], ProcessEnvironment(apiEnvironment));
+        processes.Add(api);
+        ApiProcesses.Add(api);
         Apis.Add(url);
         return url;
     }

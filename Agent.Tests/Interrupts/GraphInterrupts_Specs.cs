@@ -85,7 +85,7 @@ public sealed class When_a_graph_pauses_for_a_human
         {
             Assert.That(firstEnded.Status, Is.EqualTo(AgentRunStatus.Success), "a graph interrupt ends the run normally (reference 7.3)");
             Assert.That(pausedStatus, Is.EqualTo(AgentThreadStatus.Interrupted));
-            Assert.That((await worker.CheckpointsAsync(first.RunId)).Select(s => s.Node), Is.EqualTo(new[] { AgentGraph.Start, "prepare" }), "ask is not committed");
+            Assert.That((await worker.CheckpointsAsync(first.RunId)).Select(s => s.Node), Is.EqualTo(new[] { "__input__", AgentGraph.Start, "prepare" }), "ask is not committed");
             Assert.That(pausedHead.Next, Is.EqualTo(new[] { "ask" }));
             Assert.That(pending, Has.Count.EqualTo(1));
             Assert.That(pending[0].Value!["question"]!.GetValue<string>(), Is.EqualTo("Which colour?"));

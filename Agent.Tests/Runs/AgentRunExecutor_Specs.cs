@@ -68,8 +68,8 @@ public sealed class When_a_worker_stops_in_the_middle_of_a_model_call
         {
             Assert.That(stored.Status, Is.EqualTo(AgentRunStatus.Success));
             Assert.That(stored.Attempt, Is.EqualTo(2));
-            Assert.That(steps.Select(s => s.Step), Is.EqualTo(new[] { 0, 1, 2, 3 }));
-            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { "__start__", "agent", "tools", "agent" }));
+            Assert.That(steps.Select(s => s.Step), Is.EqualTo(new[] { -1, 0, 1, 2, 3 }));
+            Assert.That(steps.Select(s => s.Node), Is.EqualTo(new[] { "__input__", "__start__", "agent", "tools", "agent" }));
             Assert.That(sequences, Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
             Assert.That(tool.Invocations, Has.Count.EqualTo(1), "the committed tool step must not run again");
             Assert.That(secondModel.Calls, Has.Count.EqualTo(1), "only the interrupted model call runs again");

@@ -36,7 +36,7 @@ public sealed class When_model_and_tool_calls_fail_or_take_too_long
         {
             Assert.That(stored.Status, Is.EqualTo(AgentRunStatus.Success));
             Assert.That(model.Calls, Has.Count.EqualTo(4), "two failed attempts, then the tool call and the answer");
-            Assert.That((await harness.StepsAsync(run.RunId)).Select(s => s.Step), Is.EqualTo(new[] { 0, 1, 2, 3 }));
+            Assert.That((await harness.StepsAsync(run.RunId)).Select(s => s.Step), Is.EqualTo(new[] { -1, 0, 1, 2, 3 }));
             Assert.That((await harness.EventsAsync(run.RunId)).Select(e => e.Sequence), Is.EqualTo(new long[] { 1, 2, 3, 4, 5 }));
             Assert.That(stored.RetryCount, Is.Zero);
         }
@@ -72,7 +72,7 @@ public sealed class When_model_and_tool_calls_fail_or_take_too_long
             Assert.That(stored.Error, Is.Null, "success clears the retry reason");
             Assert.That(stored.NextAttemptAt, Is.Null);
             Assert.That(model.Calls, Has.Count.EqualTo(5));
-            Assert.That((await harness.StepsAsync(run.RunId)).Select(s => s.Step), Is.EqualTo(new[] { 0, 1, 2, 3 }));
+            Assert.That((await harness.StepsAsync(run.RunId)).Select(s => s.Step), Is.EqualTo(new[] { -1, 0, 1, 2, 3 }));
             Assert.That(events.Select(e => e.Sequence), Is.EqualTo(new long[] { 1, 2, 3, 4, 5, 6 }));
             Assert.That(events[1].Data["status"]!.GetValue<string>(), Is.EqualTo("pending"));
             Assert.That(events[1].Data["retry"]!.GetValue<int>(), Is.EqualTo(1));

@@ -58,7 +58,7 @@ public sealed class When_a_worker_is_told_to_stop
             Assert.That((await harness.LoadRunAsync(run.RunId)).Status, Is.EqualTo(AgentRunStatus.Success));
             Assert.That(firstModel.Calls, Has.Count.EqualTo(1));
             Assert.That(secondModel.Calls, Has.Count.EqualTo(1), "the second worker only answers: nothing is repeated");
-            Assert.That((await harness.StepsAsync(run.RunId)).Select(s => s.Step), Is.EqualTo(new[] { 0, 1, 2, 3 }));
+            Assert.That((await harness.StepsAsync(run.RunId)).Select(s => s.Step), Is.EqualTo(new[] { -1, 0, 1, 2, 3 }));
         }
     }
 
@@ -87,7 +87,7 @@ public sealed class When_a_worker_is_told_to_stop
         {
             Assert.That(stored.Status, Is.EqualTo(AgentRunStatus.Pending));
             Assert.That(stored.LeaseOwner, Is.Null);
-            Assert.That((await harness.StepsAsync(run.RunId)).Select(s => s.Step), Is.EqualTo(new[] { 0 }), "only the input was committed");
+            Assert.That((await harness.StepsAsync(run.RunId)).Select(s => s.Step), Is.EqualTo(new[] { -1, 0 }), "only the input checkpoint and the input were committed");
         }
     }
 

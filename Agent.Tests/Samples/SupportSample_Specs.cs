@@ -87,7 +87,8 @@ public sealed class When_the_sample_support_agent_is_deployed
         var workerLogs = string.Join("\n", faults.System.Workers.Select(w => w.Output));
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(nodes.Skip(1), Is.EqualTo(new[] { "triage", "retrieve", "tools", "agent", "tools", "agent" }), "each node committed once, in order");
+            Assert.That(nodes.Skip(2), Is.EqualTo(new[] { "triage", "retrieve", "tools", "agent", "tools", "agent" }), "each node committed once, in order");
+            Assert.That(nodes.Take(2), Is.EqualTo(new[] { "__input__", "__start__" }), "the input checkpoint, then the input");
             Assert.That(Calls(workerLogs, "plan_quota called", runId), Is.EqualTo(1), "the C# tool ran once, though its worker was killed later");
             Assert.That(Calls(statusServer.Output, "service_status called", runId), Is.EqualTo(1), "the MCP tool ran once, with the run's idempotency key");
             Assert.That(answerRequests, Is.EqualTo(2), "only the answer in flight at the kill was asked again");

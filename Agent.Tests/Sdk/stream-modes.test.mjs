@@ -65,10 +65,21 @@ test("debug, tasks and checkpoints", async () => {
   const tasks = parts.filter((p) => p.event === "tasks").map((p) => p.data);
 
   assert.deepEqual([...new Set(debug.map((d) => d.type))].sort(), ["checkpoint", "task", "task_result"]);
-  assert.equal(checkpoints.length, 4);
+  // LangGraph's order: the input checkpoint (values before the input), then one per step from __start__ on.
+  assert.equal(checkpoints.length, 5);
+  assert.deepEqual(checkpoints.map((c) => [c.metadata.source, c.metadata.step]), [["input", -1], ["loop", 0], ["loop", 1], ["loop", 2], ["loop", 3]]);
+  assert.deepEqual(checkpoints.map((c) => c.values.messages.length), [0, 1, 2, 3, 4]);
+  assert.deepEqual(checkpoints.slice(0, 2).map((c) => c.next), [["__start__"], ["agent"]]);
   assert.deepEqual(checkpoints.at(-1).next, []);
-  assert.equal(checkpoints[1].parent_config.configurable.checkpoint_id, checkpoints[0].config.configurable.checkpoint_id);
-  assert.deepEqual(tasks.filter((t) => "result" in t).map((t) => t.name), ["agent", "tools", "agent"]);
+  for (let i = 1; i < checkpoints.length; i++) {
+    assert.equal(checkpoints[i].parent_config.configurable.checkpoint_id, checkpoints[i - 1].config.configurable.checkpoint_id);
+  }
+  assert.deepEqual(debug.filter((d) => d.type === "checkpoint").map((d) => d.payload.metadata.source), ["input", "loop", "loop", "loop", "loop"]);
+  const results = tasks.filter((t) => "result" in t);
+  assert.deepEqual(results.map((t) => t.name), ["agent", "tools", "agent"]);
+  // LangGraph 1.x: the result maps each written channel to its write.
+  assert.deepEqual(results.map((t) => Object.keys(t.result)), [["messages"], ["messages"], ["messages"]]);
+  assert.deepEqual(results.map((t) => t.result.messages.map((m) => m.type)), [["ai"], ["tool"], ["ai"]]);
 });
 
 test("several modes at once, each event in its own mode", async () => {

@@ -207,8 +207,9 @@ public sealed class When_an_operator_uses_the_web_console
         await page.GotoAsync(new Uri(Api, $"/ui#/threads/{threadId}").ToString());
         await Expect(page.Locator("#thread-chat .msg-ai").Last).ToContainTextAsync("According to the documents");
         var checkpoints = page.Locator("#checkpoints button.checkpoint");
-        await Expect(checkpoints).ToHaveCountAsync(4);
-        await checkpoints.Nth(1).ClickAsync();
+        // The run's input checkpoint (no messages yet), __start__ with the question, agent, tools, agent.
+        await Expect(checkpoints).ToHaveCountAsync(5);
+        await checkpoints.Nth(2).ClickAsync();
         await Expect(page.Locator("#checkpoint-state .msg")).ToHaveCountAsync(2);
         await ConsoleBrowser.ScreenshotAsync(page, "thread");
 

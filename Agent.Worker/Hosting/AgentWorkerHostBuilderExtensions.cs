@@ -40,7 +40,12 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddAgentPersistence(configuration.GetConnectionString("Agent") ?? DefaultDatabase, budget);
         services.AddOptions<AgentWorkerOptions>()
             .Bind(configuration.GetSection(AgentWorkerOptions.SectionName))
-            .Configure(o => o.RunQueue = configuration[AgentRunQueues.RunsSettingKey] ?? o.RunQueue)
+            .Configure(o =>
+            {
+                o.RunQueue = configuration[AgentRunQueues.RunsSettingKey] ?? o.RunQueue;
+                o.Queues = configuration[RunQueueName.SettingKey] ?? o.Queues;
+            })
+            .Validate(o => QueuesError(o) is null, $"{RunQueueName.SettingKey} must list queues as name[:slots], comma-separated (e.g. default:4,heavy:1)")
             .ValidateDataAnnotations()
             .ValidateOnStart();
         return services;
@@ -91,7 +96,8 @@ internal static class AgentWorkerHostBuilderExtensions
         services.AddWorkerTelemetry(rabbitMq, provider =>
         {
             var worker = provider.GetRequiredService<IOptions<AgentWorkerOptions>>().Value;
-            return (worker.RunQueue, worker.Slots);
+            // The depth gauge reads the worker's first queue (a deployment per queue is the usual shape).
+            return (RunQueueName.Address(worker.RunQueue, worker.ServedQueues[0].Name), worker.TotalSlots);
         });
         services.AddSingleton<RunningRuns>();
         services.AddSingleton<RetrievalAgent>();
@@ -112,13 +118,28 @@ internal static class AgentWorkerHostBuilderExtensions
         {
             // MassTransit 8 reports anonymous usage by default; a self-hosted runtime must not phone home.
             bus.DisableUsageTelemetry();
-            bus.AddConsumer<StartAgentRunConsumer, StartAgentRunConsumerDefinition>();
+            bus.AddConsumer<StartAgentRunConsumer>().ExcludeFromConfigureEndpoints();
             bus.AddConsumer<CancelAgentRunConsumer>().ExcludeFromConfigureEndpoints();
             bus.UsingRabbitMq((context, rabbit) =>
             {
                 // Publisher confirms (MassTransit's default, stated so it is not lost): a send completes only once the
                 // broker has taken the message, so a requeue or sweep that fails is retried, never silently dropped.
                 rabbit.Host(rabbitMq, host => host.PublisherConfirmation = true);
+                // One endpoint per queue served: prefetch equals the concurrent-message limit equals that queue's
+                // slots, so a delivered run never waits behind a busy slot (RabbitMQ's ack timer starts at delivery)
+                // and each queue keeps its own slots (a burst on one cannot take another's). No in-memory retry: the
+                // executor owns retries, and a failure is recorded on the run, never retried by redelivery.
+                var worker = context.GetRequiredService<IOptions<AgentWorkerOptions>>().Value;
+                foreach (var (name, slots) in worker.ServedQueues)
+                {
+                    rabbit.ReceiveEndpoint(RunQueueName.Address(worker.RunQueue, name), endpoint =>
+                    {
+                        endpoint.PrefetchCount = slots;
+                        endpoint.ConcurrentMessageLimit = slots;
+                        endpoint.ConfigureConsumer<StartAgentRunConsumer>(context);
+                    });
+                }
+
                 rabbit.ReceiveEndpoint(
                     new TemporaryEndpointDefinition("agent-worker-control"),
                     endpoint => endpoint.ConfigureConsumer<CancelAgentRunConsumer>(context));
@@ -132,5 +153,18 @@ internal static class AgentWorkerHostBuilderExtensions
             host.StopTimeout = TimeSpan.FromSeconds(30);
         });
         return services;
+    }
+
+    private static string? QueuesError(AgentWorkerOptions options)
+    {
+        try
+        {
+            _ = options.ServedQueues;
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            return ex.Message;
+        }
     }
 }

@@ -15,7 +15,7 @@ internal sealed partial class WorkerReadyReporter(
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        lifetime.ApplicationStarted.Register(() => LogReady(logger, options.Value.InstanceId, options.Value.Slots));
+        lifetime.ApplicationStarted.Register(() => LogReady(logger, options.Value.InstanceId, options.Value.TotalSlots));
         return Task.CompletedTask;
     }
 

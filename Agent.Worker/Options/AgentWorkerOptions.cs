@@ -12,8 +12,9 @@ public sealed class AgentWorkerOptions
     public const string SectionName = "AgentWorker";
 
     /// <summary>
-    /// Gets or sets how many runs this process executes at once. The run queue's prefetch count equals it, so no
-    /// message waits behind a busy slot. Default is 1 (the design card's "prefetch 1").
+    /// Gets or sets how many runs this process executes at once from each queue it consumes that
+    /// <see cref="Queues"/> gives no count of its own. The queue's prefetch count equals it, so no message waits
+    /// behind a busy slot. Default is 1 (the design card's "prefetch 1").
     /// </summary>
     [Range(1, 256)]
     public int Slots { get; set; } = 1;
@@ -129,6 +130,20 @@ public sealed class AgentWorkerOptions
 
     /// <summary>Gets or sets the run queue's name. Default is <c>agent-runs</c>; set through <c>Messaging:RunQueue</c>.</summary>
     public string RunQueue { get; set; } = AgentRunQueues.Runs;
+
+    /// <summary>
+    /// Gets or sets the run queues this worker consumes, as <c>name[:slots]</c>, comma-separated (e.g.
+    /// <c>default:4,heavy:1</c>); set through <c>Messaging:Queues</c>. Default (null) is <c>default</c> with
+    /// <see cref="Slots"/>. See <see cref="RunQueueName"/>.
+    /// </summary>
+    public string? Queues { get; set; }
+
+    /// <summary>Gets the queues this worker consumes, with their slot counts (<see cref="Queues"/> parsed).</summary>
+    /// <exception cref="FormatException"><see cref="Queues"/> is malformed (checked at start).</exception>
+    public IReadOnlyList<(string Name, int Slots)> ServedQueues => RunQueueName.ParseSetting(Queues, Slots);
+
+    /// <summary>Gets how many runs this process executes at once over all its queues.</summary>
+    public int TotalSlots => ServedQueues.Sum(q => q.Slots);
 
     /// <summary>
     /// Gets or sets how often the scheduler loops look for due work (delayed runs, cron ticks), in ms. Default is 1,000.

@@ -44,7 +44,7 @@ internal sealed partial class AgentRunExecutor(
         if (drain.IsDraining)
         {
             // Stopping: take no new work. The message is acked, so send the run back for another worker.
-            await dispatcher.TryDispatchAsync(message.RunId, message.ThreadId, DeterministicGuid.Create($"{message.RunId}:draining"), CancellationToken.None);
+            await dispatcher.TryDispatchAsync(message.RunId, message.ThreadId, message.Queue, DeterministicGuid.Create($"{message.RunId}:draining"), CancellationToken.None);
             return;
         }
 
@@ -73,14 +73,22 @@ internal sealed partial class AgentRunExecutor(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["run_id"] = message.RunId, ["thread_id"] = message.ThreadId });
         LogClaimed(logger, message.RunId, claim.Epoch, claim.Attempt);
         RunTelemetry.RecordClaim(claim.Attempt, redelivered);
-        var run = new RunProgress(message.RunId, claim.TenantId, message.ThreadId, claim.Epoch);
+        var run = new RunProgress(message.RunId, claim.TenantId, message.ThreadId, claim.Epoch) { Queue = message.Queue };
         // The store port (IAgentStore) acts for the run's tenant in every node and tool of the run.
         using var tenant = Store.RunTenantScope.Enter(claim.TenantId);
         using var cancellation = new RunCancellation(stoppingToken, drain.Abandoning);
         using (runningRuns.Register(message.RunId, cancellation.Source))
         await using (LeaseHeartbeat.Start(scopes, message.RunId, claim.Epoch, settings, timeProvider, cancellation.LoseLease, logger))
         {
-            await RunStepsAsync(run, cancellation, stoppingToken);
+            try
+            {
+                await RunStepsAsync(run, cancellation, stoppingToken);
+            }
+            finally
+            {
+                // Step events still being published (in the background) go out before the message is acknowledged.
+                await commits.PublishedAsync();
+            }
         }
 
         if (run.HandBack)

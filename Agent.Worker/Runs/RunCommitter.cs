@@ -34,11 +34,12 @@ internal sealed partial class RunCommitter(
     /// <param name="node">The node that ran.</param>
     /// <param name="result">What the node produced (its delta is not null).</param>
     /// <param name="next">The node the graph runs after this step (recorded as the checkpoint's <c>next</c>), or null when unknown.</param>
-    /// <returns>A task that completes when the step is committed and published.</returns>
+    /// <param name="afterInput">Whether the step applies the run's new input (its input checkpoint is written first, <see cref="StepCommitBuilder"/>).</param>
+    /// <returns>A task that completes when the step is committed; its events are being published (<see cref="PublishedAsync"/>).</returns>
     /// <exception cref="OperationCanceledException">Another worker took the run over (<see cref="RunProgress.Fenced"/> is set).</exception>
-    public async Task CommitStepAsync(RunProgress run, string node, NodeResult result, string? next)
+    public async Task CommitStepAsync(RunProgress run, string node, NodeResult result, string? next, bool afterInput = false)
     {
-        var commit = steps.Build(run, node, result.Delta!, result.ModelStep, result.ToolCalls, result.Values, next, options.Value.LeaseDuration);
+        var commit = steps.Build(run, node, result.Delta!, result.ModelStep, result.ToolCalls, result.Values, next, afterInput);
         var committed = await CommitAsync(run, token => lifecycle.CommitStepAsync(commit, token), CancellationToken.None);
         if (committed is null)
         {
@@ -52,13 +53,18 @@ internal sealed partial class RunCommitter(
         run.Spend = new RunSpend(
             run.Spend.InputTokens + commit.InputTokens, run.Spend.OutputTokens + commit.OutputTokens, run.Spend.CostUsd + commit.CostUsd);
         LogStepCommitted(logger, run.RunId, commit.Checkpoint.Step, node);
-        await events.PublishAsync(run, committed.Events, terminal: false);
+        // In the background: the events are durable, and the relay fills what live streaming misses (RunEventPublisher).
+        events.Enqueue(run, committed.Events);
         if (committed.CancelAction is { } action)
         {
             // The API recorded a cancel the fan-out did not deliver (e.g. this worker's queue was not yet bound).
             runningRuns.RequestCancel(run.RunId, action);
         }
     }
+
+    /// <summary>Waits until the run's events queued for live streaming are published (or given up); never throws.</summary>
+    /// <returns>A task that completes when nothing is in flight.</returns>
+    public Task PublishedAsync() => events.DrainAsync();
 
     /// <summary>Ends the run with a terminal status (<see cref="RunLifecycle.FinishAsync"/>).</summary>
     /// <param name="run">The run.</param>
@@ -197,7 +203,7 @@ internal sealed partial class RunCommitter(
 
         if (released)
         {
-            await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, DeterministicGuid.Create($"{run.RunId}:handoff:{run.Epoch}"), CancellationToken.None);
+            await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, run.Queue, DeterministicGuid.Create($"{run.RunId}:handoff:{run.Epoch}"), CancellationToken.None);
             LogHandedBack(logger, run.RunId, run.NextStep);
         }
     }
@@ -210,7 +216,7 @@ internal sealed partial class RunCommitter(
     {
         if (await lifecycle.FindNextPendingRunAsync(run.TenantId, run.ThreadId, cancellationToken) is { } next)
         {
-            await dispatcher.TryDispatchAsync(next, run.ThreadId, messageId: null, cancellationToken);
+            await dispatcher.TryDispatchAsync(next.RunId, run.ThreadId, next.Queue, messageId: null, cancellationToken);
         }
     }
 

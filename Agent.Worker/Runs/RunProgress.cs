@@ -25,6 +25,9 @@ internal sealed class RunProgress(Guid runId, string tenantId, Guid threadId, lo
     /// <summary>Gets the lease epoch of this claim.</summary>
     public long Epoch { get; } = epoch;
 
+    /// <summary>Gets the run queue the run came from (null: the default one); a hand-back sends it there again.</summary>
+    public string? Queue { get; init; }
+
     /// <summary>
     /// Gets or sets the run's own metadata (the run request's <c>metadata</c> object, <c>{}</c> when none), which
     /// every checkpoint the run writes carries, as LangGraph merges a run's metadata into its checkpoints' metadata.

@@ -93,15 +93,17 @@ internal sealed class RunStepLoop(
         };
 
         // The input is step 0 (node __start__): its messages, and its values of the graph's other channels; a command's
-        // update is written the same way.
+        // update is written the same way. New input comes after the run's input checkpoint (step -1, LangGraph's
+        // source "input"), written in the same commit; a command's update has none, as LangGraph resumes without one.
         var input = own is null ? kwargs["input"] as JsonObject ?? command?["update"] as JsonObject : null;
+        var afterInput = own is null && kwargs["input"] is JsonObject;
         var inputValues = input is not null ? graph.InputValues(input, values) : null;
         if (input is not null && (input["messages"] is JsonArray { Count: > 0 } || inputValues is not null))
         {
             var delta = input["messages"] is JsonArray inputMessages ? (JsonArray)inputMessages.DeepClone() : [];
             CheckpointFold.Apply(messages, delta);
             ChannelValues.Apply(values, inputValues);
-            await commits.CommitStepAsync(run, ReservedNodes.Start, new NodeResult(delta, Values: inputValues), TryRoute(graph, state));
+            await commits.CommitStepAsync(run, ReservedNodes.Start, new NodeResult(delta, Values: inputValues), TryRoute(graph, state), afterInput);
         }
 
         if ((budget is null ? RunErrors.InvalidBudget(budgetError) : messages.Count == 0 && values.Count == 0 ? RunErrors.EmptyThread() : null) is { } invalid)

@@ -1,3 +1,4 @@
+using Agent.Contracts.Runs;
 using System.Data.Common;
 using Agent.Persistence.Workers;
 using Agent.Worker.Telemetry;
@@ -70,9 +71,9 @@ internal sealed partial class WorkerReporter(
                     InstanceId = settings.InstanceId,
                     Host = Environment.MachineName,
                     ProcessId = Environment.ProcessId,
-                    Slots = settings.Slots,
+                    Slots = settings.TotalSlots,
                     BusySlots = runningRuns.Count,
-                    Queue = settings.RunQueue,
+                    Queue = string.Join(",", settings.ServedQueues.Select(q => RunQueueName.Address(settings.RunQueue, q.Name))),
                     QueueDepth = queue.Depth,
                     QueueConsumers = queue.Consumers,
                     Draining = drain.IsDraining || cancellationToken == CancellationToken.None,

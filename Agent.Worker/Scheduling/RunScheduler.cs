@@ -67,7 +67,7 @@ internal sealed partial class RunScheduler(
                     await dispatcher.FanOutCancelAsync(stopping.RunId, accepted.CancelAction ?? CancelAction.Interrupt, cancellationToken);
                 }
 
-                await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, messageId: null, cancellationToken);
+                await dispatcher.TryDispatchAsync(run.RunId, run.ThreadId, run.Queue, messageId: null, cancellationToken);
                 LogFired(logger, cron.CronId, run.RunId);
             }
         }
