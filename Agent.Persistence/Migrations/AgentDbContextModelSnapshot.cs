@@ -589,6 +589,37 @@ namespace Agent.Persistence.Migrations
                     b.ToTable("run_leases", "agent");
                 });
 
+            modelBuilder.Entity("Agent.Persistence.ModelCircuits.ModelCircuit", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("OpenUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("open_until");
+
+                    b.Property<DateTimeOffset>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<string>("OpenedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("opened_by");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("model_circuits", "agent");
+                });
+
             modelBuilder.Entity("Agent.Persistence.RateLimits.ProviderRateLimit", b =>
                 {
                     b.Property<string>("Key")
