@@ -5,6 +5,7 @@ using Agent.Persistence.Crons;
 using Agent.Persistence.Documents;
 using Agent.Persistence.Graphs;
 using Agent.Persistence.Leases;
+using Agent.Persistence.ModelCircuits;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.RunEvents;
 using Agent.Persistence.Runs;
@@ -76,6 +77,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
 
     /// <summary>Gets the shared provider rate-limit states (one per provider and model).</summary>
     public DbSet<ProviderRateLimit> ProviderRateLimits => Set<ProviderRateLimit>();
+
+    /// <summary>Gets the model circuits that some worker opened (one per provider and model, shared by every worker).</summary>
+    public DbSet<ModelCircuit> ModelCircuits => Set<ModelCircuit>();
 
     /// <summary>Gets the model calls (one per model step, with tokens, latency and cost).</summary>
     public DbSet<ModelCall> ModelCalls => Set<ModelCall>();

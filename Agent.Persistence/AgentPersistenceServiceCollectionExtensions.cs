@@ -5,6 +5,7 @@ using Agent.Persistence.Checkpoints;
 using Agent.Persistence.Connections;
 using Agent.Persistence.Crons;
 using Agent.Persistence.Graphs;
+using Agent.Persistence.ModelCircuits;
 using Agent.Persistence.Monitoring;
 using Agent.Persistence.RateLimits;
 using Agent.Persistence.Runs;
@@ -60,6 +61,7 @@ public static class AgentPersistenceServiceCollectionExtensions
         services.AddScoped<CronStore>();
         services.AddScoped<ItemStore>();
         services.AddSingleton<ProviderRateLimitStore>();
+        services.AddSingleton<ModelCircuitStore>();
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyLookup>();
         services.AddSingleton<UsageQueries>();

@@ -74,10 +74,55 @@ internal static partial class AssistantsApi
     private static IResult NotDeployed(string graphId) =>
         ApiResults.NotFound($"Graph '{ApiRequest.Truncate(graphId)}' is not deployed: no worker has published it.");
 
-    private static async Task<IResult> GetSubgraphsAsync(string assistant_id, AssistantStore assistants, CancellationToken cancellationToken)
+    // LangGraph's get_subgraphs: {namespace: GraphSchema}, a namespace being the node that runs the subgraph, nested ones
+    // joined by "|" (only with recurse=true); a namespace in the path selects that one (nested ones reachable through it).
+    private static Task<IResult> GetSubgraphsAsync(
+        string assistant_id, bool? recurse, AssistantStore assistants, DeployedGraphStore graphs, CancellationToken cancellationToken) =>
+        SubgraphsAsync(assistant_id, null, recurse is true, assistants, graphs, cancellationToken);
+
+    private static Task<IResult> GetSubgraphsAtAsync(
+        string assistant_id, string @namespace, bool? recurse, AssistantStore assistants, DeployedGraphStore graphs, CancellationToken cancellationToken) =>
+        SubgraphsAsync(assistant_id, @namespace, recurse is true, assistants, graphs, cancellationToken);
+
+    private static async Task<IResult> SubgraphsAsync(
+        string assistantId, string? selected, bool recurse, AssistantStore assistants, DeployedGraphStore graphs, CancellationToken cancellationToken)
     {
-        var (_, error) = await FindAsync(assistant_id, assistants, cancellationToken);
-        return error ?? ApiResults.Json(new JsonObject());
+        var (_, deployed, error) = await FindGraphAsync(assistantId, assistants, graphs, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var result = new JsonObject();
+        // Depth-first, at most as deep as there are deployed graphs (a cycle of AddSubgraph declarations stops there).
+        var known = new Dictionary<string, DeployedGraph>(StringComparer.Ordinal);
+        async Task AddAsync(DeployedGraph? graph, string prefix, int depth)
+        {
+            foreach (var (node, target) in graph is null ? [] : JsonNode.Parse(graph.Subgraphs) as JsonObject ?? [])
+            {
+                var ns = prefix + node;
+                var graphId = target?.GetValue<string>() ?? string.Empty;
+                if (!known.TryGetValue(graphId, out var sub) && (await graphs.FindManyAsync([graphId], cancellationToken)).TryGetValue(graphId, out var found))
+                {
+                    known[graphId] = sub = found;
+                }
+
+                var deep = selected is not null ? selected.StartsWith(ns + "|", StringComparison.Ordinal) : recurse;
+                if (selected is null || selected == ns)
+                {
+                    var channels = sub is null ? [] : JsonNode.Parse(sub.Channels)!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+                    result[ns] = AgentGraphDescription.Schemas(graphId, channels, GraphToolset.From(sub));
+                }
+
+                if (deep && depth < 16)
+                {
+                    await AddAsync(sub, ns + "|", depth + 1);
+                }
+            }
+        }
+
+        await AddAsync(deployed, string.Empty, 0);
+        return ApiResults.Json(result);
     }
 
     private static async Task<IResult> ListVersionsAsync(

@@ -31,7 +31,9 @@ internal static partial class AssistantsApi
         group.MapDelete("/{assistant_id}", DeleteAsync).WithName("DeleteAssistant").WithSummary("Deletes an assistant.");
         group.MapGet("/{assistant_id}/graph", GetGraphAsync).WithName("GetAssistantGraph").WithSummary("Gets the assistant's graph.");
         group.MapGet("/{assistant_id}/schemas", GetSchemasAsync).WithName("GetAssistantSchemas").WithSummary("Gets the graph's schemas.");
-        group.MapGet("/{assistant_id}/subgraphs", GetSubgraphsAsync).WithName("GetAssistantSubgraphs").WithSummary("Gets subgraphs (none).");
+        group.MapGet("/{assistant_id}/subgraphs", GetSubgraphsAsync).WithName("GetAssistantSubgraphs").WithSummary("Gets the graph's subgraphs.");
+        group.MapGet("/{assistant_id}/subgraphs/{namespace}", GetSubgraphsAtAsync).WithName("GetAssistantSubgraphsByNamespace")
+            .WithSummary("Gets the subgraph of a namespace.");
         group.MapPost("/{assistant_id}/versions", ListVersionsAsync).WithName("ListAssistantVersions").WithSummary("Lists versions, newest first.");
         group.MapPost("/{assistant_id}/latest", SetLatestAsync).WithName("SetLatestAssistantVersion").WithSummary("Makes a version current.");
         return group;

@@ -18,4 +18,11 @@ public sealed class ApiRateLimitOptions
     /// <summary>Gets or sets how many requests a key may make at once after being idle (the bucket's size). Default 200.</summary>
     [Range(1, 1_000_000)]
     public int Burst { get; set; } = 200;
+
+    /// <summary>
+    /// Gets or sets whether a key's bucket is shared by every API replica through PostgreSQL (table
+    /// <c>agent.provider_rate_limits</c>, key <c>api-key:{key_id}</c>). Default true; false gives each replica its
+    /// own buckets (N replicas then admit up to N times the rate).
+    /// </summary>
+    public bool Shared { get; set; } = true;
 }

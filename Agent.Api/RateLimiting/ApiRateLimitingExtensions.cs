@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
 using Agent.Api.Auth;
+using Agent.Persistence.RateLimits;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -13,12 +14,15 @@ namespace Agent.Api.RateLimiting;
 /// <see cref="ApiRateLimitOptions.Burst"/>), answering 429 with <c>Retry-After</c> and a detail when it is empty.
 /// </summary>
 /// <remarks>
-/// Requests without a valid key share a bucket per client IP, so guessing keys is throttled too. <c>/ok</c> is never
-/// limited (probes). Each replica keeps its own buckets: with N replicas behind a balancer a key gets up to N times
-/// the rate, which is the usual trade for not adding a shared store to every request.
+/// A key's bucket is shared by every API replica (<see cref="SharedKeyRateLimiter"/>: PostgreSQL, taken in batches),
+/// so N replicas behind a balancer still give a key one rate. Requests without a valid key share a bucket per client
+/// IP, kept in each replica (so that unauthenticated traffic cannot write rows), so guessing keys is throttled too.
+/// <c>/ok</c> is never limited (probes).
 /// </remarks>
 internal static class ApiRateLimitingExtensions
 {
+    private const string KeyPartitionPrefix = "key:";
+
     /// <summary>Registers the limiter.</summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration (section <c>RateLimit</c>).</param>
@@ -30,7 +34,7 @@ internal static class ApiRateLimitingExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ApiRateLimitOptions>>((limiter, settings) =>
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ApiRateLimitOptions>, ProviderRateLimitStore, ILoggerFactory>((limiter, settings, store, loggers) =>
         {
             var rate = settings.Value;
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -40,19 +44,20 @@ internal static class ApiRateLimitingExtensions
                 return;
             }
 
-            var bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = rate.Burst,
-                TokensPerPeriod = 1,
-                ReplenishmentPeriod = TimeSpan.FromMinutes(1) / rate.RequestsPerMinute,
-                QueueLimit = 0,
-                // The partitioned limiter's own timer (every 100 ms) refills every bucket by the time elapsed.
-                AutoReplenishment = false,
-            };
+            var bucket = SharedKeyRateLimiter.BucketOptions(rate);
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                http.Request.Path.Equals("/ok", StringComparison.OrdinalIgnoreCase)
-                    ? RateLimitPartition.GetNoLimiter("probe")
-                    : RateLimitPartition.GetTokenBucketLimiter(PartitionOf(http), _ => bucket));
+            {
+                if (http.Request.Path.Equals("/ok", StringComparison.OrdinalIgnoreCase))
+                {
+                    return RateLimitPartition.GetNoLimiter("probe");
+                }
+
+                var partition = PartitionOf(http);
+                return rate.Shared && partition.StartsWith(KeyPartitionPrefix, StringComparison.Ordinal)
+                    ? RateLimitPartition.Get(partition, p => new SharedKeyRateLimiter(
+                        p[KeyPartitionPrefix.Length..], rate, store, TimeProvider.System, loggers.CreateLogger<SharedKeyRateLimiter>()))
+                    : RateLimitPartition.GetTokenBucketLimiter(partition, _ => bucket);
+            });
         });
         return services;
     }
@@ -62,7 +67,7 @@ internal static class ApiRateLimitingExtensions
     /// <returns>The partition key.</returns>
     public static string PartitionOf(HttpContext http) =>
         http.User.FindFirst(ApiCaller.KeyIdClaim)?.Value is { } keyId
-            ? "key:" + keyId
+            ? KeyPartitionPrefix + keyId
             : "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)

@@ -112,6 +112,11 @@ internal sealed record RunCreate
     [WireError("checkpoint_during must be true: this server checkpoints every step.")]
     public bool? CheckpointDuring { get; init; }
 
+    /// <summary>Gets <c>stream_subgraphs</c>: whether the stream shows subgraph steps as <c>mode|namespace</c>; null is false.</summary>
+    [JsonPropertyName("stream_subgraphs")]
+    [WireError("stream_subgraphs must be a boolean.")]
+    public bool? StreamSubgraphs { get; init; }
+
     /// <summary>Gets whether the stream is resumable (every stream here is; the flag is recorded as submitted).</summary>
     [JsonPropertyName("stream_resumable")]
     public bool? StreamResumable { get; init; }

@@ -19,6 +19,11 @@ internal sealed partial record RunRequest
             ["on_disconnect"] = WireName.Of(wire.OnDisconnect ?? DisconnectMode.Continue),
             ["multitask_strategy"] = WireName.Of(request.MultitaskStrategy),
         };
+        if (request.StreamSubgraphs)
+        {
+            kwargs["stream_subgraphs"] = true;
+        }
+
         if (wire.Context is JsonObject context)
         {
             kwargs["context"] = context.DeepClone();

@@ -30,6 +30,9 @@ internal sealed partial record RunRequest
     /// <summary>Gets the run's metadata object.</summary>
     public required JsonObject Metadata { get; init; }
 
+    /// <summary>Gets whether the stream shows the events of subgraphs as <c>mode|namespace</c> (<c>stream_subgraphs</c>). Default is false.</summary>
+    public bool StreamSubgraphs { get; init; }
+
     /// <summary>Gets the stream modes.</summary>
     public required IReadOnlyList<StreamMode> StreamModes { get; init; }
 
@@ -166,6 +169,7 @@ internal sealed partial record RunRequest
             InputMessages = messages,
             Metadata = wire.Metadata ?? [],
             StreamModes = modes,
+            StreamSubgraphs = wire.StreamSubgraphs is true,
             RecursionLimit = recursionLimit,
             RecursionLimitGiven = recursionLimitGiven,
             CheckpointId = checkpointId,
@@ -218,7 +222,7 @@ internal sealed partial record RunRequest
 
             if (reference["checkpoint_ns"] is JsonValue ns && ns.TryGetValue<string>(out var space) && space.Length > 0)
             {
-                return (null, "checkpoint.checkpoint_ns must be empty: the agent graph has no subgraphs.");
+                return (null, "checkpoint.checkpoint_ns must be empty: a run starts from a checkpoint of the thread's own graph, not of a subgraph.");
             }
 
             text ??= fromObject;

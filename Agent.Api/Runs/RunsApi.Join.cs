@@ -56,7 +56,11 @@ internal static partial class RunsApi
         }
 
         RunStreamRelay.SetStreamHeaders(http.Response, run, stateless: thread_id is null);
-        var ended = await relay.StreamAsync(http.Response, run, position, modes, http.RequestAborted);
+        // stream_subgraphs is read per stream-open (LangGraph Platform); without it a join shows what the run asked for.
+        var subgraphs = http.Request.Query["stream_subgraphs"].Count > 0
+            ? string.Equals(http.Request.Query["stream_subgraphs"].ToString(), "true", StringComparison.OrdinalIgnoreCase)
+            : RunStreamRelay.StreamsSubgraphs(run);
+        var ended = await relay.StreamAsync(http.Response, run, position, modes, http.RequestAborted, subgraphs);
         if (!ended && CancelOnDisconnect(http.Request))
         {
             await follower.CancelIfUnfinishedAsync(run);

@@ -140,7 +140,7 @@ internal static partial class RunsApi
         }
 
         RunStreamRelay.SetStreamHeaders(http.Response, run!, stateless: threadId is null);
-        var ended = await relay.StreamAsync(http.Response, run!, RunStreamRelay.StreamPosition.Start, request!.StreamModes, http.RequestAborted);
+        var ended = await relay.StreamAsync(http.Response, run!, RunStreamRelay.StreamPosition.Start, request!.StreamModes, http.RequestAborted, request.StreamSubgraphs);
         if (!ended && request.CancelOnDisconnect)
         {
             await canceller.CancelAsync(run!, CancelAction.Interrupt, CancellationToken.None);

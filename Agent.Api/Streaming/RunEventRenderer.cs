@@ -46,7 +46,19 @@ internal sealed class RunEventRenderer(
     private readonly Dictionary<string, StreamedMessage> streamed = new(StringComparer.Ordinal);
     private StreamedMessage? resume;
     private long resumeAfterSequence;
+    private readonly Dictionary<string, JsonObject> subgraphStates = new(StringComparer.Ordinal);
+    private readonly HashSet<string> sentInSubgraphs = new(StringComparer.Ordinal);
     private JsonObject? state;
+    private string renderingNs = string.Empty;
+
+    /// <summary>
+    /// Gets whether subgraph steps are shown (<c>stream_subgraphs</c>): as <c>mode|namespace</c> events
+    /// (<c>updates|research:1f0...</c>, LangGraph's <c>node:task_id</c> namespace, nested ones joined by <c>|</c>), their
+    /// <c>values</c> the subgraph's own state and their <c>messages</c> metadata naming the namespace. Default is false:
+    /// a subgraph's steps are not shown, and the parent node's update carries what the subgraph changed, as LangGraph
+    /// streams without <c>subgraphs=True</c>. The <c>messages/*</c> and <c>events</c> modes never show subgraph steps.
+    /// </summary>
+    public bool Subgraphs { get; init; }
 
     /// <summary>
     /// Continues a stream whose client already has part of the message of the first model step after stored event
@@ -67,10 +79,13 @@ internal sealed class RunEventRenderer(
     public IReadOnlyList<(string Event, string Data, string Id)> RenderToken(AgentRunTokenStreamed token)
     {
         var output = new List<(string, string)>();
-        if (!wantsTokens)
+        var ns = token.CheckpointNs ?? string.Empty;
+        if (!wantsTokens || (ns.Length > 0 && !Subgraphs))
         {
             return [];
         }
+
+        renderingNs = ns;
 
         if (!streamed.TryGetValue(token.MessageId, out var message))
         {
@@ -110,7 +125,12 @@ internal sealed class RunEventRenderer(
         {
             if (mode == StreamMode.MessagesTuple)
             {
-                output.Add(("messages", new JsonArray(Chunk(token.MessageId, text, newCalls), metadata.DeepClone()).ToJsonString()));
+                output.Add((ns.Length == 0 ? "messages" : "messages|" + ns, new JsonArray(Chunk(token.MessageId, text, newCalls), metadata.DeepClone()).ToJsonString()));
+            }
+            else if (ns.Length > 0)
+            {
+                // Only the messages-tuple mode shows a subgraph's tokens.
+                continue;
             }
             else if (mode == StreamMode.Messages)
             {
@@ -140,6 +160,7 @@ internal sealed class RunEventRenderer(
             }
         }
 
+        renderingNs = string.Empty;
         message.Characters += text.Length;
         message.ToolCalls += newCalls.Count;
         // The delta's last event carries what the client then has; an earlier one (messages/metadata, or a second
@@ -165,6 +186,45 @@ internal sealed class RunEventRenderer(
             return RenderedStep.Empty;
         }
 
+        var ns = kind == RunEventKinds.Step && payload["checkpoint_ns"] is JsonValue nsValue && nsValue.TryGetValue<string>(out var stepNs) ? stepNs : string.Empty;
+        if (ns.Length > 0 && !Subgraphs)
+        {
+            return RenderedStep.Empty;
+        }
+
+        if (ns.Length == 0)
+        {
+            return await RenderInAsync(ns, sequence, kind, payload, createdAt, cancellationToken);
+        }
+
+        // A subgraph step folds the subgraph's own state (its step 0 holds its whole input).
+        var root = state;
+        state = subgraphStates.GetValueOrDefault(ns) ?? new JsonObject { ["messages"] = new JsonArray() };
+        renderingNs = ns;
+        try
+        {
+            var rendered = await RenderInAsync(ns, sequence, kind, payload, createdAt, cancellationToken);
+            foreach (var message in (payload["messages"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                if (message["id"]?.GetValue<string>() is { } id)
+                {
+                    sentInSubgraphs.Add(id);
+                }
+            }
+
+            return rendered;
+        }
+        finally
+        {
+            subgraphStates[ns] = state;
+            state = root;
+            renderingNs = string.Empty;
+        }
+    }
+
+    private async Task<RenderedStep> RenderInAsync(
+        string ns, long sequence, string kind, JsonObject payload, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
         var output = new List<RenderedEvent>();
         var slot = 0;
         // Every candidate takes a slot, sent or not, so slots mean the same on every connection.
@@ -172,7 +232,7 @@ internal sealed class RunEventRenderer(
         {
             if (json is not null)
             {
-                output.Add(new RenderedEvent(name, json.ToJsonString(), slot));
+                output.Add(new RenderedEvent(ns.Length == 0 ? name : name + "|" + ns, json.ToJsonString(), slot));
             }
 
             slot++;
@@ -236,13 +296,20 @@ internal sealed class RunEventRenderer(
                 case StreamMode.MessagesTuple when !isInput:
                     foreach (var message in messages.OfType<JsonObject>())
                     {
+                        if (ns.Length == 0 && message["id"]?.GetValue<string>() is { } shown && sentInSubgraphs.Contains(shown))
+                        {
+                            // Streamed by the subgraph already (stream_subgraphs): the parent's update does not repeat it.
+                            Add("messages", null);
+                            continue;
+                        }
+
                         var had = Streamed(message, node, resuming);
                         var body = had is null ? message.DeepClone() : Remainder(message, had);
                         Add("messages", body is null ? null : new JsonArray(body, Metadata(node, step)));
                     }
 
                     break;
-                case StreamMode.Messages when !isInput:
+                case StreamMode.Messages when !isInput && ns.Length == 0:
                     foreach (var message in messages.OfType<JsonObject>())
                     {
                         var id = message["id"]?.GetValue<string>() ?? string.Empty;
@@ -285,7 +352,7 @@ internal sealed class RunEventRenderer(
 
                     Add("checkpoints", CheckpointPayload(payload, node));
                     break;
-                case StreamMode.Events when !isInput:
+                case StreamMode.Events when !isInput && ns.Length == 0:
                     foreach (var langChainEvent in LangChainEvents.ForStep(payload, node, runId, () => Metadata(node, step), taskInput, sent?.EventsStarted == true))
                     {
                         Add("events", langChainEvent);
@@ -401,7 +468,7 @@ internal sealed class RunEventRenderer(
     {
         ["langgraph_node"] = node,
         ["langgraph_step"] = step?.DeepClone(),
-        ["langgraph_checkpoint_ns"] = string.Empty,
+        ["langgraph_checkpoint_ns"] = renderingNs,
         ["run_id"] = runId.ToString(),
         ["thread_id"] = threadId.ToString(),
     };
@@ -487,7 +554,7 @@ internal sealed class RunEventRenderer(
         ["configurable"] = new JsonObject
         {
             ["thread_id"] = threadId.ToString(),
-            ["checkpoint_ns"] = string.Empty,
+            ["checkpoint_ns"] = renderingNs,
             ["checkpoint_id"] = checkpointId?.DeepClone(),
         },
     };

@@ -58,6 +58,13 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
         }
     }
 
+    /// <summary>Tells whether a run was created with <c>stream_subgraphs: true</c> (kept in its kwargs).</summary>
+    /// <param name="run">The run.</param>
+    /// <returns>True when it was.</returns>
+    public static bool StreamsSubgraphs(AgentRun run) =>
+        JsonNode.Parse(run.Kwargs)?["stream_subgraphs"] is JsonValue value
+        && value.TryGetValue<bool>(out var subgraphs) && subgraphs;
+
     /// <summary>Reads a <c>Last-Event-ID</c>: any id this stream sent (see <see cref="StreamEventId"/>), or <c>-1</c> for "everything".</summary>
     /// <param name="header">The header value.</param>
     /// <returns>The position, or null when the value is not one of this server's ids.</returns>
@@ -69,15 +76,17 @@ internal sealed class RunStreamRelay(RunQueries runs, CheckpointQueries checkpoi
     /// <param name="position">What the client has: the last event sequence (0 replays everything) and any partial message.</param>
     /// <param name="modes">The stream modes.</param>
     /// <param name="cancellationToken">The request's abort token.</param>
+    /// <param name="subgraphs">Whether subgraph steps are streamed, as <c>mode|namespace</c> (<c>stream_subgraphs</c>); otherwise they are not shown.</param>
     /// <returns>True when the run ended while streaming; false when the client left first.</returns>
     /// <exception cref="InvalidOperationException">The run belongs to another tenant than the context's (a bug).</exception>
     public async Task<bool> StreamAsync(
-        HttpResponse response, AgentRun run, StreamPosition position, IReadOnlyList<StreamMode> modes, CancellationToken cancellationToken)
+        HttpResponse response, AgentRun run, StreamPosition position, IReadOnlyList<StreamMode> modes, CancellationToken cancellationToken,
+        bool subgraphs = false)
     {
         RequireSameTenant(runs, run);
         using var subscription = broker.Subscribe(run.RunId);
         var writer = new SseWriter(response.Body);
-        var renderer = new RunEventRenderer(modes, run.RunId, run.ThreadId, ct => LoadPriorValuesAsync(run, ct));
+        var renderer = new RunEventRenderer(modes, run.RunId, run.ThreadId, ct => LoadPriorValuesAsync(run, ct)) { Subgraphs = subgraphs };
         if (position.Characters > 0 || position.ToolCalls > 0)
         {
             renderer.ResumeAfter(position.Sequence, position.Characters, position.ToolCalls);

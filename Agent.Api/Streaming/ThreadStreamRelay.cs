@@ -55,7 +55,7 @@ internal sealed class ThreadStreamRelay(RunQueries runs, RunStreamRelay relay, T
 
                 followed.Add(run.RunId);
                 var (modes, _) = StreamModes.Parse(JsonNode.Parse(run.Kwargs)?["stream_mode"]);
-                if (!await relay.StreamAsync(response, run, RunStreamRelay.StreamPosition.Start, modes, cancellationToken))
+                if (!await relay.StreamAsync(response, run, RunStreamRelay.StreamPosition.Start, modes, cancellationToken, RunStreamRelay.StreamsSubgraphs(run)))
                 {
                     return;
                 }

@@ -55,7 +55,8 @@ internal static class ThreadJson
     /// <param name="checkpoints">The thread's checkpoints (any order).</param>
     /// <param name="at">The checkpoint, or null for an empty thread (null checkpoint fields).</param>
     /// <returns>The object.</returns>
-    public static JsonObject State(Guid threadId, IReadOnlyList<Checkpoint> checkpoints, Checkpoint? at)
+    /// <param name="checkpointNs">The namespace of the checkpoints (empty: the thread's own graph).</param>
+    public static JsonObject State(Guid threadId, IReadOnlyList<Checkpoint> checkpoints, Checkpoint? at, string checkpointNs = "")
     {
         var values = at is null ? new JsonObject { ["messages"] = new JsonArray() } : CheckpointFold.FoldValues(CheckpointFold.Lineage(checkpoints, at.CheckpointId));
         var next = at is null ? [] : Next(at, values);
@@ -63,10 +64,37 @@ internal static class ThreadJson
         var waiting = new JsonArray([.. tasks.SelectMany(t => t["interrupts"]!.AsArray()).Select(i => i!.DeepClone())]);
         return ApiJsonContext.ToObject(
             new ThreadStateResource(
-                values, next, new JsonArray([.. tasks]), new CheckpointReference(threadId, string.Empty, at?.CheckpointId),
+                values, next, new JsonArray([.. tasks]), new CheckpointReference(threadId, checkpointNs, at?.CheckpointId),
                 at is null ? new JsonObject() : JsonNode.Parse(at.Metadata), at?.CreatedAt,
-                at?.ParentCheckpointId is { } parent ? new CheckpointReference(threadId, string.Empty, parent) : null, waiting),
+                at?.ParentCheckpointId is { } parent ? new CheckpointReference(threadId, checkpointNs, parent) : null, waiting),
             ThreadsJsonContext.Default.ThreadStateResource);
+    }
+
+    /// <summary>
+    /// Fills each pending task of a head state that is running a subgraph with the subgraph's state (LangGraph's
+    /// <c>get_state(subgraphs=True)</c>): the task's <c>state</c> is the <c>ThreadState</c> of the subgraph's namespace
+    /// (<c>node:task_id</c>) at its last checkpoint, and its <c>checkpoint</c> names that checkpoint. A subgraph's steps
+    /// after the head belong to the head's pending task (the head does not move while the subgraph runs).
+    /// </summary>
+    /// <param name="state">The head state (<see cref="State"/>), changed in place.</param>
+    /// <param name="threadId">The thread.</param>
+    /// <param name="subgraphCheckpoints">The subgraph checkpoints committed after the head, in fold order.</param>
+    public static void AddSubgraphStates(JsonObject state, Guid threadId, IReadOnlyList<Checkpoint> subgraphCheckpoints)
+    {
+        foreach (var task in (state["tasks"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var prefix = task["name"]?.GetValue<string>() + ":";
+            var last = subgraphCheckpoints.LastOrDefault(c => c.CheckpointNs.StartsWith(prefix, StringComparison.Ordinal) && !c.CheckpointNs.Contains('|'));
+            if (last is null)
+            {
+                continue;
+            }
+
+            var own = subgraphCheckpoints.Where(c => c.CheckpointNs == last.CheckpointNs).ToList();
+            task["state"] = State(threadId, own, last, last.CheckpointNs);
+            task["checkpoint"] = ApiJsonContext.ToObject(
+                new CheckpointReference(threadId, last.CheckpointNs, last.CheckpointId), ThreadsJsonContext.Default.CheckpointReference);
+        }
     }
 
     /// <summary>

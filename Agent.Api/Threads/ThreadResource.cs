@@ -40,6 +40,6 @@ internal sealed record ThreadStateResource(
 
 /// <summary>A checkpoint reference, LangGraph's <c>Checkpoint</c>: <c>{thread_id, checkpoint_ns, checkpoint_id}</c>.</summary>
 /// <param name="ThreadId">The thread.</param>
-/// <param name="CheckpointNs">The namespace: always empty (the agent graph has no subgraphs).</param>
+/// <param name="CheckpointNs">The namespace: empty for the thread's own graph, <c>node:task_id</c> for a subgraph's.</param>
 /// <param name="CheckpointId">The checkpoint, or null.</param>
 internal sealed record CheckpointReference(Guid ThreadId, string CheckpointNs, Guid? CheckpointId);

@@ -12,7 +12,7 @@ namespace Agent.Api.Threads;
 internal static partial class ThreadsApi
 {
     private static async Task<IResult> GetThreadStateAsync(
-        string thread_id, ThreadStore threads, CheckpointQueries checkpoints, CancellationToken cancellationToken)
+        string thread_id, bool? subgraphs, ThreadStore threads, CheckpointQueries checkpoints, CancellationToken cancellationToken)
     {
         var (thread, error) = await FindAsync(thread_id, threads, cancellationToken);
         if (error is not null)
@@ -21,7 +21,15 @@ internal static partial class ThreadsApi
         }
 
         var all = await checkpoints.LoadAsync(thread!.ThreadId, cancellationToken);
-        return ApiResults.Json(ThreadJson.State(thread.ThreadId, all, CheckpointFold.Head(all)));
+        var head = CheckpointFold.Head(all);
+        var state = ThreadJson.State(thread.ThreadId, all, head);
+        if (subgraphs is true && head is not null)
+        {
+            ThreadJson.AddSubgraphStates(
+                state, thread.ThreadId, await checkpoints.LoadSubgraphsAsync(thread.ThreadId, head.Sequence, cancellationToken));
+        }
+
+        return ApiResults.Json(state);
     }
 
     private static Task<IResult> GetStateAtAsync(

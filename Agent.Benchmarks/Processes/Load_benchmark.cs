@@ -14,7 +14,8 @@ namespace Agent.Benchmarks.Processes;
 /// The load command (<c>deploy/local/load.sh</c>): N concurrent clients each create a thread and a run at once,
 /// against 1 API and W workers on default settings (only the connection budget is set, as up.sh sets it), with the
 /// fake model at a set latency per call. Reports every HTTP status, the submit latency (thread + run) and the drain
-/// time, and fails on any 5xx or on an accepted run that does not finish. Timings are reported, not asserted.
+/// time, and fails on any 5xx or on an accepted run that does not finish. Timings are reported, not asserted. Five
+/// sequential clients warm the API first (not counted): a burst hits a running system, not a cold one.
 /// Settings: <c>AGENT_LOAD_CLIENTS</c> (200), <c>AGENT_LOAD_WORKERS</c> (2), <c>AGENT_LOAD_MODEL_LATENCY_MS</c>
 /// (1,000), <c>AGENT_LOAD_SLOTS</c> (unset: the worker's default).
 /// </summary>
@@ -24,6 +25,8 @@ namespace Agent.Benchmarks.Processes;
 [NonParallelizable]
 public sealed class Load_benchmark
 {
+    private const int WarmUpClients = 5;
+
     [Test]
     public async Task Holds_a_burst_of_concurrent_clients()
     {
@@ -41,9 +44,29 @@ public sealed class Load_benchmark
         }
 
         using var http = system.Client();
+        // A burst hits a running system: a few sequential clients first, so the figures are not the API's first
+        // requests (JIT, EF Core's model and query compilation, first connections). Their runs end before the burst
+        // and are not counted.
+        var warmUp = new List<ClientResult>();
+        for (var i = 0; i < WarmUpClients; i++)
+        {
+            warmUp.Add(await ClientAsync(http, BenchSystem.Question(clients + i)));
+        }
+
+        await WaitForEndAsync(system.Database.DataSource, warmUp.Where(r => r.RunId is not null).Select(r => r.RunId!.Value).ToList(), TimeSpan.FromMinutes(2));
+
+        // Where the burst's CPU goes (2 cores give 2,000 ms per second): the API, the workers, this client, PostgreSQL.
+        await using var cpu = CpuSampler.Start(
+            ("api", CpuSampler.ChildProcesses("Agent.Api")),
+            ("api JIT threads", CpuSampler.ChildProcesses("Agent.Api", jitOnly: true)),
+            ("workers", CpuSampler.ChildProcesses("Agent.Worker")),
+            ("client", CpuSampler.ThisProcessAsync),
+            ("postgres", CpuSampler.Backends(system.Database.DataSource, "datname = current_database()")));
         var started = Stopwatch.GetTimestamp();
         var results = await Task.WhenAll(Enumerable.Range(0, clients).Select(i => ClientAsync(http, BenchSystem.Question(i))));
+        var submitted = Stopwatch.GetTimestamp();
         var submitSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var burstCpu = cpu.Between(started, submitted);
         var accepted = results.Where(r => r.RunId is not null).Select(r => r.RunId!.Value).ToList();
         var ended = await WaitForEndAsync(system.Database.DataSource, accepted, TimeSpan.FromMinutes(20));
         var drainSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -51,15 +74,18 @@ public sealed class Load_benchmark
         var statuses = results.SelectMany(r => r.Statuses).GroupBy(s => s).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
         var serverErrors = results.SelectMany(r => r.Statuses).Count(s => s >= 500);
         var submit = Of(results.Select(r => r.SubmitMs));
+        var threadPart = Of(results.Select(r => r.ThreadMs));
         var succeeded = ended.GetValueOrDefault("success");
         var markdown = new StringBuilder()
             .AppendLine("## Load: a burst of concurrent clients")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"{clients} clients at once, each POST /threads then POST /threads/{{id}}/runs; 1 API, {workers} worker(s), slots {slots ?? "default"}, fake model {latencyMs} ms per call (3-step runs, 2 model calls).")
             .AppendLine()
-            .AppendLine("| clients | HTTP statuses | 5xx | runs accepted | runs succeeded | submit p50 / p99 / max ms | all submitted after s | drained after s |")
-            .AppendLine("|---|---|---|---|---|---|---|---|")
-            .AppendLine(CultureInfo.InvariantCulture, $"| {clients} | {string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}"))} | {serverErrors} | {accepted.Count} | {succeeded} | {Format(submit.P50)} / {Format(submit.P99)} / {Format(submit.Max)} | {submitSeconds:F1} | {drainSeconds:F1} |")
+            .AppendLine("| clients | HTTP statuses | 5xx | runs accepted | runs succeeded | submit p50 / p99 / max ms | of which POST /threads p50 / p99 ms | all submitted after s | drained after s |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|")
+            .AppendLine(CultureInfo.InvariantCulture, $"| {clients} | {string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}"))} | {serverErrors} | {accepted.Count} | {succeeded} | {Format(submit.P50)} / {Format(submit.P99)} / {Format(submit.Max)} | {Format(threadPart.P50)} / {Format(threadPart.P99)} | {submitSeconds:F1} | {drainSeconds:F1} |")
+            .AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"CPU while the clients submitted ({submitSeconds:F1} s; 2 cores give {2000 * submitSeconds:N0} ms): {string.Join(", ", burstCpu.Select(c => $"{c.Key} {(c.Value is { } ms ? ms.ToString("N0", CultureInfo.InvariantCulture) + " ms" : "unread")}"))}.")
             .ToString();
         Write(
             "7-load",
@@ -116,6 +142,7 @@ public sealed class Load_benchmark
         }
 
         var threadId = JsonNode.Parse(await thread.Content.ReadAsStringAsync())!["thread_id"]!.GetValue<string>();
+        var threadMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var body = new JsonObject
         {
             ["assistant_id"] = "agent",
@@ -125,8 +152,8 @@ public sealed class Load_benchmark
         statuses.Add((int)run.StatusCode);
         var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return run.IsSuccessStatusCode
-            ? new ClientResult(statuses, Guid.Parse(JsonNode.Parse(await run.Content.ReadAsStringAsync())!["run_id"]!.GetValue<string>()), elapsed)
-            : new ClientResult(statuses, null, elapsed);
+            ? new ClientResult(statuses, Guid.Parse(JsonNode.Parse(await run.Content.ReadAsStringAsync())!["run_id"]!.GetValue<string>()), elapsed, threadMs)
+            : new ClientResult(statuses, null, elapsed, threadMs);
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
@@ -158,5 +185,6 @@ public sealed class Load_benchmark
         }
     }
 
-    private sealed record ClientResult(IReadOnlyList<int> Statuses, Guid? RunId, double SubmitMs);
+    // SubmitMs: thread + run; ThreadMs: the thread's POST alone (ms).
+    private sealed record ClientResult(IReadOnlyList<int> Statuses, Guid? RunId, double SubmitMs, double ThreadMs = 0);
 }

@@ -30,6 +30,12 @@ public sealed record AgentRunTokenStreamed
     /// <summary>Gets the node making the call, e.g. <c>agent</c> (the LangGraph <c>langgraph_node</c>).</summary>
     public required string Node { get; init; }
 
+    /// <summary>
+    /// Gets the checkpoint namespace of the step (LangGraph <c>checkpoint_ns</c>): empty for the run's own graph,
+    /// <c>node:task_id</c> (nested ones joined by <c>|</c>) inside a subgraph. Default is empty.
+    /// </summary>
+    public string CheckpointNs { get; init; } = string.Empty;
+
     /// <summary>Gets the id of the <c>ai</c> message being written; stable for the step, and the id of the committed message.</summary>
     public required string MessageId { get; init; }
 

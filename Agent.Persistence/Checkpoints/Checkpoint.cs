@@ -27,7 +27,14 @@ public sealed class Checkpoint
     /// </summary>
     public Guid? RunId { get; set; }
 
-    /// <summary>Gets or sets the previous checkpoint of the thread, or null for the first one.</summary>
+    /// <summary>
+    /// Gets or sets the checkpoint namespace (LangGraph <c>checkpoint_ns</c>): empty for the thread's own graph, and
+    /// <c>node:task_id</c> (nested ones joined by <c>|</c>) for a step of a subgraph a node of it ran. Default is empty.
+    /// The context reads only the root namespace unless a query ignores its filters (<c>IgnoreQueryFilters</c>).
+    /// </summary>
+    public string CheckpointNs { get; set; } = "";
+
+    /// <summary>Gets or sets the previous checkpoint of the thread (of the namespace), or null for the first one.</summary>
     public Guid? ParentCheckpointId { get; set; }
 
     /// <summary>

@@ -17,6 +17,7 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
         builder.Property(c => c.TenantId).HasColumnName("tenant_id").HasMaxLength(AgentTenants.MaxLength);
         builder.Property(c => c.ThreadId).HasColumnName("thread_id");
         builder.Property(c => c.RunId).HasColumnName("run_id");
+        builder.Property(c => c.CheckpointNs).HasColumnName("checkpoint_ns").HasMaxLength(1024).HasDefaultValue("");
         builder.Property(c => c.ParentCheckpointId).HasColumnName("parent_checkpoint_id");
         builder.Property(c => c.Step).HasColumnName("step");
         builder.Property(c => c.Node).HasColumnName("node").HasMaxLength(64);
@@ -28,8 +29,11 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
 
         // The links to the thread and to the run are configured by AgentThreadConfiguration and AgentRunConfiguration
         // (threads and runs know their checkpoints, not the reverse).
-        // A step is committed at most once per run: the second writer of a step fails on this index.
-        builder.HasIndex(c => new { c.RunId, c.Step }).IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
+        // A step is committed at most once per run and namespace: the second writer of a step fails on this index.
+        builder.HasIndex(c => new { c.RunId, c.CheckpointNs, c.Step }).IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
+        // A subgraph's checkpoints are read only where asked for (the worker resuming a run, state with subgraphs=true):
+        // everything else (state, history, copies, webhooks) reads the thread's own graph.
+        builder.HasQueryFilter(c => c.CheckpointNs == "");
         builder.HasIndex(c => new { c.TenantId, c.ThreadId, c.Sequence }).HasDatabaseName("ix_checkpoints_tenant_id_thread_id_sequence");
     }
 }

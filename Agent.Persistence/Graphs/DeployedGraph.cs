@@ -32,6 +32,13 @@ public sealed class DeployedGraph
     /// </summary>
     public string McpServers { get; set; } = "[]";
 
+    /// <summary>
+    /// Gets or sets the graph's subgraphs as a JSON object, node name to the graph id the node runs
+    /// (<c>{"research": "research"}</c>; <c>AddSubgraph</c>). Default is <c>{}</c>. The API serves
+    /// <c>GET /assistants/{id}/subgraphs</c> from it.
+    /// </summary>
+    public string Subgraphs { get; set; } = "{}";
+
     /// <summary>Gets or sets when a worker last published the graph.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -14,6 +14,7 @@ internal sealed class DeployedGraphConfiguration : IEntityTypeConfiguration<Depl
         builder.Property(g => g.Channels).HasColumnName("channels").HasColumnType("jsonb");
         builder.Property(g => g.Tools).HasColumnName("tools").HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
         builder.Property(g => g.McpServers).HasColumnName("mcp_servers").HasColumnType("jsonb").HasDefaultValueSql("'[]'::jsonb");
+        builder.Property(g => g.Subgraphs).HasColumnName("subgraphs").HasColumnType("jsonb").HasDefaultValueSql("'{}'::jsonb");
         builder.Property(g => g.UpdatedAt).HasColumnName("updated_at");
     }
 }

@@ -27,10 +27,11 @@ public sealed class DeployedGraphStore(AgentDbContext context, TimeProvider time
         ArgumentNullException.ThrowIfNull(graph);
         var now = timeProvider.GetUtcNow();
         await context.Database.ExecuteSqlAsync($"""
-            INSERT INTO agent.graphs (graph_id, graph, channels, tools, mcp_servers, updated_at)
-            VALUES ({graph.GraphId}, {graph.Graph}::jsonb, {graph.Channels}::jsonb, {graph.Tools}::jsonb, {graph.McpServers}::jsonb, {now})
+            INSERT INTO agent.graphs (graph_id, graph, channels, tools, mcp_servers, subgraphs, updated_at)
+            VALUES ({graph.GraphId}, {graph.Graph}::jsonb, {graph.Channels}::jsonb, {graph.Tools}::jsonb, {graph.McpServers}::jsonb,
+                    {graph.Subgraphs}::jsonb, {now})
             ON CONFLICT (graph_id) DO UPDATE SET graph = excluded.graph, channels = excluded.channels, tools = excluded.tools,
-                mcp_servers = excluded.mcp_servers, updated_at = excluded.updated_at
+                mcp_servers = excluded.mcp_servers, subgraphs = excluded.subgraphs, updated_at = excluded.updated_at
             """, cancellationToken);
         await EnsureSystemAssistantAsync(context, graph.GraphId, "System assistant of a deployed graph.", now, cancellationToken);
     }
@@ -63,6 +64,13 @@ public sealed class DeployedGraphStore(AgentDbContext context, TimeProvider time
     /// <returns>The graph, or null when no worker has published it.</returns>
     public Task<DeployedGraph?> FindAsync(string graphId, CancellationToken cancellationToken) =>
         context.DeployedGraphs.AsNoTracking().SingleOrDefaultAsync(g => g.GraphId == graphId, cancellationToken);
+
+    /// <summary>Finds several deployed graphs.</summary>
+    /// <param name="graphIds">The graph ids.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The graphs found, by id.</returns>
+    public async Task<Dictionary<string, DeployedGraph>> FindManyAsync(IReadOnlyCollection<string> graphIds, CancellationToken cancellationToken) =>
+        await context.DeployedGraphs.AsNoTracking().Where(g => graphIds.Contains(g.GraphId)).ToDictionaryAsync(g => g.GraphId, cancellationToken);
 
     /// <summary>Lists the known graph ids: the built-in ones (<see cref="SystemAssistants.GraphIds"/>) and every published one.</summary>
     /// <param name="cancellationToken">Cancels the read.</param>

@@ -25,8 +25,9 @@ public sealed record RateLimitRule(string Key, int? RequestsPerMinute, long? Tok
 }
 
 /// <summary>
-/// Acquires provider rate-limit capacity atomically in PostgreSQL, so that every worker process shares one limit
-/// (see <see cref="ProviderRateLimit"/> for the algorithm, GCRA).
+/// Acquires rate-limit capacity atomically in PostgreSQL, so that every process shares one limit (see
+/// <see cref="ProviderRateLimit"/> for the algorithm, GCRA): the model providers' limits, which every worker shares,
+/// and the API keys' request limits (keys <c>api-key:{key_id}</c>), which every API replica shares.
 /// </summary>
 /// <remarks>
 /// Requests admit <see cref="RateLimitRule.RequestBurst"/> at once and are then paced; tokens admit up to one
@@ -83,6 +84,33 @@ public sealed class ProviderRateLimitStore(NpgsqlDataSource dataSource)
 
         var wait = await WaitAsync(rule, rule.RequestInterval, rule.TokenCost(tokens), cancellationToken);
         // Another worker may have moved the times between the two statements: a refusal never says "now".
+        return wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="requests"/> requests of capacity at once if the limit allows them all now (tokens are not
+    /// counted). The API's per-key limit takes requests in batches this way, so a replica asks the database once per
+    /// batch rather than once per request.
+    /// </summary>
+    /// <param name="rule">The limit (its <see cref="RateLimitRule.RequestsPerMinute"/> must be set).</param>
+    /// <param name="requests">How many requests to take, at least 1.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns><see cref="TimeSpan.Zero"/> when taken, else how long until one request would pass (at least 1 ms).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="requests"/> is below 1.</exception>
+    public async Task<TimeSpan> TryAcquireRequestsAsync(RateLimitRule rule, int requests, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentOutOfRangeException.ThrowIfLessThan(requests, 1);
+        await using (var acquire = dataSource.CreateCommand(AcquireSql))
+        {
+            Bind(acquire, rule, rule.RequestInterval * requests, TimeSpan.Zero);
+            if (await acquire.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                return TimeSpan.Zero;
+            }
+        }
+
+        var wait = await WaitAsync(rule, rule.RequestInterval, TimeSpan.Zero, cancellationToken);
         return wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1);
     }
 

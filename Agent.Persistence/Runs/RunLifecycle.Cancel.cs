@@ -72,7 +72,7 @@ public partial class RunLifecycle
     {
         // Checkpoints first: deleting the run would only unlink them (run_id set null).
         await using var transaction = await context.Database.BeginTransactionAsync(cancellationToken);
-        await context.Checkpoints
+        await context.Checkpoints.IgnoreQueryFilters()
             .Where(c => c.RunId == runId && context.Runs.Any(r => r.RunId == runId && r.LeaseEpoch == epoch))
             .ExecuteDeleteAsync(cancellationToken);
         var deleted = await context.Runs.Where(r => r.RunId == runId && r.LeaseEpoch == epoch).ExecuteDeleteAsync(cancellationToken);

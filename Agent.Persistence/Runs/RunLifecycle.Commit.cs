@@ -93,20 +93,20 @@ public partial class RunLifecycle
                 -- The input checkpoint (a run's first step only) and the step's, in that order: the rows are inserted
                 -- as the ORDER BY yields them, so their sequence numbers (the fold order) follow.
                 INSERT INTO agent.checkpoints (checkpoint_id, tenant_id, thread_id, run_id, parent_checkpoint_id, step, node,
-                                               delta, metadata, next, interrupts, created_at)
+                                               delta, metadata, next, interrupts, checkpoint_ns, created_at)
                 SELECT c.checkpoint_id, c.tenant_id, c.thread_id, c.run_id, c.parent_checkpoint_id, c.step, c.node,
-                       c.delta, c.metadata, c.next, c.interrupts, {now}
+                       c.delta, c.metadata, c.next, c.interrupts, c.checkpoint_ns, {now}
                   FROM run, (VALUES
                         (1, {input?.CheckpointId}::uuid, {input?.TenantId}::text, {input?.ThreadId}::uuid,
                          {input?.RunId}::uuid, {input?.ParentCheckpointId}::uuid, {input?.Step}::integer,
                          {input?.Node}::text, {input?.Delta}::jsonb, {input?.Metadata}::jsonb,
-                         {input?.Next}::text[], {input?.Interrupts}::jsonb),
+                         {input?.Next}::text[], {input?.Interrupts}::jsonb, {input?.CheckpointNs ?? ""}::text),
                         (2, {checkpoint?.CheckpointId}::uuid, {checkpoint?.TenantId}::text, {checkpoint?.ThreadId}::uuid,
                          {checkpoint?.RunId}::uuid, {checkpoint?.ParentCheckpointId}::uuid, {checkpoint?.Step}::integer,
                          {checkpoint?.Node}::text, {checkpoint?.Delta}::jsonb, {checkpoint?.Metadata}::jsonb,
-                         {checkpoint?.Next}::text[], {checkpoint?.Interrupts}::jsonb))
+                         {checkpoint?.Next}::text[], {checkpoint?.Interrupts}::jsonb, {checkpoint?.CheckpointNs ?? ""}::text))
                        AS c(n, checkpoint_id, tenant_id, thread_id, run_id, parent_checkpoint_id, step, node, delta, metadata,
-                            next, interrupts)
+                            next, interrupts, checkpoint_ns)
                  WHERE c.checkpoint_id IS NOT NULL
                  ORDER BY c.n
             ),

@@ -85,7 +85,7 @@ public partial class RunLifecycle(AgentDbContext context, TimeProvider timeProvi
 
     /// <summary>
     /// Loads what a claimed run resumes from: its row, its assistant's config and graph id, and its thread's checkpoints
-    /// in fold order (sequence).
+    /// in fold order (sequence), those of subgraphs (<see cref="Checkpoint.CheckpointNs"/> not empty) included.
     /// </summary>
     /// <param name="runId">The run.</param>
     /// <param name="tenantId">Its tenant.</param>
@@ -98,7 +98,7 @@ public partial class RunLifecycle(AgentDbContext context, TimeProvider timeProvi
         var run = await context.Runs.AsNoTracking().SingleAsync(r => r.RunId == runId, cancellationToken);
         var assistant = await context.Assistants.AsNoTracking().Where(a => a.AssistantId == run.AssistantId)
             .Select(a => new { a.Config, a.GraphId }).SingleAsync(cancellationToken);
-        var checkpoints = await context.Checkpoints.AsNoTracking().Where(c => c.TenantId == tenantId && c.ThreadId == threadId)
+        var checkpoints = await context.Checkpoints.IgnoreQueryFilters().AsNoTracking().Where(c => c.TenantId == tenantId && c.ThreadId == threadId)
             .OrderBy(c => c.Sequence).ToListAsync(cancellationToken);
         return (run, assistant.Config, assistant.GraphId, checkpoints);
     }

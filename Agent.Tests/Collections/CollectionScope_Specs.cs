@@ -43,7 +43,7 @@ public sealed class When_search_is_scoped_to_collections
         embedder = new ChunkEmbedder(database.DataSource, generator, new EmbeddingOptions(), NullLogger<ChunkEmbedder>.Instance);
         await embedder.EmbedMissingAsync(null, CancellationToken.None);
         index = new ChunkVectorIndex(database.DataSource, generator, TimeProvider.System, NullLogger<ChunkVectorIndex>.Instance);
-        search = new SearchDocumentsTool(database.DataSource, index);
+        search = new SearchDocumentsTool(database.DataSource, new ChunkLexicalIndex(database.DataSource, NullLogger<ChunkLexicalIndex>.Instance), index);
         read = new ReadDocumentTool(database.DataSource);
     }
 

@@ -148,7 +148,7 @@ public sealed class When_a_server_restarts_while_runs_are_active
 
         for (var i = 0; i < runs.Count; i++)
         {
-            await faults.AssertDurableAsync(runs[i], questions[i], AgentRunStatus.Success, crashes: 1);
+            await faults.AssertDurableAsync(runs[i], questions[i], AgentRunStatus.Success, repeatedModelCalls: 1, orFewer: true);
         }
     }
 }

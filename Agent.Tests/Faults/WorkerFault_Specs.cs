@@ -29,7 +29,17 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
     private FaultSystem faults = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => faults = await FaultSystem.StartAsync(workers: 2, modelLatency: TimeSpan.FromMilliseconds(200));
+    public async Task StartAsync() => faults = await FaultSystem.StartAsync(
+        workers: 2,
+        modelLatency: TimeSpan.FromMilliseconds(200),
+        extraEnvironment: new Dictionary<string, string?>
+        {
+            // A shared rate limit far above what the specs send: every model call first updates its row in
+            // agent.provider_rate_limits, a point before the request that fault 3 can hold with a table lock.
+            ["RateLimits__0__Model"] = "gpt-4o-mini",
+            ["RateLimits__0__RequestsPerMinute"] = "6000000",
+            ["RateLimits__0__RequestBurst"] = "100000",
+        });
 
     [OneTimeTearDown]
     public async Task StopAsync() => await faults.DisposeAsync();
@@ -62,7 +72,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         FaultSystem.Report("kill -9 mid model call", await recovery);
         var run = await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 1);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 1); // the killed call never answered
         Assert.That(run.Attempt, Is.EqualTo(2));
     }
 
@@ -88,7 +98,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         FaultSystem.Report("kill -9 mid tool call", await recovery);
         await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 1);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0); // the tool call repeats, the committed model step does not
         Assert.That(faults.RequestsFor(question), Has.Count.EqualTo(2), "the committed model step is not called again; only the tool call repeats");
     }
 
@@ -96,23 +106,33 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
     public async Task Should_resume_at_the_next_step_after_a_kill_9_right_after_a_checkpoint_commit()
     {
         const string question = "Fault 3: kill -9 after a commit. How does a GIN index work?";
-        // The answer (the step after the tool step) is held, so the worker cannot get past the tool step's commit.
-        faults.Model.Enqueue(
-            FakeChatReply.ToolCall("search_documents", new { query = question, k = 3 }),
-            FakeChatReply.Text("held") with { Gate = new TaskCompletionSource().Task });
+        // The tool step blocks on agent.chunks until the shared rate-limit row is locked too; then the worker commits
+        // the tool step and stops at the next model call's rate-limit check, before any request leaves it: the kill
+        // lands between a commit and the next model call.
+        await using var chunksLocker = await faults.System.Database.DataSource.OpenConnectionAsync();
+        await using var chunksLock = await chunksLocker.BeginTransactionAsync();
+        await LockAsync(chunksLocker, chunksLock, "agent.chunks");
         var (_, runId) = await faults.SubmitAsync(question);
+        await faults.PollAsync(ToolCallBlockedAsync, Wait, "the search tool blocked on agent.chunks");
+
+        await using var limitLocker = await faults.System.Database.DataSource.OpenConnectionAsync();
+        await using var limitLock = await limitLocker.BeginTransactionAsync();
+        await LockAsync(limitLocker, limitLock, "agent.provider_rate_limits");
+        await chunksLock.RollbackAsync();
         await faults.PollAsync(() => HasStepAsync(runId, "tools"), Wait, "the tool step committed");
+        await faults.PollAsync(() => BlockedOnAsync("agent.provider_rate_limits"), Wait, "the next model call held at its rate-limit check");
         var owner = await faults.OwnerAsync(runId);
+        var requestsAtKill = faults.RequestsFor(question).Count;
 
         var recovery = faults.MeasureRecoveryAsync(runId);
         await owner.SignalAsync("KILL");
-        FaultSystem.Report("kill -9 after a checkpoint commit", await recovery);
+        await owner.WaitForExitAsync(Wait);
+        await limitLock.RollbackAsync();
+        FaultSystem.Report("kill -9 right after a checkpoint commit", await recovery);
         await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 1);
-        Assert.That(
-            faults.RequestsFor(question).Count(r => r.LastMessage?.Role == "user"), Is.EqualTo(1),
-            "the committed first model call is never repeated");
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0); // nothing: no call was in flight
+        Assert.That(requestsAtKill, Is.EqualTo(1), "only the first model call had been made when the worker died");
     }
 
     [Test]
@@ -195,7 +215,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         }
 
         await paused.WaitForOutputAsync("fenced off", Wait);
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 1);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 1); // the fenced worker's call, made again by the new owner
         Assert.That(paused.HasExited, Is.False, "a fenced worker stops the run, not itself");
     }
 
@@ -217,7 +237,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
         FaultSystem.Report("SIGTERM (hand-over without lease expiry)", await recovery);
         await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 0);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0); // the step finished within the grace period
         using (Assert.EnterMultipleScope())
         {
             Assert.That(stopping.ExitCode, Is.Zero, "a graceful exit");
@@ -265,7 +285,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
 
         foreach (var (question, runId) in runs)
         {
-            await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 0, failedRequests: plan[question]);
+            await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0, failedRequests: plan[question]);
         }
 
         await using var context = faults.System.Database.CreateContext();
@@ -316,7 +336,7 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
 
         var run = await faults.WaitForEndAsync(runId);
 
-        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, crashes: 0);
+        await faults.AssertDurableAsync(runId, question, AgentRunStatus.Success, repeatedModelCalls: 0);
         Assert.That(run.DispatchedAt, Is.Not.Null, "the sweeper sent it");
     }
 
@@ -352,15 +372,25 @@ public sealed class When_a_worker_fails_in_the_middle_of_a_run
     }
 
     // On its own connection: pg_stat_activity is a snapshot taken once per transaction, and the locker is in one.
-    private async Task<bool> ToolCallBlockedAsync()
+    private Task<bool> ToolCallBlockedAsync() => BlockedOnAsync("agent.chunks");
+
+    // Whether a session of the system waits for a lock on the table (a test holds it).
+    private async Task<bool> BlockedOnAsync(string table)
     {
         await using var command = faults.System.Database.DataSource.CreateCommand(
             """
             SELECT count(*) FROM pg_stat_activity
              WHERE datname = current_database() AND pid <> pg_backend_pid()
-               AND wait_event_type = 'Lock' AND query ILIKE '%agent.chunks%'
+               AND wait_event_type = 'Lock' AND query ILIKE '%' || $1 || '%'
             """);
+        command.Parameters.Add(new NpgsqlParameter { Value = table });
         return (long)(await command.ExecuteScalarAsync())! > 0;
+    }
+
+    private static async Task LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table)
+    {
+        await using var command = new NpgsqlCommand($"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", connection, transaction);
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<bool> HasStepAsync(Guid runId, string node)

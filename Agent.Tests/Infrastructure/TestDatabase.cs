@@ -31,6 +31,9 @@ internal sealed class TestDatabase : IAsyncDisposable
     /// <summary>Gets the data source of the database.</summary>
     public NpgsqlDataSource DataSource => services.GetRequiredService<NpgsqlDataSource>();
 
+    /// <summary>Gets the context factory the stores use (unscoped contexts, as in the worker).</summary>
+    public IDbContextFactory<AgentDbContext> ContextFactory => services.GetRequiredService<IDbContextFactory<AgentDbContext>>();
+
     /// <summary>Creates a uniquely named database and applies every migration to it.</summary>
     /// <param name="cancellationToken">Cancels the creation.</param>
     /// <returns>The database.</returns>

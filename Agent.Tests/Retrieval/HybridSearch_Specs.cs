@@ -37,7 +37,7 @@ public sealed class When_the_manual_is_searched_with_embeddings
         embedder = new ChunkEmbedder(database.DataSource, generator, options, NullLogger<ChunkEmbedder>.Instance);
         embeddedFirst = await embedder.EmbedMissingAsync(null, CancellationToken.None);
         index = new ChunkVectorIndex(database.DataSource, generator, TimeProvider.System, NullLogger<ChunkVectorIndex>.Instance);
-        tool = new SearchDocumentsTool(database.DataSource, index);
+        tool = new SearchDocumentsTool(database.DataSource, new ChunkLexicalIndex(database.DataSource, NullLogger<ChunkLexicalIndex>.Instance), index);
     }
 
     [OneTimeTearDown]

@@ -15,6 +15,7 @@ public sealed class When_the_manual_is_searched
     private static readonly ToolInvocation Invocation = new(Guid.NewGuid(), 0, "call_1");
 
     private TestDatabase database = null!;
+    private ChunkLexicalIndex lexical = null!;
     private SearchDocumentsTool tool = null!;
 
     [OneTimeSetUp]
@@ -24,12 +25,14 @@ public sealed class When_the_manual_is_searched
         database = await TestDatabase.CreateAsync();
         var ingestor = new CorpusIngestor(database.DataSource, TimeProvider.System, NullLogger<CorpusIngestor>.Instance);
         await ingestor.IngestFilesAsync(ManualPages.Handful.Select(ManualPages.PathOf), CancellationToken.None);
-        tool = new SearchDocumentsTool(database.DataSource);
+        lexical = new ChunkLexicalIndex(database.DataSource, NullLogger<ChunkLexicalIndex>.Instance);
+        tool = new SearchDocumentsTool(database.DataSource, lexical);
     }
 
     [OneTimeTearDown]
     public async Task DropDatabase()
     {
+        lexical?.Dispose();
         if (database is not null)
         {
             await database.DisposeAsync();
@@ -62,7 +65,7 @@ public sealed class When_the_manual_is_searched
         foreach (var result in results)
         {
             await using var command = database.DataSource.CreateCommand(
-                "SELECT search_vector @@ websearch_to_tsquery('english', $1) FROM agent.chunks WHERE chunk_id = $2");
+                "SELECT (d.title_vector || c.search_vector) @@ websearch_to_tsquery('english', $1) FROM agent.chunks c JOIN agent.documents d USING (document_id) WHERE c.chunk_id = $2");
             command.Parameters.AddWithValue(Query);
             command.Parameters.AddWithValue(result.ChunkId);
             matchesAll.Add((bool)(await command.ExecuteScalarAsync())!);

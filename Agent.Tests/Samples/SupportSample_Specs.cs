@@ -81,7 +81,7 @@ public sealed class When_the_sample_support_agent_is_deployed
         await TestContext.Out.WriteLineAsync(output);
         Assert.That(exit, Is.Zero, $"node support-sample.mjs failed:\n{output}\n{faults.System.Logs()}");
 
-        await faults.AssertDurableAsync(runId, Question, AgentRunStatus.Success, crashes: 1);
+        await faults.AssertDurableAsync(runId, Question, AgentRunStatus.Success, repeatedModelCalls: 1); // the answer's model call, killed in flight
         await using var context = faults.System.Database.CreateContext();
         var nodes = await context.Checkpoints.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.Step).Select(c => c.Node).ToListAsync();
         var workerLogs = string.Join("\n", faults.System.Workers.Select(w => w.Output));

@@ -66,6 +66,24 @@ public sealed class When_callers_exceed_the_limits
     }
 
     [Test]
+    public async Task Should_give_a_key_one_burst_across_api_replicas()
+    {
+        // A balancer alternating between two replicas: each replica alone would serve the whole burst of 3.
+        var key = (await deployment.CreateKeyAsync("tenant-rate-replicas")).Key;
+        using var first = deployment.System.Client(deployment.LimitedApi, key);
+        using var second = deployment.System.Client(deployment.LimitedReplica, key);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await (i % 2 == 0 ? first : second).GetAsync(new Uri($"/threads/{Guid.NewGuid()}", UriKind.Relative));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.That(statuses.Count(s => s == HttpStatusCode.NotFound), Is.InRange(SecuredDeployment.LimitedBurst, SecuredDeployment.LimitedBurst + 1),
+            "the replicas share one bucket: one burst (plus at most one refill) in all, not one per replica: " + string.Join(", ", statuses));
+    }
+
+    [Test]
     public async Task Should_refuse_a_run_beyond_the_tenants_concurrent_runs_with_429_and_keep_the_accepted_ones()
     {
         // The limited API sends runs to a queue no worker reads: they stay pending, so the count is deterministic.

@@ -8,8 +8,8 @@ namespace Agent.Tests.Security;
 
 /// <summary>
 /// The deployment the security specs share (started once, on first use, to keep the suite fast): a real API and a
-/// worker with default limits, plus a second API process with tiny limits (1 request per minute, a burst of 3, two
-/// unfinished runs per tenant), CORS for <see cref="AllowedOrigin"/>, and a run queue no worker reads, so runs it
+/// worker with default limits, plus two more API processes (replicas of each other) with tiny limits (1 request per
+/// minute, a burst of 3, two unfinished runs per tenant), CORS for <see cref="AllowedOrigin"/>, and a run queue no worker reads, so runs it
 /// accepts stay pending.
 /// </summary>
 internal sealed class SecuredDeployment
@@ -26,10 +26,11 @@ internal sealed class SecuredDeployment
     private static readonly Lock Gate = new();
     private static Task<SecuredDeployment>? started;
 
-    private SecuredDeployment(AgentSystem system, int limitedApi, string idleQueue)
+    private SecuredDeployment(AgentSystem system, int limitedApi, int limitedReplica, string idleQueue)
     {
         System = system;
         LimitedApi = limitedApi;
+        LimitedReplica = limitedReplica;
         IdleQueue = idleQueue;
     }
 
@@ -38,6 +39,9 @@ internal sealed class SecuredDeployment
 
     /// <summary>Gets the index of the API process with tiny limits.</summary>
     public int LimitedApi { get; }
+
+    /// <summary>Gets the index of a second API process with the same tiny limits: a replica of the limited API.</summary>
+    public int LimitedReplica { get; }
 
     /// <summary>Gets the run queue of the limited API, which no worker reads.</summary>
     public string IdleQueue { get; }
@@ -125,15 +129,17 @@ internal sealed class SecuredDeployment
         try
         {
             var idleQueue = "agent-runs-idle-" + Guid.NewGuid().ToString("N")[..8];
-            var limited = await system.AddApiAsync(new Dictionary<string, string?>
+            var limits = new Dictionary<string, string?>
             {
                 ["RateLimit__RequestsPerMinute"] = "1",
                 ["RateLimit__Burst"] = LimitedBurst.ToString(),
                 ["Limits__MaxConcurrentRunsPerTenant"] = LimitedConcurrentRuns.ToString(),
                 ["Messaging__RunQueue"] = idleQueue,
                 ["Http__CorsAllowedOrigins"] = AllowedOrigin,
-            });
-            return new SecuredDeployment(system, limited, idleQueue);
+            };
+            var limited = await system.AddApiAsync(limits);
+            var replica = await system.AddApiAsync(limits);
+            return new SecuredDeployment(system, limited, replica, idleQueue);
         }
         catch
         {

@@ -14,7 +14,7 @@ public sealed class When_a_tenant_uses_another_tenants_ids
 {
     // Route parameters this spec knows how to fill with a tenant-a id. A new kind of id (e.g. {cron_id}) fails the
     // spec until tenant a owns one here: that is the point, no endpoint escapes the check.
-    private static readonly string[] KnownParameters = ["{thread_id}", "{run_id}", "{assistant_id}", "{key_id}", "{cron_id}", "{checkpoint_id}"];
+    private static readonly string[] KnownParameters = ["{thread_id}", "{run_id}", "{assistant_id}", "{key_id}", "{cron_id}", "{checkpoint_id}", "{namespace}"];
 
     // Bodies for endpoints whose validation would answer 422 before the lookup with the default body.
     private static readonly Dictionary<string, string> BodyOverrides = new(StringComparer.Ordinal)
@@ -101,7 +101,8 @@ public sealed class When_a_tenant_uses_another_tenants_ids
 
                 var path = pattern.Replace("{thread_id}", threadA.ToString()).Replace("{run_id}", runA.ToString())
                     .Replace("{assistant_id}", assistantA.ToString()).Replace("{key_id}", spareKeyA.ToString())
-                    .Replace("{cron_id}", cronA.ToString()).Replace("{checkpoint_id}", checkpointA.ToString());
+                    .Replace("{cron_id}", cronA.ToString()).Replace("{checkpoint_id}", checkpointA.ToString())
+                    .Replace("{namespace}", "research");
                 using var response = await SendAsync(b, method, path, BodyOverrides.GetValueOrDefault($"{method} {pattern}"));
                 var text = await response.Content.ReadAsStringAsync();
                 if (parameters.Count > 0)

@@ -4,6 +4,7 @@ using Agent.Tests.Fakes;
 using Agent.Worker.Graphs;
 using Agent.Worker.Retrieval;
 using Agent.Worker.Tools;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Agent.Tests.Security;
@@ -13,7 +14,7 @@ public sealed class When_tool_arguments_are_checked_against_the_tools_schema
 {
     // The tools' schemas need no database; the data source is never opened.
     private static readonly NpgsqlDataSource Unused = NpgsqlDataSource.Create("Host=unused");
-    private static readonly JsonElement Search = new SearchDocumentsTool(Unused).ParametersSchema;
+    private static readonly JsonElement Search = new SearchDocumentsTool(Unused, new ChunkLexicalIndex(Unused, NullLogger<ChunkLexicalIndex>.Instance)).ParametersSchema;
     private static readonly JsonElement Read = new ReadDocumentTool(Unused).ParametersSchema;
 
     [OneTimeTearDown]

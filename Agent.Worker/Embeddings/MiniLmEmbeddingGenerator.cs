@@ -152,6 +152,11 @@ internal sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Emb
             EnableMemoryPattern = false,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // Idle intra-op threads sleep instead of spinning: on a shared 2-core machine a spinning thread competes with
+        // every other process, and a short query's embedding waited for it (p50 11.7 ms with spinning, 4.1 ms without,
+        // load 5 to 13; BENCHMARKS.md, "Retrieval").
+        session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+
         byte[] weights;
         using (var stream = Resource(assembly, "model.onnx"))
         {

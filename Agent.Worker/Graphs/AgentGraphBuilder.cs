@@ -21,6 +21,7 @@ public sealed class AgentGraphBuilder
     private readonly Dictionary<string, Func<JsonNode?, JsonNode?, JsonNode?>?> channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AgentGraphEdge> edges = new(StringComparer.Ordinal);
     private readonly List<string> defaultCollections = [];
+    private readonly Dictionary<string, string> subgraphs = new(StringComparer.Ordinal);
 
     internal AgentGraphBuilder(string name)
     {
@@ -137,6 +138,32 @@ public sealed class AgentGraphBuilder
         return AddNode(name, async (_, context) => AgentStateUpdate.WithMessages(await context.RunAgentAsync(agent(context.Services))));
     }
 
+    /// <summary>
+    /// Adds a node that runs another registered graph as a subgraph (LangGraph's compiled graph added as a node): the
+    /// subgraph starts from this graph's messages and the values of the channels both declare, runs its own nodes, each
+    /// one durable step committed in the namespace <c>node:task_id</c> (<c>checkpoint_ns</c>), and when it ends this
+    /// node's step writes what it changed (the messages it added or replaced, and the shared channels it wrote, through
+    /// this graph's reducers). A worker killed inside the subgraph resumes there, after the subgraph's last committed step.
+    /// </summary>
+    /// <param name="name">The node name.</param>
+    /// <param name="graphId">The graph the node runs, registered with <c>AddAgentGraph</c> on the same worker.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="InvalidOperationException">The name is reserved or already used, or the graph names itself.</exception>
+    public AgentGraphBuilder AddSubgraph(string name, string graphId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(graphId);
+        if (graphId == Name)
+        {
+            throw new InvalidOperationException($"Graph '{Name}': node '{name}' cannot run the graph itself as a subgraph.");
+        }
+
+        // The step loop runs the subgraph in the node's place (SubgraphSteps); this body runs only when it is missing.
+        AddNode(name, (_, _) => throw new InvalidOperationException(
+            $"Graph '{Name}': node '{name}' runs graph '{graphId}', which this worker has not registered (AddAgentGraph)."));
+        subgraphs[name] = graphId;
+        return this;
+    }
+
     /// <summary>Adds an edge: after <paramref name="from"/> comes <paramref name="to"/>.</summary>
     /// <param name="from">A node, or <c>__start__</c>.</param>
     /// <param name="to">A node, or <c>__end__</c>.</param>
@@ -182,7 +209,10 @@ public sealed class AgentGraphBuilder
             }
         }
 
-        return new CompiledAgentGraph(Name, RecursionLimit, new(nodes), new(channels), new(edges), [.. defaultCollections]);
+        return new CompiledAgentGraph(Name, RecursionLimit, new(nodes), new(channels), new(edges), [.. defaultCollections])
+        {
+            Subgraphs = new Dictionary<string, string>(subgraphs, StringComparer.Ordinal),
+        };
     }
 
     private AgentGraphBuilder AddOutgoing(string from, AgentGraphEdge edge)

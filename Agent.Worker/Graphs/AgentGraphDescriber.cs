@@ -38,6 +38,7 @@ internal static class AgentGraphDescriber
             GraphId = graph.Name,
             Graph = new JsonObject { ["nodes"] = nodes, ["edges"] = edges }.ToJsonString(),
             Channels = new JsonArray([.. graph.Channels.Keys.Select(c => (JsonNode?)JsonValue.Create(c))]).ToJsonString(),
+            Subgraphs = new JsonObject(graph.Subgraphs.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)JsonValue.Create(s.Value)))).ToJsonString(),
         };
     }
 

@@ -10,8 +10,15 @@ namespace Agent.Worker.Graphs;
 /// </summary>
 /// <param name="graph">The graph.</param>
 /// <param name="services">The run scope's node services.</param>
-internal sealed class AgentGraphRun(CompiledAgentGraph graph, AgentNodeServices services) : IRunGraph
+/// <param name="find">Finds a registered graph by id, for the subgraphs the graph's nodes run.</param>
+internal sealed class AgentGraphRun(CompiledAgentGraph graph, AgentNodeServices services, Func<string, IRunGraph?> find) : IRunGraph
 {
+    /// <inheritdoc />
+    public IRunGraph? Subgraph(string node) => graph.Subgraphs.TryGetValue(node, out var graphId) ? find(graphId) : null;
+
+    /// <inheritdoc />
+    public bool HasChannel(string channel) => channel == AgentGraph.Messages || graph.Channels.ContainsKey(channel);
+
     /// <inheritdoc />
     public string Name => graph.Name;
 
@@ -50,7 +57,7 @@ internal sealed class AgentGraphRun(CompiledAgentGraph graph, AgentNodeServices 
             if (copy is JsonObject written && written["id"] is not JsonValue)
             {
                 // add_messages gives id-less messages an id; this one is stable across retries of the step.
-                written["id"] = $"run-{state.Progress.RunId:N}-{state.Progress.NextStep}-m{delta.Count}";
+                written["id"] = $"run-{state.Progress.RunId:N}-{state.Progress.StepKey}-m{delta.Count}";
             }
 
             delta.Add(copy);

@@ -89,7 +89,7 @@ public sealed class AgentNodeContext
             (var fromNode, null) => fromNode,
             var (fromNode, fromConfig) => fromNode.Where(fromConfig.Contains).ToList(),
         };
-        var messageId = $"run-{run.RunId:N}-{run.NextStep}";
+        var messageId = $"run-{run.RunId:N}-{run.StepKey}";
         // Tokens go out as they stream; the publisher is flushed before the step commits, so they precede it.
         await using (var tokens = NewTokenPublisher(messageId))
         {
@@ -119,7 +119,7 @@ public sealed class AgentNodeContext
         var (run, messages) = (state.Progress, state.Messages);
         EnsureModelCallAllowed(state.Settings.Model ?? services.Agent.DefaultModel, string.Empty);
 
-        var messageId = $"run-{run.RunId:N}-{run.NextStep}";
+        var messageId = $"run-{run.RunId:N}-{run.StepKey}";
         await using (var tokens = NewTokenPublisher(messageId))
         {
             ModelStep = await services.Retries.CallModelAsync(
@@ -293,6 +293,7 @@ public sealed class AgentNodeContext
             AfterSequence = state.Progress.LastSequence,
             Step = state.Progress.NextStep,
             Node = Node,
+            CheckpointNs = state.Progress.CheckpointNs,
             MessageId = messageId,
             Offset = 0,
             Text = string.Empty,

@@ -20,6 +20,9 @@ internal sealed record CompiledAgentGraph(
     Dictionary<string, AgentGraphEdge> Edges,
     IReadOnlyList<string> DefaultCollections)
 {
+    /// <summary>Gets the nodes that run a subgraph, with the graph id each runs (<see cref="AgentGraphBuilder.AddSubgraph"/>). Default: none.</summary>
+    public IReadOnlyDictionary<string, string> Subgraphs { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Chooses the node after <paramref name="lastNode"/>.</summary>
     /// <param name="lastNode">The node whose step was committed last (<c>__start__</c> for the input).</param>
     /// <param name="state">The state after that step.</param>

@@ -19,5 +19,5 @@ internal sealed class RunGraphs(IEnumerable<CompiledAgentGraph> graphs, AgentNod
     /// <summary>Finds a graph.</summary>
     /// <param name="graphId">The graph id.</param>
     /// <returns>The graph for one run, or null when this worker does not have it.</returns>
-    public IRunGraph? Find(string graphId) => byName.TryGetValue(graphId, out var graph) ? new AgentGraphRun(graph, services) : null;
+    public IRunGraph? Find(string graphId) => byName.TryGetValue(graphId, out var graph) ? new AgentGraphRun(graph, services, Find) : null;
 }

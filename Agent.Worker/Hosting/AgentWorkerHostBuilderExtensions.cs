@@ -63,6 +63,7 @@ internal static class AgentWorkerHostBuilderExtensions
     {
         services.AddScoped<AgentRunExecutor>();
         services.AddScoped<RunStepLoop>();
+        services.AddScoped<SubgraphSteps>();
         services.AddScoped<RunCommitter>();
         services.AddScoped<RunEventPublisher>();
         // A deployer's host may have declared its own "agent" already (AgentWorkerApplication runs its callback first).

@@ -1,4 +1,6 @@
+using Agent.Persistence.ModelCircuits;
 using Agent.Persistence.RateLimits;
+using Agent.Worker.Options;
 using Agent.Worker.Models.Offline;
 using Agent.Worker.Models.OpenAI;
 using Agent.Worker.Models.Resilience;
@@ -6,6 +8,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Worker.Models;
 
@@ -20,8 +23,8 @@ internal static class AgentModelsServiceCollectionExtensions
     public const string ProviderKey = "provider";
 
     /// <summary>
-    /// Registers the <see cref="IChatClient"/> the agent calls: fallback and per-model circuit breaker
-    /// (<see cref="FallbackChatClient"/>, section <c>Models</c>) over the shared provider rate limits
+    /// Registers the <see cref="IChatClient"/> the agent calls: fallback and per-model circuit breaker shared across
+    /// workers (<see cref="FallbackChatClient"/>, <see cref="SharedModelCircuits"/>, section <c>Models</c>) over the shared provider rate limits
     /// (<see cref="RateLimitedChatClient"/>, section <c>RateLimits</c>) over the provider, plus the
     /// <see cref="RateLimitedChatClient"/> itself for the pre-flight check before a run starts.
     /// </summary>
@@ -57,9 +60,16 @@ internal static class AgentModelsServiceCollectionExtensions
             sp.GetRequiredService<ProviderRateLimitStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RateLimitedChatClient>>()));
+        services.AddSingleton(sp => new SharedModelCircuits(
+            sp.GetRequiredService<ModelCircuitStore>(),
+            fallback,
+            sp.GetRequiredService<IOptions<AgentWorkerOptions>>().Value.InstanceId,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SharedModelCircuits>>()));
         services.AddSingleton<IChatClient>(sp => new FallbackChatClient(
             sp.GetRequiredService<RateLimitedChatClient>(),
             fallback,
+            fallback.ShareCircuits ? sp.GetRequiredService<SharedModelCircuits>() : null,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<FallbackChatClient>>()));
         return services;

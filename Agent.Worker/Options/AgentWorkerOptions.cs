@@ -8,6 +8,8 @@ namespace Agent.Worker.Options;
 /// </summary>
 public sealed class AgentWorkerOptions
 {
+    private ParsedQueues? served;
+
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "AgentWorker";
 
@@ -138,9 +140,24 @@ public sealed class AgentWorkerOptions
     /// </summary>
     public string? Queues { get; set; }
 
-    /// <summary>Gets the queues this worker consumes, with their slot counts (<see cref="Queues"/> parsed).</summary>
+    /// <summary>
+    /// Gets the queues this worker consumes, with their slot counts (<see cref="Queues"/> parsed once, and again only
+    /// if <see cref="Queues"/> or <see cref="Slots"/> change).
+    /// </summary>
     /// <exception cref="FormatException"><see cref="Queues"/> is malformed (checked at start).</exception>
-    public IReadOnlyList<(string Name, int Slots)> ServedQueues => RunQueueName.ParseSetting(Queues, Slots);
+    public IReadOnlyList<(string Name, int Slots)> ServedQueues
+    {
+        get
+        {
+            // The worker report reads this every few seconds; the options object is bound once, so parse once.
+            if (served is not { } current || current.Queues != Queues || current.Slots != Slots)
+            {
+                served = current = new ParsedQueues(Queues, Slots, RunQueueName.ParseSetting(Queues, Slots));
+            }
+
+            return current.Served;
+        }
+    }
 
     /// <summary>Gets how many runs this process executes at once over all its queues.</summary>
     public int TotalSlots => ServedQueues.Sum(q => q.Slots);
@@ -164,4 +181,6 @@ public sealed class AgentWorkerOptions
 
     /// <summary>Gets the renewal period: a third of the lease, so two renewals can fail before it lapses.</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(LeaseSeconds / 3.0);
+
+    private sealed record ParsedQueues(string? Queues, int Slots, IReadOnlyList<(string Name, int Slots)> Served);
 }

@@ -7,26 +7,26 @@ using Npgsql;
 namespace Agent.Worker.Retrieval;
 
 /// <summary>
-/// The <c>search_documents</c> tool: hybrid search over the ingested chunks, PostgreSQL full-text search fused with
-/// the embedding model's vector similarity by reciprocal rank fusion.
+/// The <c>search_documents</c> tool: hybrid search over the ingested chunks, full-text search (BM25F over
+/// PostgreSQL's stemmed search vectors) fused with the embedding model's vector similarity by reciprocal rank fusion.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Full text: a natural-language question ANDs all its terms in <c>websearch_to_tsquery</c> and often matches
-/// nothing, so chunks matching ALL terms rank first, then chunks matching ANY term (an OR query built from the
-/// question's lexemes), each tier by <c>ts_rank_cd</c> with the page title (weight A) prepended. The GIN index on
-/// <c>agent.chunks.search_vector</c> finds the matches; the best <see cref="CandidateCount"/> go on.
+/// Full text: <see cref="ChunkLexicalIndex"/> (in memory, fed and kept fresh from PostgreSQL, the question's
+/// lexemes from PostgreSQL's own English analysis): chunks containing every lexeme of the question first, then
+/// chunks containing some, each tier by BM25F with the page title and the section heading weighted over the body.
+/// The best <see cref="CandidateCount"/> go on.
 /// </para>
 /// <para>
 /// Vectors: the question is embedded and the <see cref="CandidateCount"/> most similar chunks come from
 /// <see cref="ChunkVectorIndex"/> (exact scan, in memory). This finds the paraphrases full text cannot: "the fastest
-/// way to empty a table" finds TRUNCATE.
+/// way to empty a table" finds TRUNCATE. The two halves run concurrently.
 /// </para>
 /// <para>
 /// Fusion: each chunk scores <c>1/(60 + full-text rank) + 1/(60 + vector rank)</c> (reciprocal rank fusion, the
 /// constant 60 of Cormack et al., 2009), best first; the figures behind the choice are in BENCHMARKS.md
 /// (<c>deploy/local/eval.sh</c>). Without an embedding model (<c>Embeddings:Provider=None</c>) the order is the
-/// full-text order. One SQL statement does the full-text part, the fusion and the fetch.
+/// full-text order. One SQL statement then reads the best <c>k</c> chunks that still exist.
 /// </para>
 /// <para>
 /// Scope: only the run's document collections (<see cref="ToolInvocation.Collections"/>: the run's
@@ -41,8 +41,9 @@ namespace Agent.Worker.Retrieval;
 /// </para>
 /// </remarks>
 /// <param name="dataSource">The agent database.</param>
+/// <param name="lexical">The full-text index.</param>
 /// <param name="vectors">The vector index; null: full text only.</param>
-internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVectorIndex? vectors = null) : AgentToolFunction
+internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkLexicalIndex lexical, ChunkVectorIndex? vectors = null) : AgentToolFunction
 {
     /// <summary>The tool name the model calls.</summary>
     public const string ToolName = "search_documents";
@@ -65,39 +66,15 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
     /// <summary>The reciprocal rank fusion constant: a rank r scores 1 / (RrfK + r).</summary>
     public const int RrfK = 60;
 
-    // The OR query is assembled from the question's own lexemes, each quoted for tsquery input (backslash and quote
-    // escaped), so no user text is ever parsed as tsquery syntax. The stored title vector (weight A) is prepended for
-    // ranking only, so a chunk of the CREATE INDEX page titled "Description" still ranks as CREATE INDEX text.
-    private const string SearchSql = """
-        WITH q AS (
-            SELECT websearch_to_tsquery('english', @query) AS all_terms,
-                   (SELECT string_agg('''' || replace(replace(lexeme, E'\\', E'\\\\'), '''', '''''') || '''', ' | ')
-                      FROM unnest(tsvector_to_array(to_tsvector('english', @query))) AS lexeme)::tsquery AS any_terms
-        ), lexical AS (
-            SELECT c.chunk_id,
-                   row_number() OVER (ORDER BY c.search_vector @@ q.all_terms DESC,
-                       ts_rank_cd(d.title_vector || c.search_vector,
-                                  CASE WHEN c.search_vector @@ q.all_terms THEN q.all_terms ELSE q.any_terms END) DESC,
-                       c.chunk_id) AS lexical_rank
-            FROM q
-            JOIN agent.chunks AS c ON c.search_vector @@ q.any_terms
-            JOIN agent.documents AS d ON d.document_id = c.document_id
-            WHERE d.collection = ANY(@collections)
-            ORDER BY lexical_rank
-            LIMIT @candidates
-        ), fused AS (
-            SELECT chunk_id,
-                   coalesce(1.0 / (@rrf_k + l.lexical_rank), 0) + coalesce(1.0 / (@rrf_k + v.vector_rank), 0) AS score
-            FROM lexical AS l
-            FULL JOIN unnest(@vector_ids) WITH ORDINALITY AS v(chunk_id, vector_rank) USING (chunk_id)
-        )
+    // The fused ids come best first; a chunk deleted since a cache was loaded, or of another collection, drops out.
+    private const string FetchSql = """
         SELECT c.document_id, c.chunk_id, d.source, d.title, c.heading, left(c.content, @max_text),
                length(c.content) > @max_text, f.score::float8
-        FROM fused AS f
+        FROM unnest(@ids, @scores) WITH ORDINALITY AS f(chunk_id, score, position)
         JOIN agent.chunks AS c ON c.chunk_id = f.chunk_id
         JOIN agent.documents AS d ON d.document_id = c.document_id
         WHERE d.collection = ANY(@collections)
-        ORDER BY f.score DESC, c.chunk_id
+        ORDER BY f.position
         LIMIT @k
         """;
 
@@ -170,18 +147,10 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
             writer.WriteString("query", query);
             writer.WriteStartArray("results");
 
-            var vectorIds = Array.Empty<long>();
-            if (vectors is not null)
-            {
-                var nearest = await vectors.NearestAsync(query, CandidateCount, collections, cancellationToken);
-                vectorIds = [.. nearest.Select(n => n.ChunkId)];
-            }
-
-            await using var command = dataSource.CreateCommand(SearchSql);
-            command.Parameters.Add(new NpgsqlParameter<string>("query", query));
-            command.Parameters.Add(new NpgsqlParameter<int>("candidates", CandidateCount));
-            command.Parameters.Add(new NpgsqlParameter<int>("rrf_k", RrfK));
-            command.Parameters.Add(new NpgsqlParameter<long[]>("vector_ids", vectorIds));
+            var (ids, scores) = await FuseAsync(query, collections, cancellationToken);
+            await using var command = dataSource.CreateCommand(FetchSql);
+            command.Parameters.Add(new NpgsqlParameter<long[]>("ids", ids));
+            command.Parameters.Add(new NpgsqlParameter<double[]>("scores", scores));
             command.Parameters.Add(new NpgsqlParameter<int>("max_text", MaxTextChars));
             command.Parameters.Add(new NpgsqlParameter<int>("k", k));
             command.Parameters.Add(new NpgsqlParameter<string[]>("collections", [.. collections]));
@@ -209,6 +178,37 @@ internal sealed class SearchDocumentsTool(NpgsqlDataSource dataSource, ChunkVect
     /// <summary>The tool error of a run whose config and graph name no document collection.</summary>
     internal const string NoCollectionsMessage =
         "No document collection is configured for this assistant: set config.configurable.collections or the graph's default collections.";
+
+    /// <summary>
+    /// The candidates of both halves fused by reciprocal rank, best first (ties by chunk id).
+    /// </summary>
+    /// <param name="query">The question.</param>
+    /// <param name="collections">The collections searched.</param>
+    /// <param name="cancellationToken">Cancels both halves.</param>
+    /// <returns>Chunk ids and fused scores, in the same order.</returns>
+    internal async Task<(long[] Ids, double[] Scores)> FuseAsync(
+        string query, IReadOnlyCollection<string> collections, CancellationToken cancellationToken)
+    {
+        var fullText = lexical.SearchAsync(query, CandidateCount, collections, cancellationToken);
+        var nearest = vectors is null
+            ? []
+            : await vectors.NearestAsync(query, CandidateCount, collections, cancellationToken);
+        var lexicalHits = await fullText;
+
+        var fused = new Dictionary<long, double>();
+        for (var i = 0; i < lexicalHits.Count; i++)
+        {
+            fused[lexicalHits[i].ChunkId] = 1.0 / (RrfK + i + 1);
+        }
+
+        for (var i = 0; i < nearest.Count; i++)
+        {
+            fused[nearest[i].ChunkId] = fused.GetValueOrDefault(nearest[i].ChunkId) + (1.0 / (RrfK + i + 1));
+        }
+
+        var ordered = fused.OrderByDescending(f => f.Value).ThenBy(f => f.Key).ToList();
+        return ([.. ordered.Select(f => f.Key)], [.. ordered.Select(f => f.Value)]);
+    }
 
     private async Task<IReadOnlyList<string>> AllCollectionsAsync(CancellationToken cancellationToken)
     {

@@ -28,6 +28,16 @@ internal interface IRunGraph
     /// <returns>The new values, or null when the input writes none.</returns>
     JsonObject? InputValues(JsonObject input, JsonObject current);
 
+    /// <summary>Finds the subgraph a node runs (<c>AddSubgraph</c>).</summary>
+    /// <param name="node">The node.</param>
+    /// <returns>The subgraph for this run, or null when the node is an ordinary one (or its graph is not registered).</returns>
+    IRunGraph? Subgraph(string node);
+
+    /// <summary>Tells whether the graph declares a channel (<c>messages</c> is always one).</summary>
+    /// <param name="channel">The channel name.</param>
+    /// <returns>True when declared.</returns>
+    bool HasChannel(string channel);
+
     /// <summary>Runs one node. It must not write anything durable: the loop commits its result as the step.</summary>
     /// <param name="node">The node, as <see cref="NextNode"/> chose it.</param>
     /// <param name="state">The run's state.</param>

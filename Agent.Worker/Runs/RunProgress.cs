@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Globalization;
+using Agent.Persistence.Identifiers;
 using Agent.Worker.Budgets;
 
 namespace Agent.Worker.Runs;
@@ -39,6 +41,20 @@ internal sealed class RunProgress(Guid runId, string tenantId, Guid threadId, lo
 
     /// <summary>Gets or sets the run's last committed event sequence.</summary>
     public long LastSequence { get; set; }
+
+    /// <summary>
+    /// Gets or sets the checkpoint namespace the next step is committed in: empty for the run's own graph,
+    /// <c>node:task_id</c> (nested ones joined by <c>|</c>) while a node runs a subgraph (<see cref="SubgraphSteps"/>).
+    /// </summary>
+    public string CheckpointNs { get; set; } = string.Empty;
+
+    /// <summary>
+    /// Gets the key of the next step for ids derived from it (message ids): the step number, followed by a short hash of
+    /// the namespace inside a subgraph, so a subgraph's step 1 and the run's own step 1 name different messages.
+    /// </summary>
+    public string StepKey => CheckpointNs.Length == 0
+        ? NextStep.ToString(CultureInfo.InvariantCulture)
+        : string.Create(CultureInfo.InvariantCulture, $"{NextStep}-{DeterministicGuid.Create(CheckpointNs).ToString("N")[..8]}");
 
     /// <summary>Gets or sets the number of the next step (0 is the input).</summary>
     public int NextStep { get; set; }

@@ -15,7 +15,7 @@ namespace Agent.Worker.Runs;
 /// The graph is the one the run's assistant names (<see cref="IRunGraphs"/>).
 /// </summary>
 internal sealed class RunStepLoop(
-    RunLifecycle lifecycle, IRunGraphs graphs, RunCommitter commits, RunningRuns runningRuns, WorkerDrain drain,
+    RunLifecycle lifecycle, IRunGraphs graphs, RunCommitter commits, SubgraphSteps subgraphs, RunningRuns runningRuns, WorkerDrain drain,
     IOptions<AgentWorkerOptions> options, TimeProvider timeProvider)
 {
     /// <summary>Runs the steps of a claimed run until it ends or must stop.</summary>
@@ -26,7 +26,9 @@ internal sealed class RunStepLoop(
     {
         var token = cancellation.Token;
         var settings = options.Value;
-        var (row, config, graphId, checkpoints) = await lifecycle.LoadAsync(run.RunId, run.TenantId, run.ThreadId, token);
+        var (row, config, graphId, allCheckpoints) = await lifecycle.LoadAsync(run.RunId, run.TenantId, run.ThreadId, token);
+        // The run's own graph folds the root namespace; subgraph nodes resume from theirs (SubgraphSteps).
+        var checkpoints = allCheckpoints.Where(c => c.CheckpointNs.Length == 0).ToList();
         var assistantConfig = JsonNode.Parse(config);
         var kwargs = JsonNode.Parse(row.Kwargs) as JsonObject ?? [];
         var (budget, budgetError) = RunBudget.Resolve(assistantConfig, kwargs["config"]);
@@ -150,7 +152,21 @@ internal sealed class RunStepLoop(
                 return;
             }
 
-            var result = await graph.RunNodeAsync(node, state, token);
+            NodeResult result;
+            if (graph.Subgraph(node) is { } subgraph)
+            {
+                if (await subgraphs.RunAsync(graph, node, subgraph, state, allCheckpoints, recursionLimit, token) is not { } output)
+                {
+                    return;
+                }
+
+                result = output;
+            }
+            else
+            {
+                result = await graph.RunNodeAsync(node, state, token);
+            }
+
             if (result.Pause is { } raised)
             {
                 await commits.PauseAsync(run, raised, token);

@@ -49,6 +49,12 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
             ["parent_checkpoint_id"] = parentId?.ToString(),
             ["messages"] = delta.DeepClone(),
         };
+        if (run.CheckpointNs.Length > 0)
+        {
+            // A subgraph's step: the stream shows it as <mode>|<namespace> to clients that asked for stream_subgraphs.
+            stepData["checkpoint_ns"] = run.CheckpointNs;
+        }
+
         if (input is not null)
         {
             stepData["input_checkpoint"] = new JsonObject
@@ -111,6 +117,7 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
                 TenantId = run.TenantId,
                 ThreadId = run.ThreadId,
                 RunId = run.RunId,
+                CheckpointNs = run.CheckpointNs,
                 ParentCheckpointId = parentId,
                 Step = run.NextStep,
                 Node = node,
@@ -173,6 +180,11 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
         metadata["step"] = step;
         metadata["run_id"] = run.RunId.ToString();
         metadata["thread_id"] = run.ThreadId.ToString();
+        if (run.CheckpointNs.Length > 0)
+        {
+            metadata["checkpoint_ns"] = run.CheckpointNs;
+        }
+
         return metadata;
     }
 }

@@ -28,7 +28,7 @@ fi
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 rendered=()
-for kustomization in base cpu-autoscaling keda monitoring overlays/local; do
+for kustomization in base cpu-autoscaling keda keda-queues monitoring overlays/local; do
   file="$out/$(echo "$kustomization" | tr / -).yaml"
   # kustomize 5 warns on stderr about the 2.0.3-compatible fields; only a failure matters.
   kubectl kustomize "$here/$kustomization" >"$file" 2>"$out/stderr" || { cat "$out/stderr" >&2; die "kubectl kustomize $kustomization failed"; }

@@ -8,12 +8,14 @@
 # checks the pages' hashes. First run about 4.5 minutes on the shared 2 cores at load 7 to 11 (BENCHMARKS.md), then
 # about a minute and a half.
 #
-# Usage: deploy/local/eval.sh [--record] [--no-build] [--gate]
+# Usage: deploy/local/eval.sh [--record] [--no-build] [--gate] [--search-only]
 #   --record    write this run's figures to eval/figures.json instead of comparing (commit the file)
 #   --no-build  use the existing Release build (test.sh has just built it)
 #   --gate      what CI runs (.ci/run): a fresh database (dropped and created, so nothing is cached from an
 #               earlier run: the whole manual is ingested and embedded), and the offline model answers even when
 #               OPENAI_API_KEY is set, since eval/figures.json records the offline model's figures
+#   --search-only hit@1/3/5 and latency of search_documents only (no agent answers, nothing compared or recorded):
+#               the quick loop while working on retrieval
 # Environment: OPENAI_API_KEY (unset: the offline extractive model answers; set: the configured LLM does),
 # AGENT_EVAL_DATABASE (default agent_eval; agent_eval_gate with --gate), Embeddings__Provider (default MiniLM).
 set -euo pipefail
@@ -22,6 +24,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 RECORD=()
+NO_AGENT=()
 BUILD=true
 GATE=false
 while [ $# -gt 0 ]; do
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
     --record) RECORD=(--record); shift ;;
     --no-build) BUILD=false; shift ;;
     --gate) GATE=true; shift ;;
+    --search-only) NO_AGENT=(--no-agent); shift ;;
     -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -78,7 +82,7 @@ worker ingest --path "$MANUAL_DIR" 2>&1 | tee "$AGENT_LOGS/eval-ingest.log" | gr
 log "scoring $(grep -vc '^#' "$AGENT_ROOT/eval/questions.tsv") questions (per-question report: .local/eval/last-run.tsv)"
 worker eval --check --manual "$MANUAL_DIR" \
   --questions "$AGENT_ROOT/eval/questions.tsv" --figures "$AGENT_ROOT/eval/figures.json" \
-  --report "$AGENT_LOCAL/eval/last-run.tsv" "${RECORD[@]}" | grep -v -E '^\{"(Timestamp|@t)"' ||
+  --report "$AGENT_LOCAL/eval/last-run.tsv" "${RECORD[@]}" "${NO_AGENT[@]}" | grep -v -E '^\{"(Timestamp|@t)"' ||
   { status=$?; log "eval finished in $((SECONDS - GATE_STARTED)) s (exit $status)"; exit "$status"; }
 log "eval finished in $((SECONDS - GATE_STARTED)) s (ingest, embeddings and scoring; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 

@@ -13,15 +13,25 @@ namespace Agent.Worker.Models.Resilience;
 /// </summary>
 /// <remarks>
 /// Only the start of a call is guarded (the request and its first streamed update): once a model has begun to answer,
-/// switching models would mix two answers, so later failures propagate to the step's retries. Circuits are per worker
-/// process (a failing provider is seen by every worker soon enough; sharing them would add a database round trip to
-/// every call).
+/// switching models would mix two answers, so later failures propagate to the step's retries. Each worker counts
+/// failures in its own circuit; when one opens, every worker learns it through <see cref="SharedModelCircuits"/>
+/// (table <c>agent.model_circuits</c>) and stops calling the model too, until the break ends or a probe closes it.
 /// </remarks>
+/// <param name="inner">The provider's client (with its rate limits).</param>
+/// <param name="options">The fallback model and the circuit settings.</param>
+/// <param name="shared">The circuits shared with the other workers, or null to keep circuits to this process.</param>
+/// <param name="timeProvider">The clock.</param>
+/// <param name="logger">The logger.</param>
 internal sealed partial class FallbackChatClient(
-    IChatClient inner, ModelFallbackOptions options, TimeProvider timeProvider, ILogger<FallbackChatClient> logger) : DelegatingChatClient(inner)
+    IChatClient inner,
+    ModelFallbackOptions options,
+    SharedModelCircuits? shared,
+    TimeProvider timeProvider,
+    ILogger<FallbackChatClient> logger) : DelegatingChatClient(inner)
 {
     private readonly ConcurrentDictionary<string, ResiliencePipeline> circuits = new(StringComparer.Ordinal);
     private readonly string defaultModel = inner.GetService<ChatClientMetadata>()?.DefaultModelId ?? "default";
+    private readonly string provider = inner.GetService<ChatClientMetadata>()?.ProviderName ?? "unknown";
 
     /// <summary>
     /// Tells whether a model call failure may succeed elsewhere: a transient failure (<see cref="TransientFailures"/>:
@@ -78,6 +88,12 @@ internal sealed partial class FallbackChatClient(
     private async Task<(IAsyncEnumerator<ChatResponseUpdate> Updates, bool HasFirst)> StartOnAsync(
         string model, IList<ChatMessage> messages, ChatOptions? chatOptions, CancellationToken cancellationToken)
     {
+        if (shared is not null && await shared.OpenForAsync(CircuitKey(model), cancellationToken) is { } remaining)
+        {
+            LogSharedCircuitOpen(logger, model, remaining.TotalSeconds);
+            throw new BrokenCircuitException($"The circuit of model {model} was opened by a worker; it lets calls through in {remaining.TotalSeconds:0.#} s.", remaining);
+        }
+
         return await CircuitFor(model).ExecuteAsync(
             async token =>
             {
@@ -103,16 +119,32 @@ internal sealed partial class FallbackChatClient(
             SamplingDuration = TimeSpan.FromSeconds(Math.Max(1, options.CircuitSamplingSeconds)),
             BreakDuration = TimeSpan.FromSeconds(Math.Max(1, options.CircuitBreakSeconds)),
             ShouldHandle = new PredicateBuilder().Handle<Exception>(TransientFailures.IsTransient),
-            OnOpened = args =>
+            OnOpened = async args =>
             {
                 LogCircuitOpened(logger, m, args.BreakDuration.TotalSeconds);
-                return ValueTask.CompletedTask;
+                if (shared is not null)
+                {
+                    await shared.OpenedAsync(CircuitKey(m), args.BreakDuration, args.Outcome.Exception?.Message);
+                }
+            },
+            OnClosed = async _ =>
+            {
+                if (shared is not null)
+                {
+                    await shared.ClosedAsync(CircuitKey(m));
+                }
             },
         })
         .Build());
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} failed ({Reason}); falling back to {Fallback}")]
     private static partial void LogFallback(ILogger logger, string model, string fallback, string reason);
+
+    // The shared key of a model's circuit: the same as the provider rate limits' (provider:model).
+    private string CircuitKey(string model) => $"{provider}:{model}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Circuit of model {Model} is held open by a worker for {Seconds:0.#} s more; not calling it")]
+    private static partial void LogSharedCircuitOpen(ILogger logger, string model, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Circuit of model {Model} opened for {Seconds} s")]
     private static partial void LogCircuitOpened(ILogger logger, string model, double seconds);

@@ -26,4 +26,17 @@ public sealed class ModelFallbackOptions
 
     /// <summary>Gets or sets how long an open circuit refuses calls before letting one probe through, in seconds. Default 30.</summary>
     public int CircuitBreakSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Gets or sets how often a worker re-reads the circuits the other workers opened (table
+    /// <c>agent.model_circuits</c>), in milliseconds; at most one query per interval, and only while models are
+    /// called. Default 1,000. A circuit one worker opens stops the others' calls within this interval.
+    /// </summary>
+    public int CircuitShareRefreshMs { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets whether circuits are shared across workers through PostgreSQL. Default true; false keeps each
+    /// worker's circuits to itself.
+    /// </summary>
+    public bool ShareCircuits { get; set; } = true;
 }
