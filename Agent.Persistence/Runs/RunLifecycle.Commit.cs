@@ -80,6 +80,7 @@ public partial class RunLifecycle
                        CASE WHEN e.kind = 'step'
                                  AND d.data ->> 'checkpoint_id' = {checkpoint?.CheckpointId}::uuid::text
                                  AND d.data -> 'step' = to_jsonb({checkpoint?.Step}::integer)
+                                 AND COALESCE(d.data ->> 'checkpoint_ns', '') = {checkpoint?.CheckpointNs ?? ""}::text
                                  AND d.data -> 'messages' = {checkpoint?.Delta}::jsonb -> 'messages'
                                  AND COALESCE(d.data -> 'values', jsonb_build_object()) = {checkpoint?.Delta}::jsonb - 'messages'
                                  AND (d.data -> 'values') IS DISTINCT FROM jsonb_build_object()

@@ -191,6 +191,32 @@ public sealed class When_a_step_is_committed
     }
 
     [Test]
+    public async Task Should_read_a_subgraph_step_s_event_back_from_the_checkpoint_of_its_own_namespace()
+    {
+        var run = await InsertRunAsync();
+        await using var context = database.CreateContext();
+        var store = new RunLifecycle(context, TimeProvider.System);
+        var claim = await store.ClaimAsync(run.RunId, "worker-a", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
+        // The run's step 1 and its subgraph's step 1: same run, same step number, two namespaces.
+        var (own, ownData) = StepWithMessages(run, claim.Epoch, values: null, sameMessages: true, content: "the run's own step");
+        var (inner, innerData) = StepWithMessages(run, claim.Epoch, values: null, sameMessages: true, content: "the subgraph's step", ns: "research:9d1c5e4e");
+
+        await store.CommitStepAsync(own, CancellationToken.None);
+        await store.CommitStepAsync(inner, CancellationToken.None);
+
+        await using var check = database.CreateContext();
+        var read = await check.RunEvents.AsNoTracking().Where(e => e.RunId == run.RunId).OrderBy(e => e.Sequence).ToListAsync();
+        Assert.That(read, Has.Count.EqualTo(2));
+        var stored = JsonNode.Parse(await StoredEventDataAsync(run.RunId, read[1].Sequence))!.AsObject();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored.ContainsKey("messages"), Is.False, "the subgraph step's run_events row should not repeat its checkpoint's messages");
+            Assert.That(JsonNode.DeepEquals(JsonNode.Parse(read[0].Data), ownData), Is.True, () => "the run's step read back: " + read[0].Data);
+            Assert.That(JsonNode.DeepEquals(JsonNode.Parse(read[1].Data), innerData), Is.True, () => "the subgraph's step read back: " + read[1].Data);
+        }
+    }
+
+    [Test]
     public async Task Should_store_a_step_event_whole_when_its_messages_are_not_its_checkpoint_s()
     {
         var run = await InsertRunAsync();
@@ -210,19 +236,21 @@ public sealed class When_a_step_is_committed
         }
     }
 
-    private async Task<string> StoredEventDataAsync(Guid runId)
+    private async Task<string> StoredEventDataAsync(Guid runId, long sequence = 1)
     {
-        await using var command = database.DataSource.CreateCommand("SELECT data::text FROM agent.run_events WHERE run_id = $1");
+        await using var command = database.DataSource.CreateCommand("SELECT data::text FROM agent.run_events WHERE run_id = $1 AND sequence = $2");
         command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(sequence);
         return (string)(await command.ExecuteScalarAsync())!;
     }
 
     // A step like the worker's: the event carries the messages (and the values) the checkpoint's delta holds, or, with
-    // sameMessages false, messages of its own.
-    private static (RunStepCommit Commit, JsonObject EventData) StepWithMessages(AgentRun run, long epoch, JsonObject? values, bool sameMessages)
+    // sameMessages false, messages of its own; with a namespace, a subgraph's step (StepCommitBuilder names it in both).
+    private static (RunStepCommit Commit, JsonObject EventData) StepWithMessages(
+        AgentRun run, long epoch, JsonObject? values, bool sameMessages, string content = "VACUUM reclaims storage.", string ns = "")
     {
         var checkpointId = Guid.CreateVersion7();
-        var messages = new JsonArray(new JsonObject { ["type"] = "tool", ["content"] = "VACUUM reclaims storage.", ["tool_call_id"] = "call_1" });
+        var messages = new JsonArray(new JsonObject { ["type"] = "tool", ["content"] = content, ["tool_call_id"] = "call_1" });
         var delta = new JsonObject { ["messages"] = messages.DeepClone() };
         var eventData = new JsonObject
         {
@@ -233,6 +261,11 @@ public sealed class When_a_step_is_committed
             ["messages"] = sameMessages ? messages.DeepClone() : new JsonArray(new JsonObject { ["type"] = "ai", ["content"] = "other" }),
             ["tool_calls"] = new JsonArray(new JsonObject { ["name"] = "search_documents", ["id"] = "call_1", ["latency_ms"] = 1.5 }),
         };
+        if (ns.Length > 0)
+        {
+            eventData["checkpoint_ns"] = ns;
+        }
+
         if (values is not null)
         {
             eventData["values"] = values.DeepClone();
@@ -250,6 +283,7 @@ public sealed class When_a_step_is_committed
                 TenantId = run.TenantId,
                 ThreadId = run.ThreadId,
                 RunId = run.RunId,
+                CheckpointNs = ns,
                 Step = 1,
                 Node = "tools",
                 Delta = delta.ToJsonString(),

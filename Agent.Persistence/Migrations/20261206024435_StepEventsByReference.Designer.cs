@@ -13,7 +13,7 @@ using NpgsqlTypes;
 namespace Agent.Persistence.Migrations
 {
     [DbContext(typeof(AgentDbContext))]
-    [Migration("20261205215911_StepEventsByReference")]
+    [Migration("20261206024435_StepEventsByReference")]
     partial class StepEventsByReference
     {
         /// <inheritdoc />
@@ -204,6 +204,14 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("checkpoint_id");
 
+                    b.Property<string>("CheckpointNs")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasDefaultValue("")
+                        .HasColumnName("checkpoint_ns");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -253,7 +261,7 @@ namespace Agent.Persistence.Migrations
 
                     b.HasKey("TenantId", "ThreadId", "CheckpointId");
 
-                    b.HasIndex("RunId", "Step")
+                    b.HasIndex("RunId", "CheckpointNs", "Step")
                         .IsUnique()
                         .HasDatabaseName("ux_checkpoints_run_id_step");
 
@@ -518,6 +526,13 @@ namespace Agent.Persistence.Migrations
                         .HasColumnName("mcp_servers")
                         .HasDefaultValueSql("'[]'::jsonb");
 
+                    b.Property<string>("Subgraphs")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("subgraphs")
+                        .HasDefaultValueSql("'{}'::jsonb");
+
                     b.Property<string>("Tools")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -575,6 +590,37 @@ namespace Agent.Persistence.Migrations
                     b.HasKey("RunId", "Epoch");
 
                     b.ToTable("run_leases", "agent");
+                });
+
+            modelBuilder.Entity("Agent.Persistence.ModelCircuits.ModelCircuit", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("OpenUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("open_until");
+
+                    b.Property<DateTimeOffset>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<string>("OpenedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("opened_by");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("model_circuits", "agent");
                 });
 
             modelBuilder.Entity("Agent.Persistence.RateLimits.ProviderRateLimit", b =>
