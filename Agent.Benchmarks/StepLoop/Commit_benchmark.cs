@@ -47,6 +47,7 @@ public sealed class Commit_benchmark
         string walStats;
         Dictionary<string, TableCounts> before, after;
         List<(string Kind, long Count)> eventsByKind;
+        List<RowBytes> rowBytes;
         long checkpoints;
         try
         {
@@ -62,6 +63,7 @@ public sealed class Commit_benchmark
             checkpoints = await ScalarAsync<long>(database, "SELECT count(*) FROM agent.checkpoints") - checkpointsBefore;
             after = await SettledTableCountsAsync(database, before["checkpoints"].Inserted + checkpoints);
             eventsByKind = await EventsByKindAsync(database);
+            rowBytes = await RowBytesAsync(database);
         }
         finally
         {
@@ -75,7 +77,7 @@ public sealed class Commit_benchmark
             Assert.That(checkpoints, Is.EqualTo(runs * ((2 * ToolRounds) + 3)), "13 checkpoints per run: the input checkpoint (step -1), __start__ and 11 steps");
         }
 
-        Report(runs, checkpoints, walBytes, walStats, before, after, eventsByKind, Of(stepCommits.Select(s => (double)s.RoundTrips)));
+        Report(runs, checkpoints, walBytes, walStats, before, after, eventsByKind, rowBytes, Of(stepCommits.Select(s => (double)s.RoundTrips)));
     }
 
     private static async Task RunBatchAsync(TestDatabase database, string queue, StepProbe probe, int runs)
@@ -139,6 +141,40 @@ public sealed class Commit_benchmark
         return kinds;
     }
 
+    /// <summary>
+    /// What the tables' rows hold, on average over the whole database (warm-up included): the row (<c>pg_column_size</c> of
+    /// the row value: tuple data without the 23-byte tuple header) and each of its columns, the largest first, and the
+    /// table's index count (each index is one B-tree leaf insert per row inserted).
+    /// </summary>
+    private static async Task<List<RowBytes>> RowBytesAsync(TestDatabase database)
+    {
+        var result = new List<RowBytes>();
+        foreach (var table in Tables)
+        {
+            var columns = new List<string>();
+            await using (var list = database.DataSource.CreateCommand(
+                             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'agent' AND table_name = $1 ORDER BY ordinal_position"))
+            {
+                list.Parameters.Add(new NpgsqlParameter { Value = table });
+                await using var reader = await list.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+
+            var sizes = string.Join(", ", columns.Select(c => $"coalesce(avg(pg_column_size(t.\"{c}\")), 0)::float8"));
+            await using var command = database.DataSource.CreateCommand(
+                $"SELECT count(*)::float8, coalesce(avg(pg_column_size(t.*)), 0)::float8, (SELECT count(*) FROM pg_index i WHERE i.indrelid = 'agent.{table}'::regclass)::float8, {sizes} FROM agent.{table} t");
+            await using var row = await command.ExecuteReaderAsync();
+            await row.ReadAsync();
+            var perColumn = columns.Select((c, i) => (Column: c, Bytes: row.GetDouble(3 + i))).OrderByDescending(c => c.Bytes).ToList();
+            result.Add(new RowBytes(table, (long)row.GetDouble(0), row.GetDouble(1), (int)row.GetDouble(2), perColumn));
+        }
+
+        return result;
+    }
+
     /// <summary>The WAL between two positions by record type (<c>pg_waldump --stats=record</c>), or why it could not be read.</summary>
     private static async Task<string> WalStatsAsync(PrivatePostgres server, string startLsn, string endLsn)
     {
@@ -172,7 +208,7 @@ public sealed class Commit_benchmark
 
     private static void Report(
         int runs, long steps, long walBytes, string walStats, Dictionary<string, TableCounts> before, Dictionary<string, TableCounts> after,
-        List<(string Kind, long Count)> eventsByKind, Distribution roundTrips)
+        List<(string Kind, long Count)> eventsByKind, List<RowBytes> rowBytes, Distribution roundTrips)
     {
         var perStep = walBytes / (double)steps;
         var md = new StringBuilder();
@@ -194,6 +230,15 @@ public sealed class Commit_benchmark
             md.Append(updated == 0 ? "- |\n" : $"{hot} of {updated} ({100.0 * hot / updated:0} %) |\n");
         }
 
+        md.Append("\nWhat the rows hold, mean bytes over the database (`pg_column_size`; the row without its 23-byte tuple header), ");
+        md.Append("columns of 4 bytes or more, the largest first:\n\n| table | rows | indexes | row | columns |\n|---|---|---|---|---|\n");
+        foreach (var table in rowBytes)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {table.Table} | {table.Rows} | {table.Indexes} | {Format(table.Row)} | ");
+            md.Append(string.Join(", ", table.Columns.Where(c => c.Bytes >= 4).Select(c => $"{c.Column} {Format(c.Bytes)}")));
+            md.Append(" |\n");
+        }
+
         md.Append("\nThe same WAL by record type (`pg_waldump --stats=record`; FPI = full-page images written after a checkpoint):\n\n```\n");
         md.Append(walStats.Trim());
         md.Append("\n```\n");
@@ -211,6 +256,13 @@ public sealed class Commit_benchmark
                 ["runs_hot_updates"] = runsTable.Hot,
                 ["events_by_kind"] = new JsonObject([.. eventsByKind.Select(e => KeyValuePair.Create(e.Kind, (JsonNode?)e.Count))]),
                 ["wal_stats"] = walStats,
+                ["row_bytes"] = new JsonObject([.. rowBytes.Select(t => KeyValuePair.Create(t.Table, (JsonNode?)new JsonObject
+                {
+                    ["rows"] = t.Rows,
+                    ["indexes"] = t.Indexes,
+                    ["row"] = Math.Round(t.Row, 1),
+                    ["columns"] = new JsonObject([.. t.Columns.Select(c => KeyValuePair.Create(c.Column, (JsonNode?)Math.Round(c.Bytes, 1)))]),
+                }))]),
             },
             md.ToString(),
             [Goals.WalPerStep(perStep)]);
@@ -218,4 +270,7 @@ public sealed class Commit_benchmark
 
     /// <summary>A table's counters from <c>pg_stat_user_tables</c>.</summary>
     private sealed record TableCounts(long Inserted, long Updated, long HotUpdated);
+
+    /// <summary>A table's mean row and column sizes in bytes, and its index count.</summary>
+    private sealed record RowBytes(string Table, long Rows, double Row, int Indexes, List<(string Column, double Bytes)> Columns);
 }

@@ -13,6 +13,15 @@ namespace Agent.Persistence.Connections;
 /// unprepared, PostgreSQL parses, analyzes and plans it at every step. Prepared, each step only binds and executes it.
 /// A connection string that sets <c>Max Auto Prepare</c> wins (<c>Max Auto Prepare=0</c> turns preparation off, e.g.
 /// behind a PgBouncer older than 1.21 in transaction mode, which cannot keep prepared statements).
+/// <para>
+/// A migration applied while processes run (DDL invalidates every plan that reads the table it changes) costs nothing
+/// when it keeps the types of the columns prepared statements return: PostgreSQL plans the statement again on its next
+/// execution. One that changes such a type (e.g. <c>varchar(32)</c> to <c>text</c>) fails the statement's next
+/// execution on each connection that prepared it, once, with <see cref="IsStalePlan"/>'s error; Npgsql then drops the
+/// prepared statement, and the next execution prepares it afresh. The worker retries a step commit that fails so
+/// (its commit retries count it transient); an API request fails once with 500. Migrations meant to run under live
+/// processes keep column types (expand, then contract), as the previous release must read the new schema anyway.
+/// </para>
 /// </remarks>
 public static class StatementPreparation
 {
@@ -21,6 +30,27 @@ public static class StatementPreparation
 
     /// <summary>How many times a statement is sent on a connection before it is prepared (Npgsql's default, 5).</summary>
     public const int MinUsages = 5;
+
+    /// <summary>
+    /// Determines whether a failure is a prepared statement outliving a change of its result type (PostgreSQL's
+    /// <c>0A000</c> "cached plan must not change result type", raised by <c>RevalidateCachedQuery</c> in
+    /// <c>plancache.c</c>): Npgsql has dropped the statement, so the same statement sent again succeeds.
+    /// </summary>
+    /// <param name="exception">The failure (inner exceptions are searched).</param>
+    /// <returns><see langword="true"/> for a stale prepared statement.</returns>
+    public static bool IsStalePlan(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            // The routine, not the message text: the server translates messages (lc_messages).
+            if (e is PostgresException { SqlState: PostgresErrorCodes.FeatureNotSupported, Routine: "RevalidateCachedQuery" })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Applies the preparation settings to a connection string, unless it sets <c>Max Auto Prepare</c> itself.</summary>
     /// <param name="connectionString">An Npgsql connection string.</param>

@@ -8,8 +8,12 @@ using Agent.Persistence.Tenancy;
 using Agent.Persistence.Threads;
 using Agent.Persistence.Usage;
 using Agent.Tests.Infrastructure;
+using Agent.Worker.Options;
+using Agent.Worker.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Agent.Tests.Runs;
 
@@ -165,6 +169,49 @@ public sealed class When_a_step_is_committed
             """).ToListAsync();
         Assert.That(executions, Has.Count.EqualTo(1).And.All.GreaterThanOrEqualTo(steps - StatementPreparation.MinUsages),
             "the step commit should be prepared once on the connection (Max Auto Prepare) and reused by every later commit");
+    }
+
+    [Test]
+    public async Task Should_commit_on_the_next_attempt_when_a_migration_changed_the_type_of_a_column_the_prepared_commit_returns()
+    {
+        // A database of its own: the spec alters a table.
+        await using var own = await TestDatabase.CreateAsync();
+        await using (var migrating = own.CreateContext())
+        {
+            await new AgentDatabaseMigrator(migrating, TimeProvider.System).MigrateAsync(CancellationToken.None);
+        }
+
+        var run = await InsertRunAsync(own);
+        await using var context = own.CreateContext();
+        // One physical connection, which prepares the commit and keeps it prepared.
+        await context.Database.OpenConnectionAsync();
+        var store = new RunLifecycle(context, TimeProvider.System);
+        var claim = await store.ClaimAsync(run.RunId, "worker-a", TimeSpan.FromSeconds(30), takeOver: false, CancellationToken.None);
+        var step = 1;
+        for (; step <= StatementPreparation.MinUsages + 1; step++)
+        {
+            await store.CommitStepAsync(Step(run, claim.Epoch, step, events: 1), CancellationToken.None);
+        }
+
+        // What a migration applied under a running worker may do: change the type of a column the prepared commit returns.
+        await using (var alter = own.DataSource.CreateCommand("ALTER TABLE agent.runs ALTER COLUMN cancel_action TYPE varchar(64)"))
+        {
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        var lastSequence = (long)(step - 1);
+        var retries = new StepRetries(Options.Create(new AgentWorkerOptions()), TimeProvider.System, NullLogger<StepRetries>.Instance);
+        var committed = await retries.CommitAsync(
+            token => store.CommitStepAsync(Step(run, claim.Epoch, step, events: 1), token),
+            token => store.FindCommittedAsync(run.RunId, claim.Epoch, lastSequence, token),
+            CancellationToken.None);
+
+        await using var check = own.CreateContext();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(committed?.Events.Select(e => e.Sequence), Is.EqualTo(new[] { lastSequence + 1 }));
+            Assert.That(await check.Checkpoints.CountAsync(c => c.RunId == run.RunId), Is.EqualTo(step));
+        }
     }
 
     [TestCase(false)]

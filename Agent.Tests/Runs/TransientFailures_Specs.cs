@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Agent.Worker.Models.Resilience;
+using Npgsql;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
@@ -59,6 +60,24 @@ public sealed class When_a_call_fails
             Assert.That(TransientFailures.IsTransient(new OperationCanceledException()), Is.False);
             Assert.That(TransientFailures.IsTransient(new TaskCanceledException()), Is.False);
             Assert.That(TransientFailures.IsTransient(new ArgumentException("bad")), Is.False);
+        }
+    }
+
+    [Test]
+    public void Should_retry_a_prepared_statement_a_migration_made_stale_but_no_other_unsupported_feature()
+    {
+        // As PostgreSQL 15 reports them (plancache.c, and an unsupported feature from elsewhere).
+        var stale = new PostgresException(
+            "cached plan must not change result type", "ERROR", "ERROR", PostgresErrorCodes.FeatureNotSupported, routine: "RevalidateCachedQuery");
+        var unsupported = new PostgresException(
+            "FOR UPDATE cannot be applied to the nullable side of an outer join", "ERROR", "ERROR", PostgresErrorCodes.FeatureNotSupported,
+            routine: "CheckSelectLocking");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(TransientFailures.IsTransient(stale), Is.True);
+            Assert.That(TransientFailures.IsTransient(new InvalidOperationException("wrapped", stale)), Is.True);
+            Assert.That(TransientFailures.IsTransient(unsupported), Is.False);
         }
     }
 }

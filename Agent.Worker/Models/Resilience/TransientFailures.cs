@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Agent.Persistence.Connections;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
@@ -17,7 +18,9 @@ namespace Agent.Worker.Models.Resilience;
 /// (the statuses the OpenAI SDK's own <c>ClientRetryPolicy</c> retries, plus 409 and the other 5xx), a response that
 /// never came or broke off (status 0, <see cref="HttpRequestException"/> without a status, <see cref="IOException"/>,
 /// <see cref="SocketException"/>, <see cref="TimeoutException"/>), and database errors the driver marks transient
-/// (<see cref="DbException.IsTransient"/>, e.g. Npgsql while PostgreSQL restarts). Everything else is deterministic.
+/// (<see cref="DbException.IsTransient"/>, e.g. Npgsql while PostgreSQL restarts) or a prepared statement a migration made
+/// stale (<see cref="StatementPreparation.IsStalePlan"/>: sent again, it is prepared afresh). Everything else is
+/// deterministic.
 /// </remarks>
 internal static class TransientFailures
 {
@@ -42,6 +45,8 @@ internal static class TransientFailures
                 case HttpRequestException:
                     return true;
                 case DbException { IsTransient: true }:
+                    return true;
+                case DbException when StatementPreparation.IsStalePlan(e):
                     return true;
                 default:
                     break;
