@@ -201,14 +201,28 @@ public sealed class When_a_step_is_committed
 
         var lastSequence = (long)(step - 1);
         var retries = new StepRetries(Options.Create(new AgentWorkerOptions()), TimeProvider.System, NullLogger<StepRetries>.Instance);
+        var failures = new List<Exception>();
         var committed = await retries.CommitAsync(
-            token => store.CommitStepAsync(Step(run, claim.Epoch, step, events: 1), token),
+            async token =>
+            {
+                try
+                {
+                    return await store.CommitStepAsync(Step(run, claim.Epoch, step, events: 1), token);
+                }
+                catch (Exception ex)
+                {
+                    failures.Add(ex);
+                    throw;
+                }
+            },
             token => store.FindCommittedAsync(run.RunId, claim.Epoch, lastSequence, token),
             CancellationToken.None);
 
         await using var check = own.CreateContext();
         using (Assert.EnterMultipleScope())
         {
+            Assert.That(failures, Has.Count.EqualTo(1).And.All.Matches<Exception>(StatementPreparation.IsStalePlan),
+                "the first attempt should meet the stale prepared statement, the second prepare it afresh");
             Assert.That(committed?.Events.Select(e => e.Sequence), Is.EqualTo(new[] { lastSequence + 1 }));
             Assert.That(await check.Checkpoints.CountAsync(c => c.RunId == run.RunId), Is.EqualTo(step));
         }
