@@ -91,7 +91,7 @@ const reply = lastMessage(state.values);
 assert.equal(reply.type, "ai");
 assert.ok(reply.content.includes(summarized.notes), reply.content);
 const history = await sdk.threads.getHistory(thread.thread_id, { limit: 50 });
-assert.deepEqual(history.map((s) => s.metadata.node).reverse(), ["__input__", "__start__", "research", "reply"],
+assert.deepEqual(history.map((s) => s.metadata.node ?? s.metadata.source).reverse(), ["input", "__start__", "research", "reply"],
   "history is the ticket's own graph");
 
 // Without streamSubgraphs the subgraphs' steps are not streamed; the parent's update still carries their result.
