@@ -29,6 +29,7 @@ public sealed class When_the_sample_support_agent_is_deployed
     private const string Collection = "skiff-docs";
     private const string ClarifiedQuestion = "Restores from eu-west are slow since this morning for our team.";
     private const string SubgraphTicket = "Our team plan restores fail with a timeout: how many restores per day may we run?";
+    private const string PlanlessTicket = "Restores of last week's backup fail halfway through: what limits apply to us?";
     private const string KilledTicket = "How long does the enterprise plan keep our backups, and how do we restore an old one?";
     // The prompts of the ticket graphs' model nodes (samples/SupportAgent/TicketGraphs.cs).
     private const string SummarizePrompt = "You take notes for Skiff's support team.";
@@ -126,6 +127,26 @@ public sealed class When_the_sample_support_agent_is_deployed
 
         await TestContext.Out.WriteLineAsync(output);
         Assert.That(exit, Is.Zero, $"node support-subgraphs.mjs failed:\n{output}\n{faults.System.Logs()}");
+    }
+
+    [Test]
+    public async Task Should_ask_inside_a_nested_subgraph_and_resume_into_it_through_the_SDK()
+    {
+        var (exit, output) = await LangGraphSdkScripts.RunAsync("support-subgraph-interrupt.mjs", faults.System, faults.Model, PlanlessTicket, ScriptTimeout);
+
+        await TestContext.Out.WriteLineAsync(output);
+        Assert.That(exit, Is.Zero, $"node support-subgraph-interrupt.mjs failed:\n{output}\n{faults.System.Logs()}");
+        var threadId = Guid.Parse(JsonNode.Parse(output.Trim().Split('\n')[^1])!["thread_id"]!.GetValue<string>());
+        await using var context = faults.System.Database.CreateContext();
+        var steps = await context.Checkpoints.IgnoreQueryFilters().AsNoTracking().Where(c => c.ThreadId == threadId && c.CheckpointNs != "")
+            .OrderBy(c => c.Sequence).Select(c => new { c.CheckpointNs, c.Step, c.Node, c.RunId }).ToListAsync();
+        var byNamespace = steps.GroupBy(s => s.CheckpointNs).ToDictionary(g => g.Key, g => string.Join(",", g.Select(s => $"{s.Step}:{s.Node}")));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(byNamespace.Values, Is.EquivalentTo(new[] { "0:__start__,1:lookup,2:summarize", "0:__start__,1:search,2:tools" }),
+                "the resume went on in the namespaces the pause left, each step once: " + string.Join("; ", byNamespace.Select(p => $"[{p.Key}] {p.Value}")));
+            Assert.That(steps.Select(s => s.RunId).Distinct().Count(), Is.EqualTo(2), "the paused run wrote the subgraphs' inputs, the resuming run the rest");
+        }
     }
 
     [Test]

@@ -14,8 +14,10 @@ namespace SupportAgent;
 /// </code>
 /// <list type="bullet">
 /// <item><c>lookup</c>'s <c>search</c> asks the prebuilt tool node for <c>search_documents</c> over the ticket and
-/// <c>plan_quota</c> for the plan it names (<c>free</c> when it names none), as one <c>ai</c> message with two tool
-/// calls.</item>
+/// <c>plan_quota</c> for the plan it names, as one <c>ai</c> message with two tool calls. A ticket that names no plan
+/// makes it ask (<see cref="AgentNodeContext.Interrupt"/>, two subgraphs deep): the run pauses, the thread shows the
+/// question on its <c>research</c> task, and the run that resumes it (<c>command.resume</c> with the answer) comes back
+/// into <c>lookup</c>, where <c>search</c> runs again and gets the answer.</item>
 /// <item><c>research</c>'s <c>summarize</c> has the model write the findings as notes into the <see cref="Notes"/>
 /// channel (offered no tools).</item>
 /// <item><c>ticket</c>'s <c>reply</c> has the model write the reply from those notes (offered no tools).</item>
@@ -47,6 +49,9 @@ internal static class TicketGraphs
 
     /// <summary>The system prompt of <c>reply</c>, followed by the notes.</summary>
     public const string ReplyPrompt = "You write Skiff's reply to a support ticket, in two or three sentences, from these notes only:\n";
+
+    /// <summary>What <c>search</c> asks when the ticket names no plan (the interrupt's <c>question</c>).</summary>
+    public const string PlanQuestion = "Which plan is the customer on: free, team or enterprise?";
 
     private static readonly string[] Plans = ["free", "team", "enterprise"];
 
@@ -92,7 +97,7 @@ internal static class TicketGraphs
         graph.AddNode("search", (state, context) =>
         {
             var ticket = SupportGraph.LastQuestion(state);
-            var plan = Plans.FirstOrDefault(p => ticket.Contains(p, StringComparison.OrdinalIgnoreCase)) ?? "free";
+            var plan = PlanNamedIn(ticket) ?? AskPlan(context, ticket);
             // The call ids are the run's, so a retry of the step writes the same message.
             return Task.FromResult(AgentStateUpdate.WithMessages(new JsonObject
             {
@@ -107,6 +112,16 @@ internal static class TicketGraphs
         graph.AddEdge(AgentGraph.Start, "search");
         graph.AddEdge("search", AgentGraph.Tools);
         graph.AddEdge(AgentGraph.Tools, AgentGraph.End);
+    }
+
+    private static string? PlanNamedIn(string text) => Plans.FirstOrDefault(p => text.Contains(p, StringComparison.OrdinalIgnoreCase));
+
+    // Pauses until the customer's plan is known; on resume this returns the plan named in the answer (free otherwise).
+    private static string AskPlan(AgentNodeContext context, string ticket)
+    {
+        var answer = context.Interrupt(new JsonObject { ["question"] = PlanQuestion, ["ticket"] = ticket });
+        var said = answer is JsonValue value && value.TryGetValue<string>(out var text) ? text : answer?.ToJsonString() ?? string.Empty;
+        return PlanNamedIn(said) ?? "free";
     }
 
     private static JsonObject ToolCall(string name, JsonObject args, string id) => new()
