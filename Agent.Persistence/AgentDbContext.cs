@@ -40,6 +40,9 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
     /// <summary>The database schema that holds every table.</summary>
     public const string Schema = "agent";
 
+    /// <summary>The name of the tenant query filter on checkpoints (the entity has two filters, so each is named).</summary>
+    public const string TenantFilter = "tenant";
+
     /// <summary>
     /// Gets or sets the tenant this context is scoped to: <see langword="null"/> sees every tenant (worker, migrator,
     /// admin commands); <see cref="AgentTenants.Unresolved"/> sees nothing and refuses to save tenant-owned rows.
@@ -118,7 +121,8 @@ public sealed class AgentDbContext(DbContextOptions<AgentDbContext> options) : D
         modelBuilder.Entity<Assistant>().HasQueryFilter(a => TenantId == null || a.TenantId == null || a.TenantId == TenantId);
         modelBuilder.Entity<AgentThread>().HasQueryFilter(t => TenantId == null || t.TenantId == TenantId);
         modelBuilder.Entity<AgentRun>().HasQueryFilter(r => TenantId == null || r.TenantId == TenantId);
-        modelBuilder.Entity<Checkpoint>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
+        // Named, as CheckpointConfiguration's filter of the root namespace is: EF Core keeps one filter per name.
+        modelBuilder.Entity<Checkpoint>().HasQueryFilter(TenantFilter, c => TenantId == null || c.TenantId == TenantId);
         modelBuilder.Entity<ModelCall>().HasQueryFilter(c => TenantId == null || c.TenantId == TenantId);
         modelBuilder.Entity<ApiKey>().HasQueryFilter(k => TenantId == null || k.TenantId == TenantId);
         modelBuilder.Entity<AssistantVersion>().HasQueryFilter(v => TenantId == null || v.TenantId == null || v.TenantId == TenantId);

@@ -59,6 +59,7 @@ internal static class UsageApi
             items.Add(new JsonObject
             {
                 ["step"] = call.Step,
+                ["checkpoint_ns"] = call.CheckpointNs,
                 ["provider"] = call.Provider,
                 ["model"] = call.Model,
                 ["input_tokens"] = call.InputTokens,

@@ -6,6 +6,9 @@ namespace Agent.Persistence.Checkpoints;
 
 internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpoint>
 {
+    /// <summary>The name of the query filter that reads the thread's own graph (<c>checkpoint_ns</c> empty) by default.</summary>
+    public const string RootNamespaceFilter = "root_namespace";
+
     public void Configure(EntityTypeBuilder<Checkpoint> builder)
     {
         builder.ToTable("checkpoints");
@@ -33,7 +36,8 @@ internal sealed class CheckpointConfiguration : IEntityTypeConfiguration<Checkpo
         builder.HasIndex(c => new { c.RunId, c.CheckpointNs, c.Step }).IsUnique().HasDatabaseName("ux_checkpoints_run_id_step");
         // A subgraph's checkpoints are read only where asked for (the worker resuming a run, state with subgraphs=true):
         // everything else (state, history, copies, webhooks) reads the thread's own graph.
-        builder.HasQueryFilter(c => c.CheckpointNs == "");
+        // Named: the context adds the tenant filter under its own name, and an unnamed filter would replace this one.
+        builder.HasQueryFilter(RootNamespaceFilter, c => c.CheckpointNs == "");
         builder.HasIndex(c => new { c.TenantId, c.ThreadId, c.Sequence }).HasDatabaseName("ix_checkpoints_tenant_id_thread_id_sequence");
     }
 }

@@ -961,6 +961,14 @@ namespace Agent.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("cached_input_tokens");
 
+                    b.Property<string>("CheckpointNs")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasDefaultValue("")
+                        .HasColumnName("checkpoint_ns");
+
                     b.Property<decimal?>("CostUsd")
                         .HasPrecision(18, 8)
                         .HasColumnType("numeric(18,8)")
@@ -1023,12 +1031,12 @@ namespace Agent.Persistence.Migrations
                     b.HasIndex("AssistantId", "CreatedAt")
                         .HasDatabaseName("ix_model_calls_assistant_id_created_at");
 
-                    b.HasIndex("RunId", "Step")
-                        .IsUnique()
-                        .HasDatabaseName("ux_model_calls_run_id_step");
-
                     b.HasIndex("ThreadId", "CreatedAt")
                         .HasDatabaseName("ix_model_calls_thread_id_created_at");
+
+                    b.HasIndex("RunId", "CheckpointNs", "Step")
+                        .IsUnique()
+                        .HasDatabaseName("ux_model_calls_run_id_step");
 
                     b.ToTable("model_calls", "agent");
                 });

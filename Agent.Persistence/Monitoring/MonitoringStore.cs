@@ -62,7 +62,7 @@ public sealed class MonitoringStore(AgentDbContext context)
         var leases = await context.RunLeases.AsNoTracking().Where(l => l.RunId == runId).OrderBy(l => l.Epoch).ToListAsync(cancellationToken);
         // Run events carry no tenant column: the run was found through the scoped context above, so its events are the caller's.
         var events = await context.RunEvents.AsNoTracking().Where(e => e.RunId == runId).OrderBy(e => e.Sequence).ToListAsync(cancellationToken);
-        var calls = await context.ModelCalls.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.Step).ToListAsync(cancellationToken);
+        var calls = await context.ModelCalls.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.CreatedAt).ThenBy(c => c.Step).ToListAsync(cancellationToken);
         return new RunTimeline(run, leases, events, calls);
     }
 

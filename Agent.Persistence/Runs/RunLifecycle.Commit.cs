@@ -114,10 +114,10 @@ public partial class RunLifecycle
             model_call AS (
                 -- Thread and assistant are copied from the run row (usage groups by them without joins, and the
                 -- caller cannot get them wrong).
-                INSERT INTO agent.model_calls (model_call_id, run_id, step, thread_id, assistant_id, tenant_id, provider, model,
+                INSERT INTO agent.model_calls (model_call_id, run_id, step, checkpoint_ns, thread_id, assistant_id, tenant_id, provider, model,
                                                input_tokens, output_tokens, cached_input_tokens, latency_ms, finish_reason,
                                                cost_usd, created_at)
-                SELECT {Guid.CreateVersion7(now)}, run.run_id, {call?.Step}::integer, run.thread_id, run.assistant_id,
+                SELECT {Guid.CreateVersion7(now)}, run.run_id, {call?.Step}::integer, {call?.CheckpointNs ?? ""}::text, run.thread_id, run.assistant_id,
                        run.tenant_id, {call?.Provider}::text, {call?.Model}::text, {call?.InputTokens}::bigint,
                        {call?.OutputTokens}::bigint, {call?.CachedInputTokens}::bigint, {call?.LatencyMs}::double precision,
                        {call?.FinishReason}::text, {call?.CostUsd}::numeric, {now}

@@ -103,12 +103,13 @@ public sealed class RunQueries(AgentDbContext db)
         db.RunEvents.AsNoTracking().Where(e => e.RunId == runId && e.Sequence > afterSequence).OrderBy(e => e.Sequence)
             .ToListAsync(cancellationToken);
 
-    /// <summary>Reads a run's model calls in step order.</summary>
+    /// <summary>Reads a run's model calls in the order they were committed.</summary>
     /// <param name="runId">The run.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <returns>The calls (not tracked).</returns>
     public Task<List<ModelCall>> ModelCallsAsync(Guid runId, CancellationToken cancellationToken) =>
-        db.ModelCalls.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.Step).ToListAsync(cancellationToken);
+        // In call order: a subgraph's steps are numbered in their own namespace.
+        db.ModelCalls.AsNoTracking().Where(c => c.RunId == runId).OrderBy(c => c.CreatedAt).ThenBy(c => c.Step).ToListAsync(cancellationToken);
 
     /// <summary>Deletes a run (its events cascade; its checkpoints stay, their run id set null).</summary>
     /// <param name="runId">The run, which has ended.</param>

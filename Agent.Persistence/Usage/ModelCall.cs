@@ -14,8 +14,15 @@ public sealed class ModelCall
     /// <summary>Gets or sets the run that made the call.</summary>
     public Guid RunId { get; set; }
 
-    /// <summary>Gets or sets the run's step that made the call (unique per run).</summary>
+    /// <summary>Gets or sets the run's step that made the call (unique per run and <see cref="CheckpointNs"/>).</summary>
     public int Step { get; set; }
+
+    /// <summary>
+    /// Gets or sets the checkpoint namespace of the step (LangGraph's <c>checkpoint_ns</c>): empty for the run's own
+    /// graph, <c>node:task_id</c> (nested ones joined by <c>|</c>) for a subgraph's step, whose steps count from 0 again.
+    /// Default is empty.
+    /// </summary>
+    public string CheckpointNs { get; set; } = "";
 
     /// <summary>Gets or sets the run's thread (copied from the run).</summary>
     public Guid ThreadId { get; set; }

@@ -131,4 +131,76 @@ public sealed class When_run_events_are_rendered_for_stream_modes
 
         Assert.That(JsonNode.Parse(commit.Events.Single().Data)![0]!["content"]!.GetValue<string>(), Is.EqualTo("CREATE INDEX"));
     }
+    // A step payload as StepCommitBuilder writes it; a subgraph's step carries its checkpoint_ns.
+    private static string Step(string ns, int step, string node, string type, string id, string content)
+    {
+        var payload = new JsonObject
+        {
+            ["step"] = step,
+            ["node"] = node,
+            ["messages"] = new JsonArray(new JsonObject { ["type"] = type, ["content"] = content, ["id"] = id }),
+        };
+        if (ns.Length > 0)
+        {
+            payload["checkpoint_ns"] = ns;
+        }
+
+        return payload.ToJsonString();
+    }
+
+    private static async Task<List<(string Event, JsonNode Data)>> RenderSubgraphRunAsync(bool subgraphs)
+    {
+        const string Ns = "research:6a1f9c1e-0000-5000-8000-000000000001";
+        var renderer = new RunEventRenderer([StreamMode.Updates, StreamMode.Values, StreamMode.MessagesTuple], RunId, ThreadId,
+            _ => Task.FromResult(new JsonObject { ["messages"] = new JsonArray() }))
+        { Subgraphs = subgraphs };
+        string[] steps =
+        [
+            Step(string.Empty, 0, "__start__", "human", "q", "question"),
+            Step(Ns, 0, "__start__", "human", "q", "question"), // a subgraph's input: its whole state
+            Step(Ns, 1, "summarize", "ai", "n", "notes"),
+            Step(string.Empty, 1, "research", "ai", "n", "notes"), // what the subgraph changed, as the parent's update
+        ];
+        var events = new List<(string, JsonNode)>();
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var rendered = await renderer.RenderAsync(i + 1, RunEventKinds.Step, steps[i], DateTimeOffset.UnixEpoch, CancellationToken.None);
+            events.AddRange(rendered.Events.Select(e => (e.Event, JsonNode.Parse(e.Data)!)));
+        }
+
+        return events;
+    }
+
+    [Test]
+    public async Task Should_name_a_subgraphs_events_mode_bar_namespace_with_its_own_state_when_subgraphs_are_streamed()
+    {
+        const string Ns = "research:6a1f9c1e-0000-5000-8000-000000000001";
+
+        var events = await RenderSubgraphRunAsync(subgraphs: true);
+
+        var names = events.Select(e => e.Event).ToList();
+        var subValues = events.Where(e => e.Event == "values|" + Ns).Select(e => e.Data["messages"]!.AsArray().Count).ToList();
+        var tuple = events.Single(e => e.Event == "messages|" + Ns).Data.AsArray();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(names, Is.EqualTo(new[]
+            {
+                "values", "values|" + Ns, "updates|" + Ns, "values|" + Ns, "messages|" + Ns, "updates", "values",
+            }), "the parent's update does not stream the subgraph's message again");
+            Assert.That(events.Single(e => e.Event == "updates|" + Ns).Data["summarize"]!["messages"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("notes"));
+            Assert.That(subValues, Is.EqualTo(new[] { 1, 2 }), "the subgraph's values are its own state: its input, then its notes");
+            Assert.That(tuple[1]!["langgraph_checkpoint_ns"]!.GetValue<string>(), Is.EqualTo(Ns));
+            Assert.That(tuple[1]!["langgraph_node"]!.GetValue<string>(), Is.EqualTo("summarize"));
+            Assert.That(events.Last().Data["messages"]!.AsArray().Select(m => m!["content"]!.GetValue<string>()), Is.EqualTo(new[] { "question", "notes" }),
+                "the parent's values are the parent's state");
+        }
+    }
+
+    [Test]
+    public async Task Should_hide_a_subgraphs_steps_unless_subgraphs_are_streamed()
+    {
+        var events = await RenderSubgraphRunAsync(subgraphs: false);
+
+        Assert.That(events.Select(e => e.Event), Is.EqualTo(new[] { "values", "updates", "values", "messages" }));
+    }
 }

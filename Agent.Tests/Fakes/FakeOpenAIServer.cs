@@ -26,6 +26,7 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
     private readonly ConcurrentQueue<FakeChatReply> _replies = new();
     private readonly Lock _requestsLock = new();
     private readonly List<FakeChatRequest> _requests = [];
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _gates = new(StringComparer.Ordinal);
     private TaskCompletionSource _requestArrived = NewSignal();
     private volatile Func<FakeChatRequest, FakeChatReply> _script;
     private long _latencyTicks;
@@ -82,7 +83,7 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", server.HandleAsync);
         // Azure OpenAI's deployment route, as AzureOpenAIClient calls it (the deployment in the path, ?api-version=).
         app.MapPost("/openai/deployments/{deployment}/chat/completions", server.HandleAsync);
-        // Test control for clients outside this process (the JS SDK suite): {"latency_ms", "chunk_delay_ms"}.
+        // Test control for clients outside this process (the JS SDK suite): {"latency_ms", "chunk_delay_ms", "open_gate"}.
         app.MapPost("/_control", async (HttpContext context) =>
         {
             var control = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
@@ -94,6 +95,11 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
             if (control?["chunk_delay_ms"] is JsonValue chunkDelay)
             {
                 server.ChunkDelay = TimeSpan.FromMilliseconds(chunkDelay.GetValue<double>());
+            }
+
+            if (control?["open_gate"] is JsonValue gate)
+            {
+                server.OpenGate(gate.GetValue<string>());
             }
 
             return Results.NoContent();
@@ -128,6 +134,18 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
     /// <summary>Replaces the script that decides replies when the queue is empty.</summary>
     /// <param name="script">The new script.</param>
     public void Script(Func<FakeChatRequest, FakeChatReply> script) => _script = script;
+
+    /// <summary>
+    /// Gets a named gate for <see cref="FakeChatReply.Gate"/>: it stays closed until <see cref="OpenGate"/> (or
+    /// <c>POST /_control {"open_gate": name}</c>, from a script outside this process) opens it, and then stays open.
+    /// </summary>
+    /// <param name="name">The gate's name.</param>
+    /// <returns>A task completing when the gate opens.</returns>
+    public Task NamedGate(string name) => _gates.GetOrAdd(name, _ => NewSignal()).Task;
+
+    /// <summary>Opens a named gate (<see cref="NamedGate"/>); opening it again does nothing.</summary>
+    /// <param name="name">The gate's name.</param>
+    public void OpenGate(string name) => _gates.GetOrAdd(name, _ => NewSignal()).TrySetResult();
 
     /// <summary>Queues replies; each request takes the next one before the script is asked.</summary>
     /// <param name="replies">The replies, in order.</param>

@@ -15,7 +15,10 @@ namespace Agent.Tests.Samples;
 /// with its own <c>ingest</c> command and calls the sample's MCP server (<c>samples/SupportAgent.StatusServer</c>, a real
 /// process). The official LangGraph JS SDK (<c>Agent.Tests/Sdk/support-sample.mjs</c>) lists the assistants and streams a
 /// run of <c>support</c>; mid-run, while the model writes the answer, the worker is killed with SIGKILL and another
-/// takes the run over. The model is the fake OpenAI-compatible server (<see cref="SupportScript"/>).
+/// takes the run over. The sample's <c>ticket</c> graph runs two nested subgraphs (<c>research</c>, which runs
+/// <c>lookup</c>): <c>Agent.Tests/Sdk/support-subgraphs.mjs</c> lists them, streams them with <c>streamSubgraphs</c> and
+/// reads their state mid-run, and a worker killed inside <c>research</c> is taken over there, no committed subgraph
+/// step running again. The model is the fake OpenAI-compatible server (<see cref="SupportScript"/>).
 /// </summary>
 [TestFixture]
 [Category("Integration")]
@@ -25,9 +28,17 @@ public sealed class When_the_sample_support_agent_is_deployed
     private const string Question = "Restores from eu-west are slow for us: is there an incident, and how many restores per day does the team plan allow?";
     private const string Collection = "skiff-docs";
     private const string ClarifiedQuestion = "Restores from eu-west are slow since this morning for our team.";
+    private const string SubgraphTicket = "Our team plan restores fail with a timeout: how many restores per day may we run?";
+    private const string PlanlessTicket = "Restores of last week's backup fail halfway through: what limits apply to us?";
+    private const string KilledTicket = "How long does the enterprise plan keep our backups, and how do we restore an old one?";
+    // The prompts of the ticket graphs' model nodes (samples/SupportAgent/TicketGraphs.cs).
+    private const string SummarizePrompt = "You take notes for Skiff's support team.";
+    private const string ReplyPrompt = "You write Skiff's reply to a support ticket";
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(3);
     private readonly TaskCompletionSource firstAnswerGate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource firstSummaryGate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int answerRequests;
+    private int killedTicketSummaries;
     private ServiceProcess statusServer = null!;
     private FaultSystem faults = null!;
 
@@ -51,6 +62,7 @@ public sealed class When_the_sample_support_agent_is_deployed
     public async Task StopAsync()
     {
         firstAnswerGate.TrySetResult();
+        firstSummaryGate.TrySetResult();
         if (faults is not null)
         {
             await faults.DisposeAsync();
@@ -106,6 +118,89 @@ public sealed class When_the_sample_support_agent_is_deployed
         Assert.That(exit, Is.Zero, $"node support-clarify.mjs failed:\n{output}\n{faults.System.Logs()}");
     }
 
+    [Test]
+    public async Task Should_list_stream_and_show_nested_subgraphs_through_the_SDK()
+    {
+        await IngestAsync();
+
+        var (exit, output) = await LangGraphSdkScripts.RunAsync("support-subgraphs.mjs", faults.System, faults.Model, SubgraphTicket, ScriptTimeout);
+
+        await TestContext.Out.WriteLineAsync(output);
+        Assert.That(exit, Is.Zero, $"node support-subgraphs.mjs failed:\n{output}\n{faults.System.Logs()}");
+    }
+
+    [Test]
+    public async Task Should_ask_inside_a_nested_subgraph_and_resume_into_it_through_the_SDK()
+    {
+        var (exit, output) = await LangGraphSdkScripts.RunAsync("support-subgraph-interrupt.mjs", faults.System, faults.Model, PlanlessTicket, ScriptTimeout);
+
+        await TestContext.Out.WriteLineAsync(output);
+        Assert.That(exit, Is.Zero, $"node support-subgraph-interrupt.mjs failed:\n{output}\n{faults.System.Logs()}");
+        var threadId = Guid.Parse(JsonNode.Parse(output.Trim().Split('\n')[^1])!["thread_id"]!.GetValue<string>());
+        await using var context = faults.System.Database.CreateContext();
+        var steps = await context.Checkpoints.IgnoreQueryFilters().AsNoTracking().Where(c => c.ThreadId == threadId && c.CheckpointNs != "")
+            .OrderBy(c => c.Sequence).Select(c => new { c.CheckpointNs, c.Step, c.Node, c.RunId }).ToListAsync();
+        var byNamespace = steps.GroupBy(s => s.CheckpointNs).ToDictionary(g => g.Key, g => string.Join(",", g.Select(s => $"{s.Step}:{s.Node}")));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(byNamespace.Values, Is.EquivalentTo(new[] { "0:__start__,1:lookup,2:summarize", "0:__start__,1:search,2:tools" }),
+                "the resume went on in the namespaces the pause left, each step once: " + string.Join("; ", byNamespace.Select(p => $"[{p.Key}] {p.Value}")));
+            Assert.That(steps.Select(s => s.RunId).Distinct().Count(), Is.EqualTo(2), "the paused run wrote the subgraphs' inputs, the resuming run the rest");
+        }
+    }
+
+    [Test]
+    public async Task Should_resume_a_run_killed_inside_a_subgraph_after_the_subgraphs_last_committed_step()
+    {
+        using var client = faults.System.Client();
+        var threadId = (await FaultSystem.PostAsync(client, "/threads", "{}"))["thread_id"]!.GetValue<string>();
+        var body = new JsonObject
+        {
+            ["assistant_id"] = "ticket",
+            ["input"] = new JsonObject { ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = KilledTicket }) },
+        };
+        var runId = Guid.Parse((await FaultSystem.PostAsync(client, $"/threads/{threadId}/runs", body.ToJsonString()))["run_id"]!.GetValue<string>());
+
+        // The run's first model call is research's summarize, after lookup committed its steps (and called plan_quota).
+        // It is held until the worker making it is killed.
+        await faults.WaitForRequestsAsync(KilledTicket, 1);
+        var owner = await faults.OwnerAsync(runId);
+        await owner.SignalAsync("KILL");
+        await owner.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        await faults.EnsureWorkersAsync(1);
+        var ended = await faults.WaitForEndAsync(runId);
+
+        await using var context = faults.System.Database.CreateContext();
+        // Subgraph checkpoints are outside the default filter (the thread's own graph): read every namespace.
+        var steps = await context.Checkpoints.IgnoreQueryFilters().AsNoTracking().Where(c => c.RunId == runId)
+            .OrderBy(c => c.Sequence).Select(c => new { c.CheckpointNs, c.Step, c.Node }).ToListAsync();
+        var byNamespace = steps.GroupBy(s => s.CheckpointNs).ToDictionary(g => g.Key, g => g.ToList());
+        var researchNs = byNamespace.Keys.SingleOrDefault(ns => ns.StartsWith("research:", StringComparison.Ordinal) && !ns.Contains('|')) ?? "(none)";
+        var lookupNs = byNamespace.Keys.SingleOrDefault(ns => ns.StartsWith(researchNs + "|lookup:", StringComparison.Ordinal)) ?? "(none)";
+        string Nodes(string ns) => string.Join(",", byNamespace.GetValueOrDefault(ns)?.Select(s => $"{s.Step}:{s.Node}") ?? []);
+        var requests = faults.RequestsFor(KilledTicket);
+        var workerLogs = string.Join("\n", faults.System.Workers.Select(w => w.Output));
+        await TestContext.Out.WriteLineAsync($"run {runId}: attempt {ended.Attempt}; " + string.Join("; ", byNamespace.Keys.Select(ns => $"[{ns}] {Nodes(ns)}")));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(ended.Status, Is.EqualTo(AgentRunStatus.Success), ended.Error);
+            Assert.That(ended.Attempt, Is.EqualTo(2), "claimed again after the kill");
+            Assert.That(byNamespace.Keys, Is.EquivalentTo(new[] { string.Empty, researchNs, lookupNs }), "the ticket, research, and lookup inside it");
+            Assert.That(researchNs, Does.Match("^research:[0-9a-f-]{36}$"));
+            Assert.That(lookupNs, Does.Match("^research:[0-9a-f-]{36}\\|lookup:[0-9a-f-]{36}$"));
+            Assert.That(Nodes(string.Empty), Is.EqualTo("-1:__input__,0:__start__,1:research,2:reply"), "each of the ticket's nodes once");
+            Assert.That(Nodes(researchNs), Is.EqualTo("0:__start__,1:lookup,2:summarize"), "each of research's steps once");
+            Assert.That(Nodes(lookupNs), Is.EqualTo("0:__start__,1:search,2:tools"), "each of lookup's steps once");
+            Assert.That(Calls(workerLogs, "plan_quota called", runId), Is.EqualTo(1), "lookup's tool call, committed before the kill, did not run again");
+            Assert.That(requests.Count(r => SystemPrompt(r).StartsWith(SummarizePrompt, StringComparison.Ordinal)), Is.EqualTo(2),
+                "only summarize, in flight at the kill, asked the model again");
+            Assert.That(requests.Count(r => SystemPrompt(r).StartsWith(ReplyPrompt, StringComparison.Ordinal)), Is.EqualTo(1));
+        }
+    }
+
+    private static string SystemPrompt(FakeChatRequest request) =>
+        request.Messages.FirstOrDefault(m => m.Role == "system")?.Content ?? string.Empty;
+
     private async Task IngestAsync()
     {
         var docs = Path.Combine(TestEnvironment.RepositoryRoot, "samples", "SupportAgent", "docs");
@@ -122,6 +217,11 @@ public sealed class When_the_sample_support_agent_is_deployed
     /// </summary>
     private FakeChatReply SupportScript(FakeChatRequest request)
     {
+        if (TicketScript(request) is { } ticketReply)
+        {
+            return ticketReply;
+        }
+
         if (request.Messages.FirstOrDefault(m => m.Role == "system")?.Content?.StartsWith("You are Skiff's support agent", StringComparison.Ordinal) != true)
         {
             return FakeOpenAIServer.SearchThenAnswer(request);
@@ -151,6 +251,40 @@ public sealed class When_the_sample_support_agent_is_deployed
         return Interlocked.Increment(ref answerRequests) == 1
             ? FakeChatReply.Text(answer) with { Gate = firstAnswerGate.Task }
             : FakeChatReply.Text(answer);
+    }
+
+    /// <summary>
+    /// The fake model's part in the ticket graphs: <c>summarize</c> gets notes naming the plan's restores per day (from
+    /// lookup's <c>plan_quota</c> result) and the first search hit; <c>reply</c> gets a reply quoting the notes from its
+    /// prompt. The SDK ticket's summary is held on the gate <c>summarize</c>, which the script opens; the killed
+    /// ticket's first summary is held until the test ends, so its worker is killed while asking.
+    /// </summary>
+    private FakeChatReply? TicketScript(FakeChatRequest request)
+    {
+        var system = SystemPrompt(request);
+        if (system.StartsWith(ReplyPrompt, StringComparison.Ordinal))
+        {
+            return FakeChatReply.Text("Thank you for your ticket. " + system[(system.IndexOf('\n', StringComparison.Ordinal) + 1)..]);
+        }
+
+        if (!system.StartsWith(SummarizePrompt, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var calls = request.Messages.Where(m => m.Role == "assistant").SelectMany(m => m.ToolCalls).ToList();
+        string Result(string tool) =>
+            request.Messages.Where(m => m.Role == "tool" && calls.Any(c => c.Name == tool && c.Id == m.ToolCallId)).Select(m => m.Content).LastOrDefault() ?? "(none)";
+        var quota = JsonNode.Parse(Result("plan_quota"));
+        var source = JsonNode.Parse(Result("search_documents"))?["results"]?.AsArray().FirstOrDefault()?["source"]?.GetValue<string>() ?? "(no hit)";
+        var notes = FakeChatReply.Text($"Plan {quota?["plan"]}: {quota?["restores_per_day"]} restores per day, {quota?["retention_days"]} days of retention [{source}].");
+        var ticket = request.LastUserText;
+        if (ticket == SubgraphTicket)
+        {
+            return notes with { Gate = faults.Model.NamedGate("summarize") };
+        }
+
+        return ticket == KilledTicket && Interlocked.Increment(ref killedTicketSummaries) == 1 ? notes with { Gate = firstSummaryGate.Task } : notes;
     }
 
     private async Task<Guid> RunOfAsync()

@@ -28,6 +28,17 @@ export async function setModel({ latencyMs = 0, chunkDelayMs = 0 } = {}) {
   if (!response.ok) throw new Error(`fake model control answered ${response.status}`);
 }
 
+// Opens a gate of the fake model (FakeOpenAIServer.NamedGate): the replies the fixture's script holds on it go out.
+export async function openGate(name) {
+  if (!modelUrl) throw new Error("FAKE_MODEL_URL is not set");
+  const response = await fetch(new URL("/_control", modelUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ open_gate: name }),
+  });
+  if (!response.ok) throw new Error(`fake model control answered ${response.status}`);
+}
+
 // Runs fn with a slow model, then restores it.
 export async function withSlowModel(settings, fn) {
   await setModel(settings);

@@ -47,16 +47,6 @@ internal static class RunErrors
                       "You can increase the limit by setting the `recursion_limit` config key.",
     };
 
-    /// <summary>A node inside a subgraph raised an interrupt, which this server does not support yet.</summary>
-    /// <param name="checkpointNs">The subgraph's namespace.</param>
-    /// <param name="node">The node that raised it.</param>
-    /// <returns>The error.</returns>
-    public static JsonObject SubgraphInterrupt(string checkpointNs, string node) => new()
-    {
-        ["error"] = "SubgraphInterrupt",
-        ["message"] = $"Node '{node}' of the subgraph '{checkpointNs}' raised an interrupt; interrupts inside subgraphs are not supported.",
-    };
-
     /// <summary>The run's time limit passed.</summary>
     /// <param name="limitSeconds">The limit, in seconds.</param>
     /// <returns>The error.</returns>

@@ -134,6 +134,7 @@ internal sealed class StepCommitBuilder(ModelPriceTable prices)
             ModelCall = modelStep is null ? null : new ModelCall
             {
                 Step = run.NextStep,
+                CheckpointNs = run.CheckpointNs,
                 Provider = modelStep.Provider,
                 Model = modelStep.Model ?? "unknown",
                 InputTokens = modelStep.InputTokens,

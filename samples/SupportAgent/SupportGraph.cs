@@ -115,7 +115,10 @@ internal static class SupportGraph
         return StatusWords.Any(w => text.Contains(w, StringComparison.Ordinal)) ? "status" : "product";
     }
 
-    private static string LastQuestion(AgentGraphState state) =>
+    /// <summary>Reads the text of the state's last <c>human</c> message.</summary>
+    /// <param name="state">The state.</param>
+    /// <returns>The text, or empty when there is none.</returns>
+    public static string LastQuestion(AgentGraphState state) =>
         state.Messages.OfType<JsonObject>().LastOrDefault(m => m["type"]?.GetValue<string>() == "human")?["content"] switch
         {
             JsonValue text when text.TryGetValue<string>(out var s) => s,
