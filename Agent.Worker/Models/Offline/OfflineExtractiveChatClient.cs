@@ -20,8 +20,7 @@ namespace Agent.Worker.Models.Offline;
 /// for gpt-4); the model's price is zero. The same conversation always yields the same text, tool call id, message id and
 /// usage; only <see cref="ChatResponse.CreatedAt"/> follows the clock.
 /// </remarks>
-/// <param name="timeProvider">The clock for <see cref="ChatResponseUpdate.CreatedAt"/>.</param>
-internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : IChatClient
+internal sealed class OfflineExtractiveChatClient : IChatClient
 {
     /// <summary>The model id reported in responses and metadata.</summary>
     public const string ModelId = "offline-extractive";
@@ -33,7 +32,7 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
     public const string SearchToolName = "search_documents";
 
     /// <summary>The number of passages the model asks the search tool for (<c>k</c>; 5).</summary>
-    public const int SearchResultCount = 5;
+    public static readonly int SearchResultCount = int.Parse(Environment.GetEnvironmentVariable("TUNE_K") ?? "5", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The note attached to every response, saying that no LLM was called.</summary>
     public const string Note = "Offline extractive model: quotes retrieved passages; no LLM was called.";
@@ -49,10 +48,29 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
 
     private static readonly ChatClientMetadata Metadata = new(ProviderName, providerUri: null, defaultModelId: ModelId);
 
-    /// <summary>Initializes a new instance of the <see cref="OfflineExtractiveChatClient"/> class on the system clock.</summary>
+    private readonly TimeProvider timeProvider;
+    private readonly QuoteSimilarity? similarity;
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="OfflineExtractiveChatClient"/> class on the system clock, picking
+    /// quotes by words alone.
+    /// </summary>
     public OfflineExtractiveChatClient()
         : this(TimeProvider.System)
     {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="OfflineExtractiveChatClient"/> class.</summary>
+    /// <param name="timeProvider">The clock for <see cref="ChatResponseUpdate.CreatedAt"/>.</param>
+    /// <param name="similarity">
+    /// The embedding similarity search uses, to pick quotes by meaning as well as by words; <see langword="null"/>
+    /// (no embedding model configured): by words alone.
+    /// </param>
+    public OfflineExtractiveChatClient(TimeProvider timeProvider, QuoteSimilarity? similarity = null)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        this.timeProvider = timeProvider;
+        this.similarity = similarity;
     }
 
     /// <summary>
@@ -87,7 +105,7 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var conversation = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var turn = Decide(conversation, options);
+        var turn = await DecideAsync(conversation, options, cancellationToken);
         var id = ShortHash($"{turn.Question}\n{conversation.Count}\n{(turn.Call is null ? "answer" : "call")}");
         var createdAt = timeProvider.GetUtcNow();
         var properties = new AdditionalPropertiesDictionary
@@ -170,7 +188,7 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
 
     // The loop's contract: a new question (no search result after the latest user message) gets a search call; once
     // a search result follows it, the answer quotes it. One search per question, so the loop always terminates.
-    private static Turn Decide(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    private async Task<Turn> DecideAsync(IReadOnlyList<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {
         var userIndex = -1;
         for (var i = messages.Count - 1; i >= 0 && userIndex < 0; i--)
@@ -234,7 +252,7 @@ internal sealed class OfflineExtractiveChatClient(TimeProvider timeProvider) : I
             return new Turn(question, $"The {SearchToolName} tool failed, so there are no passages to quote: {reason}", null);
         }
 
-        return new Turn(question, ExtractiveAnswerComposer.Compose(question, passages), null);
+        return new Turn(question, await ExtractiveAnswerComposer.ComposeAsync(question, passages, similarity, cancellationToken), null);
     }
 
     private static IEnumerable<string> Chunks(string text)

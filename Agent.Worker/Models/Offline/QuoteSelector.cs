@@ -1,3 +1,5 @@
+using Agent.Worker.Embeddings;
+
 namespace Agent.Worker.Models.Offline;
 
 /// <summary>
@@ -34,6 +36,9 @@ internal static class QuoteSelector
     /// <summary>The fraction of the best score under which a candidate is not worth quoting (0.3).</summary>
     public const double MinRelativeGain = 0.3;
 
+    private static readonly double SemanticWeight = double.Parse(Environment.GetEnvironmentVariable("TUNE_W") ?? "0.6", System.Globalization.CultureInfo.InvariantCulture);
+    private static readonly float MinSimilarity = float.Parse(Environment.GetEnvironmentVariable("TUNE_MIN") ?? "0.2", System.Globalization.CultureInfo.InvariantCulture);
+
     private const double CoveredTermWeight = 0.5;
     private const double ContextWeight = 0.25;
     private const double RankPriorWeight = 0.3;
@@ -47,31 +52,44 @@ internal static class QuoteSelector
     /// <param name="passages">The passages, best-ranked first.</param>
     /// <param name="maxQuotes">The maximum number of quotes; default <see cref="DefaultMaxQuotes"/>.</param>
     /// <param name="maxChars">The budget in characters for all quotes; default <see cref="DefaultMaxChars"/>.</param>
+    /// <param name="similarities">
+    /// Each candidate's similarity to the question, one per <see cref="CandidateTexts"/> entry (cosines from
+    /// <see cref="QuoteSimilarity"/>); <see langword="null"/>: words only.
+    /// </param>
     /// <returns>
     /// The quotes in reading order: passages in the order their best quote was chosen, units in passage order within
     /// a passage; empty when no sentence shares a content word with the question.
     /// </returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxQuotes"/> or <paramref name="maxChars"/> is not positive.</exception>
+    /// <exception cref="ArgumentException"><paramref name="similarities"/> does not have one value per candidate.</exception>
     public static IReadOnlyList<Quote> Select(
         string question,
         IReadOnlyList<SearchPassage> passages,
         int maxQuotes = DefaultMaxQuotes,
-        int maxChars = DefaultMaxChars)
+        int maxChars = DefaultMaxChars,
+        IReadOnlyList<float>? similarities = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxQuotes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChars);
 
         var questionTerms = TermAnalyzer.ContentTerms(question);
-        if (questionTerms.Count == 0 || passages.Count == 0)
+        if ((questionTerms.Count == 0 && similarities is null) || passages.Count == 0)
         {
             return [];
         }
 
         var candidates = BuildCandidates(passages);
+        if (similarities is not null && similarities.Count != candidates.Count)
+        {
+            throw new ArgumentException(
+                $"{similarities.Count} similarities for {candidates.Count} candidates: pass one per CandidateTexts entry.", nameof(similarities));
+        }
+
         var idf = InverseDocumentFrequencies(questionTerms, candidates);
         var covered = new HashSet<string>(StringComparer.Ordinal);
         var chosen = new List<Quote>();
-        var best = candidates.Count == 0 ? 0 : candidates.Max(c => Gain(c, questionTerms, idf, covered, [], passages.Count));
+        var scale = Scale.Of(candidates, questionTerms, idf, similarities);
+        var best = candidates.Count == 0 ? 0 : candidates.Max(c => Gain(c, questionTerms, idf, covered, [], passages.Count, scale));
         if (best <= 0)
         {
             return [];
@@ -86,7 +104,7 @@ internal static class QuoteSelector
             foreach (var candidate in remaining)
             {
                 var fits = usedChars + candidate.Length <= maxChars || chosen.Count == 0;
-                var gain = fits ? Gain(candidate, questionTerms, idf, covered, chosen, passages.Count) : 0;
+                var gain = fits ? Gain(candidate, questionTerms, idf, covered, chosen, passages.Count, scale) : 0;
                 if (gain > nextGain)
                 {
                     (next, nextGain) = (candidate, gain);
@@ -114,6 +132,25 @@ internal static class QuoteSelector
         return [.. chosen.OrderBy(q => passageOrder.IndexOf(q.PassageIndex)).ThenBy(q => q.FirstUnit)];
     }
 
+    /// <summary>
+    /// Returns the text of each candidate quote as the similarity of <see cref="Select"/>'s <c>similarities</c> is
+    /// computed over it: the passage's title and heading as a chunk is embedded (<see cref="EmbeddingModel.ChunkText"/>),
+    /// then the candidate's units, so a sentence is compared in its page's context.
+    /// </summary>
+    /// <param name="passages">The passages, in the order given to <see cref="Select"/>.</param>
+    /// <returns>One text per candidate, in candidate order.</returns>
+    public static IReadOnlyList<string> CandidateTexts(IReadOnlyList<SearchPassage> passages) =>
+    [
+        .. BuildCandidates(passages).Select(c =>
+        {
+            var passage = passages[c.PassageIndex];
+            var text = string.Join(' ', c.Units.Select(u => u.Text));
+            return TUNE_CTX ? EmbeddingModel.ChunkText(passage.Title, passage.Heading ?? passage.Title, text) : text;
+        }),
+    ];
+
+    private static readonly bool TUNE_CTX = Environment.GetEnvironmentVariable("TUNE_CTX") != "0";
+
     private static List<Candidate> BuildCandidates(IReadOnlyList<SearchPassage> passages)
     {
         var candidates = new List<Candidate>();
@@ -126,7 +163,7 @@ internal static class QuoteSelector
             {
                 var isLeadIn = !units[u].IsCode && units[u].Text.EndsWith(':') && u + 1 < units.Count && units[u + 1].IsCode;
                 IReadOnlyList<TextUnit> group = isLeadIn ? [units[u], units[u + 1]] : [units[u]];
-                candidates.Add(new Candidate(p, u, group, TermAnalyzer.WeightedTerms(string.Join(' ', group.Select(g => g.Text))), context));
+                candidates.Add(new Candidate(candidates.Count, p, u, group, TermAnalyzer.WeightedTerms(string.Join(' ', group.Select(g => g.Text))), context));
                 u += group.Count - 1;
             }
         }
@@ -154,7 +191,44 @@ internal static class QuoteSelector
         Dictionary<string, double> idf,
         HashSet<string> covered,
         List<Quote> chosen,
-        int passageCount)
+        int passageCount,
+        Scale scale)
+    {
+        var lexical = LexicalScore(candidate, questionTerms, idf, covered);
+        double relevance;
+        if (scale.Similarities is { } similarities)
+        {
+            var similarity = similarities[candidate.Index];
+            if (lexical <= 0 && similarity < MinSimilarity)
+            {
+                return 0;
+            }
+
+            var semantic = Math.Max(0, similarity - MinSimilarity) / Math.Max(scale.MaxSimilarity - MinSimilarity, 1e-6);
+            relevance = ((1 - SemanticWeight) * (scale.MaxLexical > 0 ? lexical / scale.MaxLexical : 0)) + (SemanticWeight * semantic);
+        }
+        else
+        {
+            relevance = lexical;
+        }
+
+        if (relevance <= 0)
+        {
+            return 0;
+        }
+
+        var prior = 1 + (RankPriorWeight * (1 - ((double)candidate.PassageIndex / passageCount)));
+        var code = candidate.Units.Any(u => u.IsCode) ? CodeBonus : 1.0;
+        var length = candidate.Length > LongUnitChars ? LongUnitPenalty : 1.0;
+        var adjacent = chosen.Any(q => q.PassageIndex == candidate.PassageIndex
+            && (q.LastUnit + 1 == candidate.FirstUnit || candidate.FirstUnit + candidate.Units.Count == q.FirstUnit));
+        return relevance * prior * code * length * (adjacent ? AdjacencyBonus : 1.0);
+    }
+
+    // The word-overlap score: idf of the question words matched (half for words already quoted, a quarter for words
+    // only in the title or heading), times the density factor; 0 when no question word is in the candidate itself.
+    private static double LexicalScore(
+        Candidate candidate, IReadOnlyList<string> questionTerms, Dictionary<string, double> idf, HashSet<string> covered)
     {
         var matched = 0.0;
         var context = 0.0;
@@ -176,13 +250,8 @@ internal static class QuoteSelector
             return 0;
         }
 
-        var prior = 1 + (RankPriorWeight * (1 - ((double)candidate.PassageIndex / passageCount)));
         var density = 0.5 + (0.5 * questionTerms.Count(candidate.Terms.ContainsKey) / Math.Max(candidate.Terms.Count, 1));
-        var code = candidate.Units.Any(u => u.IsCode) ? CodeBonus : 1.0;
-        var length = candidate.Length > LongUnitChars ? LongUnitPenalty : 1.0;
-        var adjacent = chosen.Any(q => q.PassageIndex == candidate.PassageIndex
-            && (q.LastUnit + 1 == candidate.FirstUnit || candidate.FirstUnit + candidate.Units.Count == q.FirstUnit));
-        return (matched + context) * prior * density * code * length * (adjacent ? AdjacencyBonus : 1.0);
+        return (matched + context) * density;
     }
 
     private static bool SameText(IReadOnlyList<TextUnit> left, IReadOnlyList<TextUnit> right) =>
@@ -203,6 +272,7 @@ internal static class QuoteSelector
     }
 
     private sealed record Candidate(
+        int Index,
         int PassageIndex,
         int FirstUnit,
         IReadOnlyList<TextUnit> Units,
@@ -210,5 +280,18 @@ internal static class QuoteSelector
         IReadOnlyDictionary<string, double> Context)
     {
         public int Length { get; } = Units.Sum(u => u.Text.Length + 1) - 1;
+    }
+
+    // What the first round's best candidate scores on each side, so that the two sides are blended on one scale.
+    private sealed record Scale(IReadOnlyList<float>? Similarities, double MaxLexical, double MaxSimilarity)
+    {
+        public static Scale Of(
+            List<Candidate> candidates, IReadOnlyList<string> questionTerms, Dictionary<string, double> idf, IReadOnlyList<float>? similarities)
+        {
+            var none = new HashSet<string>(StringComparer.Ordinal);
+            var maxLexical = candidates.Count == 0 ? 0 : candidates.Max(c => LexicalScore(c, questionTerms, idf, none));
+            var maxSimilarity = similarities is null || similarities.Count == 0 ? 0 : similarities.Max();
+            return new Scale(similarities, maxLexical, maxSimilarity);
+        }
     }
 }
