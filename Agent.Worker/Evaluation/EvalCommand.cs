@@ -116,10 +116,13 @@ internal static partial class EvalCommand
         if (agent is not null)
         {
             // Where the answers that cite no answering page come from: the page was read but not quoted, or never found.
+            // Citing more pages raises the figure, so the pages cited per answer are printed beside it.
             var misses = hybridOutcomes.Where(o => o.MissKind.Length > 0).ToList();
             await Console.Out.WriteLineAsync(
                 $"answers citing no answering page: {misses.Count}; the page was in the agent's search results but not cited " +
-                $"(selection) {misses.Count(o => o.MissKind == "selection")}, not in them (retrieval) {misses.Count(o => o.MissKind == "retrieval")}.");
+                $"(selection) {misses.Count(o => o.MissKind == "selection")}, not in them (retrieval) {misses.Count(o => o.MissKind == "retrieval")}; " +
+                $"pages cited per answer: mean {hybridOutcomes.Average(o => o.Cited.Count).ToString("F2", CultureInfo.InvariantCulture)}, " +
+                $"pages read per answer: mean {hybridOutcomes.Average(o => o.Read.Count).ToString("F1", CultureInfo.InvariantCulture)}.");
         }
 
         if (agent is null)

@@ -97,14 +97,31 @@ internal static class QuoteSelector
 
         var remaining = new List<Candidate>(candidates);
         var usedChars = 0;
+        var lead = -1;
+        if (TUNE_LEAD > 0)
+        {
+            var perPassage = candidates.GroupBy(c => c.PassageIndex).ToDictionary(g => g.Key, g => g.Max(c => Gain(c, questionTerms, idf, covered, [], passages.Count, scale)));
+            lead = perPassage.Where(kv => kv.Value >= TUNE_LEAD * best).Select(kv => kv.Key).DefaultIfEmpty(-1).Min();
+        }
+
         while (chosen.Count < maxQuotes && remaining.Count > 0)
         {
             Candidate? next = null;
             var nextGain = 0.0;
             foreach (var candidate in remaining)
             {
+                if (chosen.Count == 0 && lead >= 0 && candidate.PassageIndex != lead)
+                {
+                    continue;
+                }
+
                 var fits = usedChars + candidate.Length <= maxChars || chosen.Count == 0;
                 var gain = fits ? Gain(candidate, questionTerms, idf, covered, chosen, passages.Count, scale) : 0;
+                if (gain > 0 && chosen.Count > 0 && chosen.All(q => passages[q.PassageIndex].Source != passages[candidate.PassageIndex].Source))
+                {
+                    gain *= TUNE_NEWPAGE;
+                }
+
                 if (gain > nextGain)
                 {
                     (next, nextGain) = (candidate, gain);
@@ -149,6 +166,8 @@ internal static class QuoteSelector
         }),
     ];
 
+    private static readonly double TUNE_LEAD = double.Parse(Environment.GetEnvironmentVariable("TUNE_LEAD") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+    private static readonly double TUNE_NEWPAGE = double.Parse(Environment.GetEnvironmentVariable("TUNE_NEWPAGE") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
     private static readonly bool TUNE_CTX = Environment.GetEnvironmentVariable("TUNE_CTX") != "0";
 
     private static List<Candidate> BuildCandidates(IReadOnlyList<SearchPassage> passages)
