@@ -18,7 +18,7 @@ public sealed class When_a_new_question_is_asked
     }
 
     [Test]
-    public void Should_call_search_documents_with_the_question_and_k_5()
+    public void Should_call_search_documents_with_the_question_and_k_20()
     {
         var call = _response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single();
 
@@ -26,7 +26,7 @@ public sealed class When_a_new_question_is_asked
         {
             Assert.That(call.Name, Is.EqualTo("search_documents"));
             Assert.That(call.Arguments!["query"], Is.EqualTo(ManualPassages.Question));
-            Assert.That(call.Arguments["k"], Is.EqualTo(5));
+            Assert.That(call.Arguments["k"], Is.EqualTo(20));
             Assert.That(call.CallId, Does.StartWith("call_").And.Length.GreaterThan("call_".Length));
         }
     }

@@ -97,3 +97,77 @@ public sealed class When_the_best_quote_is_in_a_lower_ranked_passage
         }
     }
 }
+
+[TestFixture]
+public sealed class When_quotes_are_selected_by_similarity_as_well_as_by_words
+{
+    private const string Question = "wipe out everything stored in a relation";
+    private const string Truncate = "TRUNCATE quickly removes all rows from a set of tables.";
+
+    // Only the first passage shares words with the question; the second answers it in other words.
+    private static readonly SearchPassage[] Passages =
+    [
+        new(1, 10, "storage-file-layout.html", "Database File Layout", null, "Each relation is stored in its own file. The file is named after the relation's filenode.", 0.03),
+        new(2, 20, "sql-truncate.html", "TRUNCATE", "Description", $"{Truncate} It has the same effect as an unqualified DELETE on each table.", 0.02),
+    ];
+
+    [Test]
+    public void Should_quote_the_sentence_that_answers_in_other_words_when_its_similarity_is_high()
+    {
+        var texts = QuoteSelector.CandidateTexts(Passages);
+        var similarities = texts.Select(t => t.Contains(Truncate, StringComparison.Ordinal) ? 0.9f : 0.25f).ToList();
+
+        var quotes = QuoteSelector.Select(Question, Passages, similarities: similarities);
+
+        Assert.That(quotes.SelectMany(q => q.Units).Select(u => u.Text), Does.Contain(Truncate));
+    }
+
+    [Test]
+    public void Should_not_quote_it_by_words_alone()
+    {
+        var quotes = QuoteSelector.Select(Question, Passages);
+
+        Assert.That(quotes.SelectMany(q => q.Units).Select(u => u.Text), Does.Not.Contain(Truncate));
+    }
+
+    [Test]
+    public void Should_give_the_candidate_texts_their_page_title_and_heading_as_chunks_are_embedded()
+    {
+        Assert.That(QuoteSelector.CandidateTexts(Passages), Does.Contain($"TRUNCATE: Description\n{Truncate}"));
+    }
+
+    [Test]
+    public void Should_refuse_similarities_that_are_not_one_per_candidate()
+    {
+        Assert.That(() => QuoteSelector.Select(Question, Passages, similarities: [0.5f]), Throws.ArgumentException);
+    }
+}
+
+[TestFixture]
+public sealed class When_a_lower_ranked_passage_has_a_slightly_better_sentence
+{
+    private const string Question = "keep just certain entries searchable";
+
+    // Neither sentence shares a word with the question: the similarities alone say how well each answers it.
+    private static readonly SearchPassage[] Passages =
+    [
+        new(1, 10, "indexes-partial.html", "Partial Indexes", null, "A partial index is built over a subset of a table.", 0.03),
+        new(2, 20, "sql-createindex.html", "CREATE INDEX", "Parameters", "The WHERE clause gives the predicate of a partial index.", 0.02),
+    ];
+
+    [Test]
+    public void Should_lead_with_the_best_ranked_passage_when_its_best_sentence_is_close_to_the_best()
+    {
+        var quotes = QuoteSelector.Select(Question, Passages, similarities: [0.7f, 0.9f]);
+
+        Assert.That(quotes[0].PassageIndex, Is.Zero);
+    }
+
+    [Test]
+    public void Should_lead_with_the_better_sentence_when_the_best_ranked_passage_has_nothing_close()
+    {
+        var quotes = QuoteSelector.Select(Question, Passages, similarities: [0.3f, 0.9f]);
+
+        Assert.That(quotes[0].PassageIndex, Is.EqualTo(1));
+    }
+}

@@ -10,19 +10,30 @@ namespace Agent.Worker.Models.Offline;
 /// <para>
 /// Each passage is split into units (<see cref="SentenceSplitter"/>); a prose lead-in ending in <c>:</c> stays with
 /// the code statement that follows it ("To create such an index, do one of:" + <c>CREATE INDEX ...;</c>). A
-/// candidate scores the inverse document frequency, <c>ln(1 + N / df)</c> over the N candidates, of each question
-/// content word it contains (<see cref="TermAnalyzer"/>; weighted <see cref="TermAnalyzer.IdentifierPartWeight"/>
+/// candidate's word score is the inverse document frequency, <c>ln(1 + N / df)</c> over the N candidates, of each
+/// question content word it contains (<see cref="TermAnalyzer"/>; weighted <see cref="TermAnalyzer.IdentifierPartWeight"/>
 /// for a word seen only inside an identifier), plus a quarter of that for question words found only in the
-/// passage's title or heading. That sum is multiplied by a rank prior <c>1 + 0.3 × (1 − passage index / passage
-/// count)</c> favouring better-ranked passages; by a density factor <c>0.5 + 0.5 × matched words / content words</c>
-/// so that a short sentence about the question beats a long one that mentions it in passing (the idea of BM25's
-/// length normalisation); by 1.1 for code and 0.75 for candidates over 400 characters.
+/// passage's title or heading, times a density factor <c>0.5 + 0.5 × matched words / content words</c> so that a
+/// short sentence about the question beats a long one that mentions it in passing (the idea of BM25's length
+/// normalisation).
 /// </para>
 /// <para>
-/// Selection is greedy: each round takes the candidate with the highest gain, where question words already quoted
-/// count half, so later quotes add what earlier ones lack, and a candidate next to a chosen one gains 1.25 times, so
-/// quotes read as continuous text. It stops at <c>maxQuotes</c>, when no candidate fits in what is left of
-/// <c>maxChars</c>, or when the best gain falls under <see cref="MinRelativeGain"/> of the first quote's score.
+/// With similarities (the cosine of each candidate and the question under the search's embedding model,
+/// <see cref="QuoteSimilarity"/>), relevance blends the two, each scaled by the best candidate's:
+/// <c>(1 − w) × words / best words + w × (similarity − m) / (best similarity − m)</c> with w =
+/// <see cref="SemanticWeight"/> and m = <see cref="MinSimilarity"/>, so a sentence that answers in other words
+/// ("TRUNCATE quickly removes all rows" for "empty a table") can be quoted; without them relevance is the word score.
+/// Relevance is multiplied by a rank prior <c>1 + 0.3 × (1 − passage index / passage count)</c> favouring
+/// better-ranked passages, by 1.1 for code and by 0.75 for candidates over 400 characters.
+/// </para>
+/// <para>
+/// Selection is greedy. The first quote is the best candidate of the lead passage: the best-ranked passage whose best
+/// candidate scores at least <see cref="LeadMinRelativeGain"/> of the best candidate's score. Each later round takes
+/// the candidate with the highest gain, where question words already quoted count half, so later quotes add what
+/// earlier ones lack; a candidate next to a chosen one gains <c>1.25</c> times, so quotes read as continuous text; and
+/// a candidate from a page not quoted yet gains <see cref="NewPageBonus"/> times, so an answer spanning pages cites
+/// them. It stops at <c>maxQuotes</c>, when no candidate fits in what is left of <c>maxChars</c>, or when the best
+/// gain falls under <see cref="MinRelativeGain"/> of the best first-round score.
 /// </para>
 /// </remarks>
 internal static class QuoteSelector
@@ -36,8 +47,30 @@ internal static class QuoteSelector
     /// <summary>The fraction of the best score under which a candidate is not worth quoting (0.3).</summary>
     public const double MinRelativeGain = 0.3;
 
-    private static readonly double SemanticWeight = double.Parse(Environment.GetEnvironmentVariable("TUNE_W") ?? "0.6", System.Globalization.CultureInfo.InvariantCulture);
-    private static readonly float MinSimilarity = float.Parse(Environment.GetEnvironmentVariable("TUNE_MIN") ?? "0.2", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The weight of embedding similarity in a candidate's relevance when similarities are given (0.6; word overlap
+    /// weighs the rest): the value the eval set was measured with (BENCHMARKS.md, 2026-12-06).
+    /// </summary>
+    public const double SemanticWeight = 0.6;
+
+    /// <summary>
+    /// The cosine similarity (0.2) that counts as unrelated: the zero of the similarity scale, and the least a candidate
+    /// sharing no question word needs to be quoted at all (all-MiniLM-L6-v2 gives unrelated sentences about 0.2 or less).
+    /// </summary>
+    public const float MinSimilarity = 0.2f;
+
+    /// <summary>
+    /// The fraction of the best candidate's score (0.5) that the best candidate of a better-ranked passage needs for the
+    /// answer to open with that passage. Search ranks whole sections with the question's words and meaning fused
+    /// (<c>search_documents</c>), which judges the page better than one sentence's score does.
+    /// </summary>
+    public const double LeadMinRelativeGain = 0.5;
+
+    /// <summary>
+    /// The factor (1.3) on the gain of a candidate from a page no earlier quote comes from, so that an answer spanning
+    /// pages quotes (and cites) each of them rather than more sentences of the first.
+    /// </summary>
+    public const double NewPageBonus = 1.3;
 
     private const double CoveredTermWeight = 0.5;
     private const double ContextWeight = 0.25;
@@ -89,7 +122,7 @@ internal static class QuoteSelector
         var covered = new HashSet<string>(StringComparer.Ordinal);
         var chosen = new List<Quote>();
         var scale = Scale.Of(candidates, questionTerms, idf, similarities);
-        var best = candidates.Count == 0 ? 0 : candidates.Max(c => Gain(c, questionTerms, idf, covered, [], passages.Count, scale));
+        var best = candidates.Count == 0 ? 0 : candidates.Max(c => Gain(c, questionTerms, idf, covered, [], [], passages.Count, scale));
         if (best <= 0)
         {
             return [];
@@ -97,30 +130,22 @@ internal static class QuoteSelector
 
         var remaining = new List<Candidate>(candidates);
         var usedChars = 0;
-        var lead = -1;
-        if (TUNE_LEAD > 0)
-        {
-            var perPassage = candidates.GroupBy(c => c.PassageIndex).ToDictionary(g => g.Key, g => g.Max(c => Gain(c, questionTerms, idf, covered, [], passages.Count, scale)));
-            lead = perPassage.Where(kv => kv.Value >= TUNE_LEAD * best).Select(kv => kv.Key).DefaultIfEmpty(-1).Min();
-        }
-
+        var lead = LeadPassage(candidates, c => Gain(c, questionTerms, idf, covered, [], [], passages.Count, scale), best);
+        var quotedPages = new HashSet<string>(StringComparer.Ordinal);
         while (chosen.Count < maxQuotes && remaining.Count > 0)
         {
             Candidate? next = null;
             var nextGain = 0.0;
             foreach (var candidate in remaining)
             {
-                if (chosen.Count == 0 && lead >= 0 && candidate.PassageIndex != lead)
+                // The first quote comes from the lead passage: the retrieval ranking chooses the page the answer opens with.
+                if (chosen.Count == 0 && candidate.PassageIndex != lead)
                 {
                     continue;
                 }
 
                 var fits = usedChars + candidate.Length <= maxChars || chosen.Count == 0;
-                var gain = fits ? Gain(candidate, questionTerms, idf, covered, chosen, passages.Count, scale) : 0;
-                if (gain > 0 && chosen.Count > 0 && chosen.All(q => passages[q.PassageIndex].Source != passages[candidate.PassageIndex].Source))
-                {
-                    gain *= TUNE_NEWPAGE;
-                }
+                var gain = fits ? Gain(candidate, questionTerms, idf, covered, chosen, quotedPages, passages.Count, scale) : 0;
 
                 if (gain > nextGain)
                 {
@@ -143,6 +168,7 @@ internal static class QuoteSelector
             chosen.Add(new Quote(next.PassageIndex, next.FirstUnit, next.FirstUnit + units.Count - 1, units, nextGain));
             usedChars += units.Sum(u => u.Text.Length + 1);
             covered.UnionWith(questionTerms.Where(next.Terms.ContainsKey));
+            quotedPages.Add(next.Source);
         }
 
         var passageOrder = chosen.Select(q => q.PassageIndex).Distinct().ToList();
@@ -162,13 +188,13 @@ internal static class QuoteSelector
         {
             var passage = passages[c.PassageIndex];
             var text = string.Join(' ', c.Units.Select(u => u.Text));
-            return TUNE_CTX ? EmbeddingModel.ChunkText(passage.Title, passage.Heading ?? passage.Title, text) : text;
+            return EmbeddingModel.ChunkText(passage.Title, passage.Heading ?? passage.Title, text);
         }),
     ];
 
-    private static readonly double TUNE_LEAD = double.Parse(Environment.GetEnvironmentVariable("TUNE_LEAD") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-    private static readonly double TUNE_NEWPAGE = double.Parse(Environment.GetEnvironmentVariable("TUNE_NEWPAGE") ?? "1", System.Globalization.CultureInfo.InvariantCulture);
-    private static readonly bool TUNE_CTX = Environment.GetEnvironmentVariable("TUNE_CTX") != "0";
+    // The best-ranked passage whose best candidate scores at least LeadMinRelativeGain of the best candidate's score.
+    private static int LeadPassage(List<Candidate> candidates, Func<Candidate, double> firstGain, double best) =>
+        candidates.Where(c => firstGain(c) >= LeadMinRelativeGain * best).Min(c => c.PassageIndex);
 
     private static List<Candidate> BuildCandidates(IReadOnlyList<SearchPassage> passages)
     {
@@ -182,7 +208,7 @@ internal static class QuoteSelector
             {
                 var isLeadIn = !units[u].IsCode && units[u].Text.EndsWith(':') && u + 1 < units.Count && units[u + 1].IsCode;
                 IReadOnlyList<TextUnit> group = isLeadIn ? [units[u], units[u + 1]] : [units[u]];
-                candidates.Add(new Candidate(candidates.Count, p, u, group, TermAnalyzer.WeightedTerms(string.Join(' ', group.Select(g => g.Text))), context));
+                candidates.Add(new Candidate(candidates.Count, p, passage.Source, u, group, TermAnalyzer.WeightedTerms(string.Join(' ', group.Select(g => g.Text))), context));
                 u += group.Count - 1;
             }
         }
@@ -210,6 +236,7 @@ internal static class QuoteSelector
         Dictionary<string, double> idf,
         HashSet<string> covered,
         List<Quote> chosen,
+        HashSet<string> quotedPages,
         int passageCount,
         Scale scale)
     {
@@ -241,7 +268,8 @@ internal static class QuoteSelector
         var length = candidate.Length > LongUnitChars ? LongUnitPenalty : 1.0;
         var adjacent = chosen.Any(q => q.PassageIndex == candidate.PassageIndex
             && (q.LastUnit + 1 == candidate.FirstUnit || candidate.FirstUnit + candidate.Units.Count == q.FirstUnit));
-        return relevance * prior * code * length * (adjacent ? AdjacencyBonus : 1.0);
+        var newPage = quotedPages.Count > 0 && !quotedPages.Contains(candidate.Source);
+        return relevance * prior * code * length * (adjacent ? AdjacencyBonus : 1.0) * (newPage ? NewPageBonus : 1.0);
     }
 
     // The word-overlap score: idf of the question words matched (half for words already quoted, a quarter for words
@@ -293,6 +321,7 @@ internal static class QuoteSelector
     private sealed record Candidate(
         int Index,
         int PassageIndex,
+        string Source,
         int FirstUnit,
         IReadOnlyList<TextUnit> Units,
         IReadOnlyDictionary<string, double> Terms,
