@@ -150,6 +150,12 @@ internal static class Goals
     public static GoalRow LoadSubmitP99(double ms) =>
         new(13, "load: submit (thread + run) p99", "≤ 1 s", $"{Distribution.Format(ms)} ms", ms <= 1000);
 
+    /// <summary>The peak resident memory (VmHWM) of the load command's workers, embedding model loaded (issue 17).</summary>
+    /// <param name="mb">The highest worker's peak, in MB.</param>
+    /// <returns>The row.</returns>
+    public static GoalRow LoadWorkerPeakResident(double mb) =>
+        new(13, "load: worker peak resident memory, embedding model loaded", "< 450 MB", $"{mb:N0} MB", mb is > 0 and < 450);
+
     /// <summary>Soak: accepted runs that finished with success.</summary>
     /// <param name="succeeded">Runs that ended <c>success</c>.</param>
     /// <param name="accepted">Runs the API accepted.</param>

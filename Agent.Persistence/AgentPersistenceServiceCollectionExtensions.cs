@@ -29,6 +29,7 @@ public static class AgentPersistenceServiceCollectionExtensions
     /// <see cref="AgentDbContext"/> over it, plus the stores.
     /// </summary>
     /// <remarks>
+    /// Statements are prepared automatically on each connection once they repeat (<see cref="StatementPreparation"/>).
     /// The scoped <see cref="AgentDbContext"/> is rented from the pool and scoped to the tenant of the registered
     /// <see cref="ICallerTenant"/> (none registered: every tenant). Resolve the context, not the pooled factory, so
     /// the scope is always set.
@@ -41,7 +42,7 @@ public static class AgentPersistenceServiceCollectionExtensions
     public static IServiceCollection AddAgentPersistence(this IServiceCollection services, string connectionString, ConnectionBudget? budget = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        var pooled = (budget ?? new ConnectionBudget()).Apply(connectionString);
+        var pooled = StatementPreparation.Apply((budget ?? new ConnectionBudget()).Apply(connectionString));
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(pooled).Build());
         services.AddPooledDbContextFactory<AgentDbContext>((sp, options) =>
             options.UseAgentDatabase(sp.GetRequiredService<NpgsqlDataSource>()));

@@ -71,6 +71,15 @@ public sealed class Load_benchmark
         var ended = await WaitForEndAsync(system.Database.DataSource, accepted, TimeSpan.FromMinutes(20));
         var drainSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
 
+        // Issue 17's memory goal: a worker that has the embedding model loaded stays under 450 MB resident after a
+        // load. VmHWM is the peak over the worker's whole life, model load included.
+        var workerMemory = system.Workers.Select(w => new WorkerMemory(
+            w.Name,
+            ProcessMemory.ResidentMb(w.ProcessId),
+            ProcessMemory.PeakResidentMb(w.ProcessId),
+            ProcessMemory.HasMapped(w.ProcessId, "libonnxruntime"))).ToList();
+        var peakWorkerMb = workerMemory.Max(m => m.PeakMb ?? 0);
+
         var statuses = results.SelectMany(r => r.Statuses).GroupBy(s => s).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
         var serverErrors = results.SelectMany(r => r.Statuses).Count(s => s >= 500);
         var submit = Of(results.Select(r => r.SubmitMs));
@@ -86,6 +95,8 @@ public sealed class Load_benchmark
             .AppendLine(CultureInfo.InvariantCulture, $"| {clients} | {string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}"))} | {serverErrors} | {accepted.Count} | {succeeded} | {Format(submit.P50)} / {Format(submit.P99)} / {Format(submit.Max)} | {Format(threadPart.P50)} / {Format(threadPart.P99)} | {submitSeconds:F1} | {drainSeconds:F1} |")
             .AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"CPU while the clients submitted ({submitSeconds:F1} s; 2 cores give {2000 * submitSeconds:N0} ms): {string.Join(", ", burstCpu.Select(c => $"{c.Key} {(c.Value is { } ms ? ms.ToString("N0", CultureInfo.InvariantCulture) + " ms" : "unread")}"))}.")
+            .AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"Worker resident memory after the drain (VmRSS now / VmHWM peak): {string.Join("; ", workerMemory.Select(m => $"{m.Name} {Megabytes(m.ResidentMb)} / {Megabytes(m.PeakMb)} MB{(m.EmbeddingModelLoaded ? ", embedding model loaded" : ", embedding model not loaded")}"))}.")
             .ToString();
         Write(
             "7-load",
@@ -94,11 +105,13 @@ public sealed class Load_benchmark
                 ["clients"] = clients, ["workers"] = workers, ["slots"] = slots, ["model_latency_ms"] = latencyMs,
                 ["server_errors"] = serverErrors, ["accepted"] = accepted.Count, ["succeeded"] = succeeded,
                 ["submit_ms"] = submit.ToJson(), ["submit_seconds"] = submitSeconds, ["drain_seconds"] = drainSeconds,
+                ["worker_peak_resident_mb"] = peakWorkerMb,
             },
             markdown,
             [
                 Goals.LoadServerErrors(serverErrors, clients),
                 Goals.LoadSubmitP99(submit.P99),
+                Goals.LoadWorkerPeakResident(peakWorkerMb),
             ]);
 
         using (Assert.EnterMultipleScope())
@@ -107,6 +120,8 @@ public sealed class Load_benchmark
             Assert.That(succeeded, Is.EqualTo(accepted.Count), "every accepted run finished");
         }
     }
+
+    private static string Megabytes(double? mb) => mb is { } value ? value.ToString("N0", CultureInfo.InvariantCulture) : "unread";
 
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
@@ -188,3 +203,10 @@ public sealed class Load_benchmark
     // SubmitMs: thread + run; ThreadMs: the thread's POST alone (ms).
     private sealed record ClientResult(IReadOnlyList<int> Statuses, Guid? RunId, double SubmitMs, double ThreadMs = 0);
 }
+
+/// <summary>One worker's memory after the load.</summary>
+/// <param name="Name">The process (<c>worker-1</c>).</param>
+/// <param name="ResidentMb">VmRSS after the drain, MB; null when unread.</param>
+/// <param name="PeakMb">VmHWM (peak resident over its life), MB; null when unread.</param>
+/// <param name="EmbeddingModelLoaded">Whether ONNX Runtime's library is mapped, i.e. the embedding model was loaded.</param>
+internal sealed record WorkerMemory(string Name, double? ResidentMb, double? PeakMb, bool EmbeddingModelLoaded);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Agent.Tests.Infrastructure;
 
 namespace Agent.Benchmarks.Soak;
@@ -27,7 +26,7 @@ internal sealed class MemorySamples
     {
         foreach (var process in system.ApiProcesses.Concat(system.Workers).Where(p => !p.HasExited))
         {
-            if (ResidentMb(process.ProcessId) is { } mb)
+            if (ProcessMemory.ResidentMb(process.ProcessId) is { } mb)
             {
                 if (!samples.TryGetValue(process.Name, out var list))
                 {
@@ -84,26 +83,6 @@ internal sealed class MemorySamples
         var covariance = list.Sum(s => (s.Seconds / 60 - meanX) * (s.Mb - meanY));
         var variance = list.Sum(s => Math.Pow(s.Seconds / 60 - meanX, 2));
         return variance == 0 ? 0 : covariance / variance;
-    }
-
-    private static double? ResidentMb(int processId)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{processId}/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    return double.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // The process exited between the check and the read.
-        }
-
-        return null;
     }
 }
 

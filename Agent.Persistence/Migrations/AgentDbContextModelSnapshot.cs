@@ -668,6 +668,8 @@ namespace Agent.Persistence.Migrations
                     b.HasKey("RunId", "Sequence");
 
                     b.ToTable("run_events", "agent");
+
+                    b.ToView("run_events_expanded", "agent");
                 });
 
             modelBuilder.Entity("Agent.Persistence.Runs.AgentRun", b =>

@@ -73,9 +73,22 @@ public partial class RunLifecycle
                 RETURNING run_id, tenant_id, thread_id, assistant_id, last_event_sequence, cancel_action
             ),
             events AS (
+                -- A step event whose messages and values are exactly its checkpoint's delta is stored without them
+                -- (RunEventKinds.Step): the view agent.run_events_expanded, which EF Core reads, puts them back.
                 INSERT INTO agent.run_events (run_id, sequence, kind, data, created_at)
-                SELECT run.run_id, run.last_event_sequence - {eventCount} + e.n, e.kind, e.data::jsonb, {now}
-                  FROM run, unnest({kinds}::text[], {data}::text[]) WITH ORDINALITY AS e(kind, data, n)
+                SELECT run.run_id, run.last_event_sequence - {eventCount} + e.n, e.kind,
+                       CASE WHEN e.kind = 'step'
+                                 AND d.data ->> 'checkpoint_id' = {checkpoint?.CheckpointId}::uuid::text
+                                 AND d.data -> 'step' = to_jsonb({checkpoint?.Step}::integer)
+                                 AND COALESCE(d.data ->> 'checkpoint_ns', '') = {checkpoint?.CheckpointNs ?? ""}::text
+                                 AND d.data -> 'messages' = {checkpoint?.Delta}::jsonb -> 'messages'
+                                 AND COALESCE(d.data -> 'values', jsonb_build_object()) = {checkpoint?.Delta}::jsonb - 'messages'
+                                 AND (d.data -> 'values') IS DISTINCT FROM jsonb_build_object()
+                            THEN d.data - 'messages' - 'values'
+                            ELSE d.data END,
+                       {now}
+                  FROM run, unnest({kinds}::text[], {data}::text[]) WITH ORDINALITY AS e(kind, data, n),
+                       LATERAL (SELECT e.data::jsonb AS data) AS d
             ),
             checkpoint AS (
                 -- The input checkpoint (a run's first step only) and the step's, in that order: the rows are inserted

@@ -47,4 +47,12 @@ public sealed class EmbeddingOptions
     /// loaded per process and shared by every run slot.
     /// </summary>
     public int Threads { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the offline model runs with int8 weights (default <see langword="true"/>): its matrix
+    /// products take about half the CPU of float32 (17.9 → 8.9 ms per manual section on 2 cores) for vectors whose
+    /// cosine to the float model's is 0.99 on average (<see cref="Int8WeightQuantizer"/>). Vectors are stored under
+    /// <c>all-MiniLM-L6-v2-int8</c>, so changing this re-embeds. Ignored by the <see cref="OpenAI"/> provider.
+    /// </summary>
+    public bool QuantizedWeights { get; set; } = true;
 }
