@@ -110,7 +110,19 @@ internal static partial class EvalCommand
             await File.WriteAllLinesAsync(reportPath, hybridOutcomes.Zip(lexicalOutcomes).Select(p =>
                 string.Join('\t', p.First.Question.Category, p.First.Question.Text, string.Join(' ', p.First.Question.Pages),
                     p.First.HitAt(5) ? "hit" : "MISS", string.Join(' ', p.First.Sources), p.Second.HitAt(5) ? "hit" : "MISS",
-                    string.Join(' ', p.First.Cited))));
+                    string.Join(' ', p.First.Cited), p.First.MissKind, string.Join(' ', p.First.Read))));
+        }
+
+        if (agent is not null)
+        {
+            // Where the answers that cite no answering page come from: the page was read but not quoted, or never found.
+            // Citing more pages raises the figure, so the pages cited per answer are printed beside it.
+            var misses = hybridOutcomes.Where(o => o.MissKind.Length > 0).ToList();
+            await Console.Out.WriteLineAsync(
+                $"answers citing no answering page: {misses.Count}; the page was in the agent's search results but not cited " +
+                $"(selection) {misses.Count(o => o.MissKind == "selection")}, not in them (retrieval) {misses.Count(o => o.MissKind == "retrieval")}; " +
+                $"pages cited per answer: mean {hybridOutcomes.Average(o => o.Cited.Count).ToString("F2", CultureInfo.InvariantCulture)}, " +
+                $"pages read per answer: mean {hybridOutcomes.Average(o => o.Read.Count).ToString("F1", CultureInfo.InvariantCulture)}.");
         }
 
         if (agent is null)

@@ -13,7 +13,12 @@ namespace Agent.Worker.Evaluation;
 /// <param name="Sources">The pages of the search results, in rank order.</param>
 /// <param name="Cited">The pages the agent's answer cites, or empty when the agent was not run.</param>
 /// <param name="SearchMs">How long <c>search_documents</c> took (query embedding included), in ms.</param>
-internal sealed record EvalOutcome(EvalQuestion Question, IReadOnlyList<string> Sources, IReadOnlyList<string> Cited, double SearchMs)
+/// <param name="Read">
+/// The pages of the results the agent's own searches returned (its query and <c>k</c>, which may differ from the
+/// eval's), in the order it read them; empty when the agent was not run.
+/// </param>
+internal sealed record EvalOutcome(
+    EvalQuestion Question, IReadOnlyList<string> Sources, IReadOnlyList<string> Cited, double SearchMs, IReadOnlyList<string> Read)
 {
     /// <summary>Whether an answering page is among the first <paramref name="n"/> results.</summary>
     /// <param name="n">How many results count.</param>
@@ -22,6 +27,13 @@ internal sealed record EvalOutcome(EvalQuestion Question, IReadOnlyList<string> 
 
     /// <summary>Gets a value indicating whether the answer cites an answering page.</summary>
     public bool CitesAnswer => Cited.Any(Question.Pages.Contains);
+
+    /// <summary>
+    /// Gets why the answer misses, if it does: <c>selection</c> when an answering page was among the results the agent
+    /// read but the answer does not cite it, <c>retrieval</c> when the agent's searches never returned one; empty when
+    /// the answer cites an answering page or the agent was not run.
+    /// </summary>
+    public string MissKind => Read.Count == 0 || CitesAnswer ? "" : Read.Any(Question.Pages.Contains) ? "selection" : "retrieval";
 }
 
 /// <summary>
@@ -49,8 +61,8 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
         var json = await search.InvokeAsync(arguments, new ToolInvocation(Guid.NewGuid(), 0, "eval") { Collections = Scope }, cancellationToken);
         var searchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var sources = JsonNode.Parse(json)!["results"]!.AsArray().Select(r => r!["source"]!.GetValue<string>()).ToList();
-        var cited = agent is null ? [] : await AskAsync(agent, question.Text, cancellationToken);
-        return new EvalOutcome(question, sources, cited, searchMs);
+        var (cited, read) = agent is null ? ([], []) : await AskAsync(agent, question.Text, cancellationToken);
+        return new EvalOutcome(question, sources, cited, searchMs, read);
     }
 
     /// <summary>Figures per category and for <c>all</c>.</summary>
@@ -73,7 +85,7 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
         return figures;
     }
 
-    private static async Task<List<string>> AskAsync(RetrievalAgent agent, string question, CancellationToken cancellationToken)
+    private static async Task<(List<string> Cited, List<string> Read)> AskAsync(RetrievalAgent agent, string question, CancellationToken cancellationToken)
     {
         var messages = new JsonArray { new JsonObject { ["type"] = "human", ["content"] = question } };
         var runId = Guid.NewGuid();
@@ -95,7 +107,29 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
         }
 
         var answer = messages[^1]?["content"] is JsonValue content && content.TryGetValue<string>(out var text) ? text : "";
-        return [.. CitedPage().Matches(answer).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
+        List<string> cited = [.. CitedPage().Matches(answer).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
+        return (cited, [.. messages.SelectMany(ResultSources).Distinct(StringComparer.Ordinal)]);
+    }
+
+    // The pages of a search result message (a tool message whose content is search_documents' JSON); none otherwise.
+    private static IEnumerable<string> ResultSources(JsonNode? message)
+    {
+        if (message?["type"]?.GetValue<string>() != "tool" || message["content"] is not JsonValue value
+            || !value.TryGetValue<string>(out var content) || !content.StartsWith('{'))
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonNode.Parse(content)?["results"] is JsonArray results
+                ? [.. results.Select(r => r?["source"]?.GetValue<string>() ?? "").Where(s => s.Length > 0)]
+                : [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
     }
 
     // The offline model's sources read "[1] Title — Heading (page.html)"; an LLM is asked to cite the same way.

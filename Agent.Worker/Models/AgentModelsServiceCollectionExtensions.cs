@@ -1,5 +1,6 @@
 using Agent.Persistence.ModelCircuits;
 using Agent.Persistence.RateLimits;
+using Agent.Worker.Embeddings;
 using Agent.Worker.Options;
 using Agent.Worker.Models.Offline;
 using Agent.Worker.Models.OpenAI;
@@ -42,7 +43,12 @@ internal static class AgentModelsServiceCollectionExtensions
         }
         else
         {
-            services.AddSingleton<IChatClient, OfflineExtractiveChatClient>();
+            // The offline model picks its quotes with the embedding model search uses (the same singleton), if any.
+            services.AddSingleton<IChatClient>(sp => new OfflineExtractiveChatClient(
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>() is { } generator
+                    ? new QuoteSimilarity(generator, sp.GetService<EmbeddingOptions>() ?? new EmbeddingOptions())
+                    : null));
         }
 
         // Move the provider under a key, so IChatClient can be the pipeline around it.

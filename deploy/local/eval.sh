@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scores retrieval on the question set eval/questions.tsv (264 questions over the whole PostgreSQL 15 manual, each
 # with the pages that answer it): hit@1/3/5 of search_documents (hybrid, and full text alone for comparison) and
-# the share of the agent's answers that cite an answering page, per category, plus search latency. Fails (exit 1)
+# the share of the agent's answers that cite an answering page, per category, plus search latency, and how many
+# answers miss because the page was not quoted (selection) or never returned (retrieval). Fails (exit 1)
 # when a figure is more than 2 points below the one recorded in eval/figures.json: CI runs it after the tests.
 #
 # It ingests the manual (embeddings included) into its own database, agent_eval, which it keeps: a second run only

@@ -18,7 +18,7 @@ public sealed class When_a_new_question_is_asked
     }
 
     [Test]
-    public void Should_call_search_documents_with_the_question_and_k_5()
+    public void Should_call_search_documents_with_the_question_and_k_20()
     {
         var call = _response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single();
 
@@ -26,7 +26,7 @@ public sealed class When_a_new_question_is_asked
         {
             Assert.That(call.Name, Is.EqualTo("search_documents"));
             Assert.That(call.Arguments!["query"], Is.EqualTo(ManualPassages.Question));
-            Assert.That(call.Arguments["k"], Is.EqualTo(5));
+            Assert.That(call.Arguments["k"], Is.EqualTo(20));
             Assert.That(call.CallId, Does.StartWith("call_").And.Length.GreaterThan("call_".Length));
         }
     }
@@ -108,15 +108,17 @@ public sealed class When_the_search_returned_passages_that_answer_the_question
     }
 
     [Test]
-    public void Should_quote_the_answering_passage_first_and_cite_it_as_source_1()
+    public void Should_open_with_the_best_ranked_passage_and_cite_the_answering_one_as_source_2()
     {
-        var firstQuote = _response.Text.Split("\n\n")[1];
+        var quotes = _response.Text.Split("\n\n");
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(firstQuote, Does.Contain(ManualPassages.GinLine).And.EndWith("[1]"));
+            Assert.That(quotes[1], Does.EndWith("[1]"));
+            Assert.That(quotes.Single(q => q.Contains(ManualPassages.GinLine, StringComparison.Ordinal)), Does.EndWith("[2]"));
+            Assert.That(_response.Text, Does.Contain("[1] Index Types — 11.2. Index Types (indexes-types.html)"));
             Assert.That(_response.Text, Does.Contain(
-                "[1] Preferred Index Types for Text Search — 12.9. Preferred Index Types for Text Search (textsearch-indexes.html)"));
+                "[2] Preferred Index Types for Text Search — 12.9. Preferred Index Types for Text Search (textsearch-indexes.html)"));
         }
     }
 

@@ -23,17 +23,41 @@ internal static class ExtractiveAnswerComposer
     public static string Compose(string question, IReadOnlyList<SearchPassage> passages)
     {
         var ordered = Normalize(passages);
+        return ordered.Count == 0 ? NothingFound(question) : Write(ordered, QuoteSelector.Select(question, ordered));
+    }
+
+    /// <summary>
+    /// Composes the answer to <paramref name="question"/> with quotes picked by meaning as well as by words: each
+    /// candidate's similarity to the question under the search's embedding model (<see cref="QuoteSimilarity"/>) goes
+    /// to <see cref="QuoteSelector.Select"/>.
+    /// </summary>
+    /// <param name="question">The user's question.</param>
+    /// <param name="passages">The passages of one or more search results; duplicates are ignored.</param>
+    /// <param name="similarity">The embedding similarity; <see langword="null"/>: words only, as <see cref="Compose"/>.</param>
+    /// <param name="cancellationToken">Cancels the embedding.</param>
+    /// <returns>The answer text: quotes with citations, or a plain statement that nothing matched.</returns>
+    public static async Task<string> ComposeAsync(
+        string question, IReadOnlyList<SearchPassage> passages, QuoteSimilarity? similarity, CancellationToken cancellationToken)
+    {
+        var ordered = Normalize(passages);
         if (ordered.Count == 0)
         {
             return NothingFound(question);
         }
 
-        var quotes = QuoteSelector.Select(question, ordered);
+        var similarities = similarity is null
+            ? null
+            : await similarity.ScoreAsync(question, QuoteSelector.CandidateTexts(ordered), cancellationToken);
+        return Write(ordered, QuoteSelector.Select(question, ordered, similarities: similarities));
+    }
+
+    private static string Write(List<SearchPassage> ordered, IReadOnlyList<Quote> quotes)
+    {
         if (quotes.Count == 0)
         {
             var top = ordered[0];
             return $"The document search returned {Plural(ordered.Count, "passage")}, but none of their "
-                + "sentences share a word with the question, so there is nothing to quote. The best-ranked one is "
+                + "sentences is close enough to the question, so there is nothing to quote. The best-ranked one is "
                 + $"{Describe(top)}. Try rephrasing the question with the words the documents would use, for example the "
                 + "name of a command, function or setting.";
         }
