@@ -3,7 +3,7 @@
 # step, then the answer, the run id, and a psql command that shows the run, its checkpoints and its events.
 #
 # Usage: deploy/local/ask.sh "question" [--api URL] [--api-key-file FILE] [--thread ID] [--assistant ID] [--raw]
-#   --api URL        the API (default $AGENT_API_URL or http://localhost:8123)
+#   --api URL        the API (default $AGENT_API_URL, else http://localhost:$AGENT_API_PORT, port 8123 by default)
 #   --api-key-file FILE  the file holding the API key (default .local/api-key, which up.sh writes); the key is
 #                    sent as x-api-key. AGENT_API_KEY in the environment wins; set it empty for an API started
 #                    with --no-auth.
@@ -20,7 +20,7 @@ log() { printf '[ask] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 usage() { awk 'NR > 1 && !/^#/ {exit} NR > 1 {sub(/^# ?/, ""); print}' "$0"; }
 
-API="${AGENT_API_URL:-http://localhost:8123}"
+API="${AGENT_API_URL:-http://localhost:${AGENT_API_PORT:-8123}}"
 API_KEY_FILE="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/.local/api-key"
 THREAD_ID=""
 ASSISTANT="agent"
