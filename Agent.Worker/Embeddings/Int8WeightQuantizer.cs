@@ -21,6 +21,12 @@ namespace Agent.Worker.Embeddings;
 /// </remarks>
 internal static class Int8WeightQuantizer
 {
+    /// <summary>
+    /// Names this quantization scheme (per-column symmetric int8, DynamicQuantizeMatMul) in cached model files' names
+    /// (<see cref="EmbeddingOptions.ModelCacheDirectory"/>): change it whenever the output for the same input changes.
+    /// </summary>
+    public const string Scheme = "q1";
+
     /// <summary>The operator domain of ONNX Runtime's contributed operators.</summary>
     private const string ContribDomain = "com.microsoft";
 
@@ -36,9 +42,33 @@ internal static class Int8WeightQuantizer
     {
         ArgumentNullException.ThrowIfNull(model);
         var proto = ModelProto.Parser.ParseFrom(model);
+        quantized = QuantizeMatMuls(proto);
+        return proto.ToByteArray();
+    }
+
+    /// <summary>
+    /// Quantizes the constant MatMul weights of a serialized ONNX model and writes the result to a stream, so that the
+    /// quantized model never exists as one array beside the parsed one (a file for ONNX Runtime to load).
+    /// </summary>
+    /// <param name="model">The serialized model, as for <see cref="Quantize(Stream, out int)"/>.</param>
+    /// <param name="output">Where the serialized quantized model is written; left open.</param>
+    /// <returns>How many MatMul nodes were replaced.</returns>
+    /// <exception cref="InvalidProtocolBufferException">The bytes are not an ONNX model.</exception>
+    public static int Quantize(Stream model, Stream output)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(output);
+        var proto = ModelProto.Parser.ParseFrom(model);
+        var quantized = QuantizeMatMuls(proto);
+        proto.WriteTo(output);
+        return quantized;
+    }
+
+    private static int QuantizeMatMuls(ModelProto proto)
+    {
         var graph = proto.Graph;
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        quantized = 0;
+        var quantized = 0;
         for (var i = 0; i < graph.Node.Count; i++)
         {
             var node = graph.Node[i];
@@ -73,7 +103,7 @@ internal static class Int8WeightQuantizer
 
         if (quantized == 0)
         {
-            return proto.ToByteArray();
+            return 0;
         }
 
         // The float matrices no node reads any more would otherwise stay in the session's memory.
@@ -89,7 +119,7 @@ internal static class Int8WeightQuantizer
             proto.OpsetImport.Add(new OperatorSetIdProto { Domain = ContribDomain, Version = 1 });
         }
 
-        return proto.ToByteArray();
+        return quantized;
     }
 
     private static bool IsFloatMatrix(TensorProto tensor) =>

