@@ -161,10 +161,12 @@ internal sealed class AgentSystem : IAsyncDisposable
     /// </summary>
     /// <param name="arguments">The command and its options.</param>
     /// <param name="timeout">The deadline.</param>
+    /// <param name="environment">Extra environment (e.g. a judge model's endpoint), over the system's.</param>
     /// <returns>The exit code and the process's output.</returns>
-    public async Task<(int ExitCode, string Output)> RunWorkerCommandAsync(IEnumerable<string> arguments, TimeSpan timeout)
+    public async Task<(int ExitCode, string Output)> RunWorkerCommandAsync(
+        IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        await using var command = ServiceProcess.Start("worker-command", WorkerProject, arguments, ProcessEnvironment(null));
+        await using var command = ServiceProcess.Start("worker-command", WorkerProject, arguments, ProcessEnvironment(environment));
         var exit = await command.WaitForExitAsync(timeout);
         return (exit, command.Output);
     }

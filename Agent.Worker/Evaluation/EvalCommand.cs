@@ -10,6 +10,7 @@ using Agent.Worker.Models;
 using Agent.Worker.Retrieval;
 using Agent.Worker.Tools;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.AI.Evaluation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -23,6 +24,8 @@ namespace Agent.Worker.Evaluation;
 /// </summary>
 /// <remarks>
 /// <c>eval --questions FILE --figures FILE [--record] [--check --manual DIR] [--report FILE] [--no-agent]</c>.
+/// With an OpenAI-compatible provider configured (<see cref="AnswerJudge.ChatClientFromEnvironment"/>), an LLM judge
+/// also rates every answer (<see cref="AnswerJudge"/>): printed per category and in the report, never gating.
 /// Exit codes: 0 passed (or recorded), 1 a figure fell more than <see cref="EvalFigures.Tolerance"/> points below
 /// the recorded one, 2 bad input (a question set line, a page that does not exist or lacks its evidence phrase).
 /// </remarks>
@@ -104,13 +107,17 @@ internal static partial class EvalCommand
                 $"query embedding alone ({EmbeddingModel.IdOf(generator)}): p50 {Percentile(embeddingMs, 50):F1} ms, p99 {Percentile(embeddingMs, 99):F1} ms.");
         }
 
+        // The LLM judge: reported, never gating (AnswerJudge), and only when a provider is configured.
+        var judged = agent is null ? null : await JudgeAsync(builder.Configuration, hybridOutcomes);
+
         if (Option("--report") is { } reportPath)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPath))!);
             await File.WriteAllLinesAsync(reportPath, hybridOutcomes.Zip(lexicalOutcomes).Select(p =>
                 string.Join('\t', p.First.Question.Category, p.First.Question.Text, string.Join(' ', p.First.Question.Pages),
                     p.First.HitAt(5) ? "hit" : "MISS", string.Join(' ', p.First.Sources), p.Second.HitAt(5) ? "hit" : "MISS",
-                    string.Join(' ', p.First.Cited), p.First.MissKind, string.Join(' ', p.First.Read))));
+                    string.Join(' ', p.First.Cited), p.First.MissKind, string.Join(' ', p.First.Read),
+                    judged is not null && judged.TryGetValue(p.First, out var scores) ? $"{scores.Relevance}\t{scores.Groundedness}" : "")));
         }
 
         if (agent is not null)
@@ -153,6 +160,67 @@ internal static partial class EvalCommand
             ? $"eval: passed (no figure more than {EvalFigures.Tolerance} points below {figuresPath})."
             : $"eval: FAILED, {regressions.Count} figure(s) more than {EvalFigures.Tolerance} points below {figuresPath}.");
         return regressions.Count == 0 ? 0 : 1;
+    }
+
+    // Rates every answer with the LLM judge and prints the mean scores per category; null when no judge is configured.
+    private static async Task<Dictionary<EvalOutcome, (double Relevance, double Groundedness)>?> JudgeAsync(
+        Microsoft.Extensions.Configuration.IConfiguration configuration, IReadOnlyList<EvalOutcome> outcomes)
+    {
+        using var client = AnswerJudge.ChatClientFromEnvironment(configuration);
+        if (client is null)
+        {
+            await Console.Out.WriteLineAsync("LLM judge: not run (set OPENAI_API_KEY, or AGENT_JUDGE_OPENAI_API_KEY, to rate the answers).");
+            return null;
+        }
+
+        var judge = new AnswerJudge();
+        var chat = new ChatConfiguration(client);
+        var scores = new Dictionary<EvalOutcome, (double Relevance, double Groundedness)>(ReferenceEqualityComparer.Instance);
+        var failures = 0;
+        string? lastFailure = null;
+        foreach (var outcome in outcomes)
+        {
+            try
+            {
+                var result = await judge.EvaluateAsync(
+                    [new ChatMessage(ChatRole.User, outcome.Question.Text)],
+                    new ChatResponse(new ChatMessage(ChatRole.Assistant, outcome.Answer)),
+                    chat,
+                    [new AnswerJudgeContext(outcome.Passages)]);
+                if (result.Get<NumericMetric>(AnswerJudge.RelevanceMetricName).Value is { } relevance
+                    && result.Get<NumericMetric>(AnswerJudge.GroundednessMetricName).Value is { } groundedness)
+                {
+                    scores[outcome] = (relevance, groundedness);
+                    continue;
+                }
+
+                lastFailure = string.Join("; ", result.Metrics.Values.SelectMany(m => m.Diagnostics ?? []).Select(d => d.Message).Distinct());
+            }
+            catch (Exception e) when (e is HttpRequestException or System.ClientModel.ClientResultException or TaskCanceledException)
+            {
+                lastFailure = e.Message;
+            }
+
+            failures++;
+        }
+
+        var table = new StringBuilder();
+        table.AppendLine(CultureInfo.InvariantCulture, $"LLM judge ({client.GetService<ChatClientMetadata>()?.DefaultModelId ?? "model"}; reported, not gating): mean of 1-5 per answer");
+        table.AppendLine(CultureInfo.InvariantCulture, $"{"category",-10} {"n",4} | {"relevance",9} {"grounded",9}");
+        foreach (var group in outcomes.GroupBy(o => o.Question.Category).OrderBy(g => g.Key, StringComparer.Ordinal).Append(outcomes.GroupBy(_ => "all").Single()))
+        {
+            var rated = group.Where(scores.ContainsKey).Select(o => scores[o]).ToList();
+            table.AppendLine(CultureInfo.InvariantCulture,
+                $"{group.Key,-10} {rated.Count,4} | {AnswerJudge.Mean([.. rated.Select(r => r.Relevance)]),9} {AnswerJudge.Mean([.. rated.Select(r => r.Groundedness)]),9}");
+        }
+
+        if (failures > 0)
+        {
+            table.AppendLine(CultureInfo.InvariantCulture, $"LLM judge: {failures} answer(s) unscored; last reason: {lastFailure}");
+        }
+
+        await Console.Out.WriteAsync(table.ToString());
+        return scores;
     }
 
     private static List<string> Check(List<EvalQuestion> questions, string manual)

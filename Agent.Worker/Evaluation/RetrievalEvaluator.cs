@@ -17,8 +17,11 @@ namespace Agent.Worker.Evaluation;
 /// The pages of the results the agent's own searches returned (its query and <c>k</c>, which may differ from the
 /// eval's), in the order it read them; empty when the agent was not run.
 /// </param>
+/// <param name="Answer">The agent's answer, or empty when the agent was not run.</param>
+/// <param name="Passages">The text of the results the agent's searches returned (what it read), for the LLM judge.</param>
 internal sealed record EvalOutcome(
-    EvalQuestion Question, IReadOnlyList<string> Sources, IReadOnlyList<string> Cited, double SearchMs, IReadOnlyList<string> Read)
+    EvalQuestion Question, IReadOnlyList<string> Sources, IReadOnlyList<string> Cited, double SearchMs, IReadOnlyList<string> Read,
+    string Answer = "", string Passages = "")
 {
     /// <summary>Whether an answering page is among the first <paramref name="n"/> results.</summary>
     /// <param name="n">How many results count.</param>
@@ -61,8 +64,13 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
         var json = await search.InvokeAsync(arguments, new ToolInvocation(Guid.NewGuid(), 0, "eval") { Collections = Scope }, cancellationToken);
         var searchMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var sources = JsonNode.Parse(json)!["results"]!.AsArray().Select(r => r!["source"]!.GetValue<string>()).ToList();
-        var (cited, read) = agent is null ? ([], []) : await AskAsync(agent, question.Text, cancellationToken);
-        return new EvalOutcome(question, sources, cited, searchMs, read);
+        if (agent is null)
+        {
+            return new EvalOutcome(question, sources, [], searchMs, []);
+        }
+
+        var (cited, read, answer, passages) = await AskAsync(agent, question.Text, cancellationToken);
+        return new EvalOutcome(question, sources, cited, searchMs, read, answer, passages);
     }
 
     /// <summary>Figures per category and for <c>all</c>.</summary>
@@ -85,7 +93,7 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
         return figures;
     }
 
-    private static async Task<(List<string> Cited, List<string> Read)> AskAsync(RetrievalAgent agent, string question, CancellationToken cancellationToken)
+    private static async Task<(List<string> Cited, List<string> Read, string Answer, string Passages)> AskAsync(RetrievalAgent agent, string question, CancellationToken cancellationToken)
     {
         var messages = new JsonArray { new JsonObject { ["type"] = "human", ["content"] = question } };
         var runId = Guid.NewGuid();
@@ -108,7 +116,10 @@ internal sealed partial class RetrievalEvaluator(RetrievalAgent? agent, IAgentTo
 
         var answer = messages[^1]?["content"] is JsonValue content && content.TryGetValue<string>(out var text) ? text : "";
         List<string> cited = [.. CitedPage().Matches(answer).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal)];
-        return (cited, [.. messages.SelectMany(ResultSources).Distinct(StringComparer.Ordinal)]);
+        var passages = string.Join("\n\n", messages
+            .Select(m => m?["type"]?.GetValue<string>() == "tool" && m["content"] is JsonValue value && value.TryGetValue<string>(out var result) ? result : null)
+            .OfType<string>());
+        return (cited, [.. messages.SelectMany(ResultSources).Distinct(StringComparer.Ordinal)], answer, passages);
     }
 
     // The pages of a search result message (a tool message whose content is search_documents' JSON); none otherwise.

@@ -14,9 +14,12 @@
 #   --no-build  use the existing Release build (test.sh has just built it)
 #   --gate      what CI runs (.ci/run): a fresh database (dropped and created, so nothing is cached from an
 #               earlier run: the whole manual is ingested and embedded), and the offline model answers even when
-#               OPENAI_API_KEY is set, since eval/figures.json records the offline model's figures
+#               OPENAI_API_KEY is set, since eval/figures.json records the offline model's figures (the LLM judges)
 #   --search-only hit@1/3/5 and latency of search_documents only (no agent answers, nothing compared or recorded):
 #               the quick loop while working on retrieval
+# With an LLM provider set (OPENAI_API_KEY, or AGENT_JUDGE_OPENAI_API_KEY for the judge alone; AGENT_JUDGE_MODEL picks
+# its model), an LLM judge also rates each answer's relevance and groundedness from 1 to 5 (Microsoft.Extensions.AI.
+# Evaluation's IEvaluator): printed per category and in the report, never gating.
 # Environment: OPENAI_API_KEY (unset: the offline extractive model answers; set: the configured LLM does),
 # AGENT_EVAL_DATABASE (default agent_eval; agent_eval_gate with --gate), Embeddings__Provider (default MiniLM).
 set -euo pipefail
@@ -43,7 +46,12 @@ MANUAL_DIR="/usr/share/doc/postgresql-doc-15/html"
 EVAL_DATABASE="${AGENT_EVAL_DATABASE:-agent_eval}"
 if $GATE; then
   EVAL_DATABASE="${AGENT_EVAL_DATABASE:-agent_eval_gate}"
-  # The recorded figures are the offline extractive model's: an LLM's citations are not comparable with them.
+  # The recorded figures are the offline extractive model's: an LLM's citations are not comparable with them. The
+  # provider's variables move to AGENT_JUDGE_*, so an LLM still judges the offline model's answers (never gating).
+  for var in OPENAI_API_KEY OPENAI_BASE_URL AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY; do
+    judge_var="AGENT_JUDGE_$var"
+    if [ -n "${!var:-}" ] && [ -z "${!judge_var:-}" ]; then export "$judge_var=${!var}"; fi
+  done
   unset OPENAI_API_KEY AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY
 fi
 export ConnectionStrings__Agent="Host=localhost;Username=$AGENT_PG_USER;Password=$AGENT_PG_PASSWORD;Database=$EVAL_DATABASE"
