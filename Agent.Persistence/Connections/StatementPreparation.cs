@@ -19,7 +19,9 @@ namespace Agent.Persistence.Connections;
 /// execution. One that changes such a type (e.g. <c>varchar(32)</c> to <c>text</c>) fails the statement's next
 /// execution on each connection that prepared it, once, with <see cref="IsStalePlan"/>'s error; Npgsql then drops the
 /// prepared statement, and the next execution prepares it afresh. The worker retries a step commit that fails so
-/// (its commit retries count it transient); an API request fails once with 500. Migrations meant to run under live
+/// (its commit retries count it transient); the API counts it a transient database failure
+/// (<see cref="TransientDatabaseFailure"/>): a read, or a write before its first command completed, is retried once,
+/// anything else answers 503 with <c>Retry-After</c>. Migrations meant to run under live
 /// processes keep column types (expand, then contract), as the previous release must read the new schema anyway.
 /// </para>
 /// </remarks>

@@ -9,13 +9,15 @@ namespace Agent.Persistence.Connections;
 /// <c>Retry-After</c>; the connection interceptor clears the pool after a broken connection.
 /// </summary>
 /// <remarks>SQLSTATE classes from PostgreSQL's Appendix A (errcodes): 08 connection exception, 53 insufficient
-/// resources, 57P01-57P03 the server shutting down or starting, 40001/40P01 serialization failure and deadlock.</remarks>
+/// resources, 57P01-57P03 the server shutting down or starting, 40001/40P01 serialization failure and deadlock; and
+/// a prepared statement a migration made stale (<see cref="StatementPreparation.IsStalePlan"/>), which Npgsql has
+/// dropped, so that the same statement sent again succeeds.</remarks>
 public static class TransientDatabaseFailure
 {
     /// <summary>Gets whether an exception, or one it wraps (EF wraps provider errors), is a transient database failure.</summary>
     /// <param name="exception">The exception.</param>
     /// <returns>True when retrying later can succeed unchanged.</returns>
-    public static bool IsTransient(Exception exception) => Chain(exception).Any(e => e switch
+    public static bool IsTransient(Exception exception) => StatementPreparation.IsStalePlan(exception) || Chain(exception).Any(e => e switch
     {
         PostgresException postgres => IsTransientState(postgres.SqlState),
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is TimeoutException or IOException or SocketException,

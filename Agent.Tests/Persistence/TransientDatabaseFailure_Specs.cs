@@ -53,6 +53,45 @@ public sealed class When_the_database_fails
         }
     }
 
+    [Test]
+    public async Task Should_call_a_prepared_statement_a_migration_made_stale_transient_and_the_next_attempt_succeeds()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(StatementPreparation.Apply(TestEnvironment.PostgresServer)) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        await using (var create = new NpgsqlCommand("CREATE TEMP TABLE scratch (id int, status varchar(32)); INSERT INTO scratch VALUES (1, 'busy')", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        async Task<object?> ReadAsync()
+        {
+            await using var read = new NpgsqlCommand("SELECT status FROM scratch WHERE id = 1", connection);
+            return await read.ExecuteScalarAsync();
+        }
+
+        // Sent MinUsages + 1 times, the statement is prepared on this connection; then a migration changes the type
+        // of the column it returns, as one applied under a running API may.
+        for (var i = 0; i <= StatementPreparation.MinUsages; i++)
+        {
+            await ReadAsync();
+        }
+
+        await using (var alter = new NpgsqlCommand("ALTER TABLE scratch ALTER COLUMN status TYPE text", connection))
+        {
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        var stale = Assert.CatchAsync(ReadAsync);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(TransientDatabaseFailure.IsTransient(stale!), Is.True, stale!.ToString());
+            Assert.That(TransientDatabaseFailure.IsBrokenConnection(stale!), Is.False, "the connection is fine");
+            Assert.That(await ReadAsync(), Is.EqualTo("busy"), "sent again, the statement is prepared afresh");
+        }
+    }
+
     [TestCase(100, 10, 4, 22)]
     [TestCase(100, 10, 17, 5)]
     [TestCase(600, 10, 7, 84)]
